@@ -1,0 +1,57 @@
+// Limits are data: a dimension × a window × a scope. Every limit name in config and in the
+// admin API is derived from this table, so adding a dimension or a window is a change here,
+// never on the proxy path.
+
+export const DIMENSIONS = ['requests', 'messages', 'tokens', 'credits', 'spend_micros'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export const WINDOWS = ['minute', 'day', 'month', 'lifetime'] as const;
+export type Window = (typeof WINDOWS)[number];
+
+export type Scope = 'user' | 'conversation';
+
+/** The name a dimension takes in a limit's name: `message_credits_per_month`, `tokens_per_day`. */
+const NAME_OF: Record<Dimension, string> = {
+  requests: 'requests',
+  messages: 'messages',
+  tokens: 'tokens',
+  credits: 'message_credits',
+  spend_micros: 'spend_micros',
+};
+
+/** Windows a user-scoped limit may use (lifetime budgets belong to conversation trees). */
+export const USER_WINDOWS: readonly Window[] = ['minute', 'day', 'month'];
+
+export interface LimitName {
+  readonly name: string;
+  readonly dimension: Dimension;
+  readonly window: Window;
+}
+
+export const LIMIT_NAMES: readonly LimitName[] = DIMENSIONS.flatMap((dimension) =>
+  USER_WINDOWS.map((window) => ({ name: `${NAME_OF[dimension]}_per_${window}`, dimension, window })),
+);
+
+/** Not a counter over a window: the number of requests a user may have in flight at once. */
+export const PARALLEL_LIMIT = 'max_parallel_requests';
+
+export const ALL_LIMIT_FIELDS: readonly string[] = [...LIMIT_NAMES.map((l) => l.name), PARALLEL_LIMIT];
+
+const BY_NAME = new Map(LIMIT_NAMES.map((l) => [l.name, l]));
+export function limitByName(name: string): LimitName | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Limits as stored: a value, `null` (use the default) or absent (use the default). */
+export type LimitValues = Readonly<Record<string, number | null | undefined>>;
+
+/** A user's own value wins over the default; null or absent means the default; no default means unlimited. */
+export function effectiveLimits(defaults: LimitValues, overrides: LimitValues): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const field of ALL_LIMIT_FIELDS) {
+    const own = overrides[field];
+    const value = own === null || own === undefined ? defaults[field] : own;
+    if (typeof value === 'number') out[field] = value;
+  }
+  return out;
+}

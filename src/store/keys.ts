@@ -1,0 +1,20 @@
+// Redis key layout (cluster-safe): everything one reserve or settle touches shares the hash tag
+// `{u:<userId>}`. Admin records that span users (settings, key digests) live under plain keys,
+// each read or written on its own.
+
+export const KEY_VERSION = 'tg';
+
+export function userPrefix(userId: string): string {
+  return `${KEY_VERSION}:{u:${userId}}:`;
+}
+
+export function counterKey(userId: string, dimension: string, window: string, periodStartMs: number): string {
+  return `${userPrefix(userId)}${dimension}:${window}:${Math.floor(periodStartMs / 1000)}`;
+}
+
+export const userRecordKey = (userId: string): string => `${userPrefix(userId)}user`;
+export const userKeysKey = (userId: string): string => `${userPrefix(userId)}keys`;
+export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledger`;
+export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
+export const usersIndexKey = `${KEY_VERSION}:users`;
+export const settingsKey = `${KEY_VERSION}:settings`;

@@ -1,0 +1,259 @@
+// The embedded store: one process, nothing persisted. The same semantics as the Lua scripts,
+// written once more in TypeScript; test/store/contract.ts holds both to one suite.
+import { periodOf, retentionMs } from '../limits/windows.js';
+import type { Dimension } from '../limits/vocabulary.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { counterKey } from './keys.js';
+import type {
+  KeyRecord, LedgerRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  SettleRequest, SettleResult, Store, UserRecord,
+} from './types.js';
+
+interface Counter { used: number; resv: number; expiresAt: number | null }
+interface Tree { root: string; limit: number | null; used: number; resv: number }
+interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
+interface UserState {
+  counters: Map<string, Counter>;
+  trees: Map<string, Tree>;
+  held: Map<string, Held>;
+  inflight: Map<string, number>;
+  done: Map<string, number>;
+  ledger: LedgerRecord[];
+}
+
+const DONE_TTL = 2 * 86_400_000;
+const LEDGER_MAX = 100_000;
+
+export function createMemoryStore(options: { clock?: Clock } = {}): Store {
+  const clock = options.clock ?? systemClock;
+  const users = new Map<string, UserState>();
+  const records = new Map<string, UserRecord>();
+  const keys = new Map<string, KeyRecord>();
+  let settings: Readonly<Record<string, number | null>> = {};
+
+  const stateOf = (userId: string): UserState => {
+    let s = users.get(userId);
+    if (!s) {
+      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: [] };
+      users.set(userId, s);
+    }
+    return s;
+  };
+  const counter = (s: UserState, key: string, now: number): Counter => {
+    let c = s.counters.get(key);
+    if (c && c.expiresAt !== null && c.expiresAt <= now) c = undefined;
+    if (!c) {
+      c = { used: 0, resv: 0, expiresAt: null };
+      s.counters.set(key, c);
+    }
+    return c;
+  };
+  const tree = (s: UserState, id: string): Tree | undefined => s.trees.get(id);
+
+  function release(s: UserState, requestId: string): void {
+    const h = s.held.get(requestId);
+    if (!h) return;
+    for (const c of h.counters) {
+      const cur = s.counters.get(c.key);
+      if (cur) cur.resv -= c.amount;
+    }
+    if (h.root) {
+      const t = tree(s, h.root);
+      if (t) t.resv -= h.convAmount;
+    }
+    s.held.delete(requestId);
+    s.inflight.delete(requestId);
+  }
+
+  function sweep(s: UserState, now: number): void {
+    for (const [id, h] of s.held) if (h.expiresAt <= now) release(s, id);
+    for (const [id, exp] of s.inflight) if (exp <= now) s.inflight.delete(id);
+    for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
+  }
+
+  async function reserve(req: ReserveRequest): Promise<ReserveResult> {
+    const now = clock.now();
+    const s = stateOf(req.userId);
+    sweep(s, now);
+    const hard = req.mode === 'hard';
+    let out = req.maxOutput;
+    const minOut = Math.min(req.minOutput, out);
+    const states: LimitState[] = [];
+    const amount = (fixed: number, per: number, o: number) => fixed + Math.ceil(per * o);
+    const fit = (limit: number, used: number, resv: number, fixed: number, per: number): boolean => {
+      if (amount(fixed, per, out) <= 0) return true;
+      if (!hard) return used + resv < limit;
+      const room = limit - used - resv;
+      if (per > 0) {
+        out = Math.min(out, Math.floor((room - fixed) / per));
+        return out >= minOut && out >= 0;
+      }
+      return fixed <= room;
+    };
+    let denied: LimitState | null = null;
+    let unpriced = false;
+
+    // 1. The conversation tree, before the account-period checks.
+    let root: string | null = null;
+    let fresh = false;
+    let treeLimit: number | null = null;
+    let convIndex = -1;
+    if (req.conversation) {
+      const { id, parentId, budgetMicros } = req.conversation;
+      root = tree(s, id)?.root ?? (parentId ? (tree(s, parentId)?.root ?? parentId) : id);
+      const t = tree(s, root);
+      fresh = !t;
+      treeLimit = t ? t.limit : root === id ? budgetMicros : null;
+      if (treeLimit !== null) {
+        const used = t?.used ?? 0;
+        const resv = t?.resv ?? 0;
+        convIndex = states.push({ dimension: 'spend_micros', window: 'lifetime', scope: 'conversation', limit: treeLimit, used, reserved: resv, resetsAt: null }) - 1;
+        if (!req.spend.priced || !fit(treeLimit, used, resv, req.spend.fixed, req.spend.perOutput)) {
+          denied = states[convIndex] ?? null;
+          unpriced = !req.spend.priced;
+        }
+      }
+    }
+
+    // 2. Requests in flight.
+    let parallelIndex = -1;
+    if (!denied && req.parallelLimit !== null) {
+      const busy = s.inflight.size;
+      parallelIndex = states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: req.parallelLimit, used: busy, reserved: 0, resetsAt: null }) - 1;
+      if (busy >= req.parallelLimit) denied = states[parallelIndex] ?? null;
+    }
+
+    // 3. Every counter.
+    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: string; index: number }> = [];
+    if (!denied) {
+      for (const check of req.checks) {
+        const p = periodOf(check.window, now);
+        const key = counterKey(req.userId, check.dimension, check.window, p.start);
+        let index = -1;
+        if (check.limit !== null) {
+          const c = s.counters.get(key);
+          const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
+          const used = live?.used ?? 0;
+          const resv = live?.resv ?? 0;
+          index = states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
+          if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
+        }
+        plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
+      }
+    }
+    if (denied) return unpriced ? { ok: false, denied, states, unpriced } : { ok: false, denied, states };
+
+    // 4. Reserve.
+    const expiresAt = now + req.ttlMs;
+    const held: Held = { counters: [], root: null, convAmount: 0, expiresAt };
+    for (const p of plan) {
+      const amt = amount(p.fixed, p.per, out);
+      const c = counter(s, p.key, now);
+      c.resv += amt;
+      if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window as 'minute' | 'day' | 'month');
+      held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
+      if (p.index >= 0) bump(states, p.index, 0, amt);
+    }
+    if (req.conversation && root) {
+      const amt = amount(req.spend.fixed, req.spend.perOutput, out);
+      if (fresh) s.trees.set(root, { root, limit: root === req.conversation.id ? req.conversation.budgetMicros : null, used: 0, resv: 0 });
+      const own = s.trees.get(req.conversation.id);
+      if (!own) s.trees.set(req.conversation.id, { root, limit: null, used: 0, resv: 0 });
+      const t = s.trees.get(root);
+      if (t) t.resv += amt;
+      held.root = root;
+      held.convAmount = amt;
+      if (convIndex >= 0) bump(states, convIndex, 0, amt);
+    }
+    if (req.parallelLimit !== null) {
+      s.inflight.set(req.requestId, expiresAt);
+      if (parallelIndex >= 0) bump(states, parallelIndex, 1, 0);
+    }
+    s.held.set(req.requestId, held);
+    return { ok: true, output: out, states, conversationRoot: root };
+  }
+
+  async function settle(req: SettleRequest): Promise<SettleResult> {
+    const now = clock.now();
+    const s = stateOf(req.userId);
+    if ((s.done.get(req.requestId) ?? 0) > now) return { applied: false };
+    const h = s.held.get(req.requestId);
+    if (h) {
+      for (const c of h.counters) {
+        const cur = counter(s, c.key, now);
+        cur.resv -= c.amount;
+        cur.used += req.actual[c.dimension];
+      }
+      const t = h.root ? tree(s, h.root) : undefined;
+      if (t) {
+        t.resv -= h.convAmount;
+        t.used += req.actual.spend_micros;
+      }
+      s.held.delete(req.requestId);
+    } else {
+      for (const check of req.checks) {
+        const p = periodOf(check.window, now);
+        const c = counter(s, counterKey(req.userId, check.dimension, check.window, p.start), now);
+        c.used += req.actual[check.dimension];
+        if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
+      }
+      const t = req.conversationRoot ? tree(s, req.conversationRoot) : undefined;
+      if (t) t.used += req.actual.spend_micros;
+    }
+    s.inflight.delete(req.requestId);
+    s.done.set(req.requestId, now + DONE_TTL);
+    s.ledger.push(req.record);
+    if (s.ledger.length > LEDGER_MAX) s.ledger.splice(0, s.ledger.length - LEDGER_MAX);
+    return { applied: true };
+  }
+
+  async function peek(q: PeekRequest): Promise<LimitState[]> {
+    const now = clock.now();
+    const s = stateOf(q.userId);
+    sweep(s, now);
+    const states: LimitState[] = [];
+    const root = q.conversationId ? tree(s, q.conversationId)?.root : undefined;
+    const t = root ? tree(s, root) : undefined;
+    if (t) states.push({ dimension: 'spend_micros', window: 'lifetime', scope: 'conversation', limit: t.limit ?? -1, used: t.used, reserved: t.resv, resetsAt: null });
+    if (q.parallelLimit !== null) states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: q.parallelLimit, used: s.inflight.size, reserved: 0, resetsAt: null });
+    for (const check of q.checks) {
+      const p = periodOf(check.window, now);
+      const c = s.counters.get(counterKey(q.userId, check.dimension, check.window, p.start));
+      const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
+      states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit ?? -1, used: live?.used ?? 0, reserved: live?.resv ?? 0, resetsAt: p.end });
+    }
+    return states;
+  }
+
+  const timer = setInterval(() => {
+    const now = clock.now();
+    for (const s of users.values()) {
+      sweep(s, now);
+      for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
+    }
+  }, 60_000);
+  timer.unref();
+
+  return {
+    kind: 'memory',
+    reserve,
+    settle,
+    peek,
+    ledger: async (userId, limit) => stateOf(userId).ledger.slice(-limit).reverse(),
+    getUser: async (id) => records.get(id) ?? null,
+    putUser: async (user) => void records.set(user.id, user),
+    putKey: async (digest, key) => void keys.set(digest, key),
+    keyByDigest: async (digest) => keys.get(digest) ?? null,
+    getSettings: async () => settings,
+    putSettings: async (limits) => {
+      settings = { ...limits };
+    },
+    ping: async () => undefined,
+    close: async () => clearInterval(timer),
+  };
+}
+
+function bump(states: LimitState[], index: number, used: number, reserved: number): void {
+  const st = states[index];
+  if (st) states[index] = { ...st, used: st.used + used, reserved: st.reserved + reserved };
+}

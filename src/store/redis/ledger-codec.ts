@@ -1,0 +1,33 @@
+// A ledger record as Redis Stream fields, and back.
+import type { LedgerRecord, Outcome } from '../types.js';
+
+export function recordFields(r: LedgerRecord): string[] {
+  return [
+    'requestId', r.requestId, 'time', String(r.time), 'user', r.user, 'model', r.model ?? '',
+    'conversation', r.conversation ?? '', 'promptTokens', String(r.promptTokens),
+    'completionTokens', String(r.completionTokens), 'cachedTokens', String(r.cachedTokens),
+    'reasoningTokens', String(r.reasoningTokens), 'costMicros', String(r.costMicros),
+    'outcome', r.outcome, 'estimated', r.estimated ? '1' : '0',
+  ];
+}
+
+export function recordFromFields(fields: string[]): LedgerRecord {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
+  const str = (k: string) => f.get(k) ?? '';
+  const int = (k: string) => Number(f.get(k) ?? 0);
+  return {
+    requestId: str('requestId'),
+    time: int('time'),
+    user: str('user'),
+    model: str('model') || null,
+    conversation: str('conversation') || null,
+    promptTokens: int('promptTokens'),
+    completionTokens: int('completionTokens'),
+    cachedTokens: int('cachedTokens'),
+    reasoningTokens: int('reasoningTokens'),
+    costMicros: int('costMicros'),
+    outcome: str('outcome') as Outcome,
+    estimated: str('estimated') === '1',
+  };
+}

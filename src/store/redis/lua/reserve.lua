@@ -1,0 +1,163 @@
+-- Check every limit that applies to one request and reserve its worst case, or refuse it.
+-- One call, atomic: no other request of this user can pass a check against a stale balance.
+--
+-- KEYS[1] user prefix `tg:{u:<id>}:`
+-- ARGV: now(ms, 0 = Redis TIME), requestId, mode(hard|soft), maxOutput, minOutput,
+--       parallelLimit('' = none), ttlMs, convId, convParent, convBudget, spendFixed,
+--       spendPerOutput, priced(1|0), nChecks, then per check: dim, window, limit('' = none), fixed, perOutput
+-- Returns { ok(1|0), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
+-- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
+-- and tag is the check's number, 'parallel', or 'conv'.
+
+local prefix = KEYS[1]
+local now = clock_now(ARGV[1])
+local rid = ARGV[2]
+local hard = ARGV[3] == 'hard'
+local out = num(ARGV[4])
+local min_out = num(ARGV[5])
+if min_out > out then min_out = out end
+local parallel = tonumber(ARGV[6])
+local ttl = num(ARGV[7])
+local conv_id, conv_parent, conv_budget = ARGV[8], ARGV[9], tonumber(ARGV[10])
+local spend_fixed, spend_per = num(ARGV[11]), num(ARGV[12])
+local priced = ARGV[13] == '1'
+local n = num(ARGV[14])
+
+local resvs_key = prefix .. 'resvs'
+local inflight_key = prefix .. 'inflight'
+
+-- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
+local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now, 'LIMIT', 0, 20)
+for _, old in ipairs(stale) do
+  local rk = prefix .. 'resv:' .. old
+  local held = redis.call('HGETALL', rk)
+  for i = 1, #held, 2 do
+    local f, v = held[i], held[i + 1]
+    if string.sub(f, 1, 2) == 'c:' then
+      redis.call('HINCRBY', string.sub(f, 3), 'resv', -num(v))
+    elseif f == 'conv' then
+      redis.call('HINCRBY', prefix .. 'conv:' .. v, 'resv', -num(redis.call('HGET', rk, 'convAmt')))
+    end
+  end
+  redis.call('DEL', rk)
+  redis.call('ZREM', resvs_key, old)
+  redis.call('ZREM', inflight_key, old)
+end
+
+local states = {}
+local denied = 0
+local function state(tag, limit, used, resv, resets, window)
+  states[#states + 1] = { tag, limit, used, resv, resets, window }
+  return #states
+end
+
+-- Amount a counter takes for `o` output tokens.
+local function amount(fixed, per, o)
+  return fixed + math.ceil(per * o)
+end
+
+-- Narrow `out` to what fits under one limit; returns false when even nothing fits.
+local function fit(limit, used, resv, fixed, per)
+  if amount(fixed, per, out) <= 0 then return true end
+  if not hard then return used + resv < limit end
+  local room = limit - used - resv
+  if per > 0 then
+    local can = math.floor((room - fixed) / per)
+    if can < out then out = can end
+    return out >= min_out and out >= 0
+  end
+  return fixed <= room
+end
+
+-- 1. The conversation tree (before the account-period checks).
+local conv_root, conv_key, conv_fresh = '', nil, false
+if conv_id ~= '' then
+  local own = redis.call('HGET', prefix .. 'conv:' .. conv_id, 'root')
+  if own then
+    conv_root = own
+  elseif conv_parent ~= '' then
+    conv_root = redis.call('HGET', prefix .. 'conv:' .. conv_parent, 'root') or conv_parent
+  else
+    conv_root = conv_id
+  end
+  conv_key = prefix .. 'conv:' .. conv_root
+  local c = redis.call('HMGET', conv_key, 'limit', 'used', 'resv')
+  local climit = tonumber(c[1])
+  conv_fresh = redis.call('EXISTS', conv_key) == 0
+  if conv_fresh and conv_root == conv_id and conv_budget then climit = conv_budget end
+  if climit then
+    local used, resv = num(c[2]), num(c[3])
+    local idx = state('conv', climit, used, resv, -1, 'lifetime')
+    if not priced or not fit(climit, used, resv, spend_fixed, spend_per) then
+      denied = idx
+      if not priced then states[idx][1] = 'conv-unpriced' end
+    end
+  end
+end
+
+-- 2. Requests in flight.
+if denied == 0 and parallel then
+  redis.call('ZREMRANGEBYSCORE', inflight_key, '-inf', now)
+  local busy = redis.call('ZCARD', inflight_key)
+  local idx = state('parallel', parallel, busy, 0, -1, 'instant')
+  if busy >= parallel then denied = idx end
+end
+
+-- 3. Every counter: read, and narrow the output ceiling to what every limit allows.
+local checks = {}
+if denied == 0 then
+  for i = 1, n do
+    local b = 14 + (i - 1) * 5
+    local dim, window, limit = ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
+    local fixed, per = num(ARGV[b + 4]), num(ARGV[b + 5])
+    local s, e = period(window, now)
+    local key = counter_key(prefix, dim, window, s)
+    local cur = redis.call('HMGET', key, 'used', 'resv')
+    checks[i] = { key = key, fixed = fixed, per = per, finish = e, window = window }
+    if limit then
+      local used, resv = num(cur[1]), num(cur[2])
+      local idx = state(i, limit, used, resv, e or -1, window)
+      checks[i].state = idx
+      if denied == 0 and not fit(limit, used, resv, fixed, per) then denied = idx end
+    end
+  end
+end
+
+if denied ~= 0 then
+  local flat = { 0, 0, denied, conv_root }
+  for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
+  return flat
+end
+
+-- 4. Reserve: every counter, the tree, the slot, and a record that settle (or a sweep) undoes.
+local rk = prefix .. 'resv:' .. rid
+local expires = now + ttl
+for i = 1, n do
+  local ch = checks[i]
+  local amt = amount(ch.fixed, ch.per, out)
+  redis.call('HINCRBY', ch.key, 'resv', amt)
+  if ch.finish then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end
+  redis.call('HSET', rk, 'c:' .. ch.key, amt)
+  if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
+end
+if conv_key then
+  local amt = amount(spend_fixed, spend_per, out)
+  if conv_fresh and conv_root == conv_id and conv_budget then
+    redis.call('HSET', conv_key, 'limit', conv_budget)
+  end
+  redis.call('HSET', prefix .. 'conv:' .. conv_id, 'root', conv_root)
+  redis.call('HINCRBY', conv_key, 'resv', amt)
+  redis.call('HSET', rk, 'conv', conv_root, 'convAmt', amt)
+  for _, st in ipairs(states) do if st[1] == 'conv' then st[4] = st[4] + amt end end
+end
+if parallel then
+  redis.call('ZADD', inflight_key, expires, rid)
+  for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
+end
+redis.call('HSET', rk, 'exp', expires)
+redis.call('PEXPIRE', rk, ttl + DAY)
+redis.call('ZADD', resvs_key, expires, rid)
+
+local flat = { 1, out, 0, conv_root }
+for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
+return flat

@@ -1,0 +1,69 @@
+-- Replace a reservation with what the request really used, and append its ledger record,
+-- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id.
+--
+-- KEYS[1] user prefix `tg:{u:<id>}:`
+-- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
+--       actual requests, messages, tokens, credits, spend_micros,
+--       nChecks, then per check: dim, window   (used only when the reservation is gone)
+--       nFields, then ledger field/value pairs
+-- Returns 1 when applied, 0 when this request id was settled before.
+
+local prefix = KEYS[1]
+local now = clock_now(ARGV[1])
+local rid = ARGV[2]
+local done_key = prefix .. 'done:' .. rid
+if redis.call('EXISTS', done_key) == 1 then return 0 end
+
+local actual = {
+  requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
+  credits = num(ARGV[7]), spend_micros = num(ARGV[8]),
+}
+local n = num(ARGV[9])
+local rk = prefix .. 'resv:' .. rid
+local held = redis.call('HGETALL', rk)
+
+if #held > 0 then
+  local conv_root, conv_amt = nil, 0
+  for i = 1, #held, 2 do
+    local f, v = held[i], held[i + 1]
+    if string.sub(f, 1, 2) == 'c:' then
+      local key = string.sub(f, 3)
+      local dim = string.match(string.sub(key, #prefix + 1), '^([%w_]+):')
+      redis.call('HINCRBY', key, 'resv', -num(v))
+      redis.call('HINCRBY', key, 'used', actual[dim] or 0)
+    elseif f == 'conv' then
+      conv_root = v
+    elseif f == 'convAmt' then
+      conv_amt = num(v)
+    end
+  end
+  if conv_root then
+    local ck = prefix .. 'conv:' .. conv_root
+    redis.call('HINCRBY', ck, 'resv', -conv_amt)
+    redis.call('HINCRBY', ck, 'used', actual.spend_micros)
+  end
+else
+  -- The reservation expired and was reclaimed: charge the current periods directly.
+  for i = 1, n do
+    local dim, window = ARGV[9 + (i - 1) * 2 + 1], ARGV[9 + (i - 1) * 2 + 2]
+    local s, e = period(window, now)
+    local key = counter_key(prefix, dim, window, s)
+    redis.call('HINCRBY', key, 'used', actual[dim] or 0)
+    if e then redis.call('PEXPIREAT', key, e + RETENTION[window]) end
+  end
+  if ARGV[3] ~= '' then
+    redis.call('HINCRBY', prefix .. 'conv:' .. ARGV[3], 'used', actual.spend_micros)
+  end
+end
+
+redis.call('DEL', rk)
+redis.call('ZREM', prefix .. 'resvs', rid)
+redis.call('ZREM', prefix .. 'inflight', rid)
+redis.call('SET', done_key, '1', 'PX', 2 * DAY)
+
+local b = 9 + n * 2 + 1
+local nf = num(ARGV[b])
+local fields = {}
+for i = 1, nf * 2 do fields[i] = ARGV[b + i] end
+redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(fields))
+return 1

@@ -1,0 +1,22 @@
+// Loads the Lua scripts once and registers them with ioredis `defineCommand`: ioredis computes
+// each script's SHA, runs it with EVALSHA and falls back to EVAL after a NOSCRIPT.
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+
+const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+export interface ScriptCommands {
+  tgReserve(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+  tgSettle(prefix: string, ...args: Array<string | number>): Promise<number>;
+  tgPeek(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+}
+
+export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
+
+export function defineScripts(client: Redis | Cluster): ScriptedRedis {
+  const common = read('common');
+  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek']] as const) {
+    client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
+  }
+  return client as ScriptedRedis;
+}

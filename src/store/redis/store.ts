@@ -1,0 +1,84 @@
+// The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
+import type { Cluster, Redis } from 'ioredis';
+import type { Clock } from '../../util/clock.js';
+import { keyDigestKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import type { KeyRecord, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import { decodeStates, reserveArgs } from './codec.js';
+import { recordFields, recordFromFields } from './ledger-codec.js';
+import { defineScripts } from './scripts.js';
+
+export interface RedisStoreOptions {
+  client: Redis | Cluster;
+  /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
+  clock?: Clock;
+}
+
+export function createRedisStore(options: RedisStoreOptions): Store {
+  const redis = defineScripts(options.client);
+  const now = (): number => options.clock?.now() ?? 0;
+
+  async function reserve(req: ReserveRequest): Promise<ReserveResult> {
+    const reply = await redis.tgReserve(userPrefix(req.userId), ...reserveArgs(req, now()));
+    const states = decodeStates(reply, 4, req.checks);
+    if (Number(reply[0]) === 1) {
+      const root = String(reply[3]);
+      return { ok: true, output: Number(reply[1]), states, conversationRoot: root === '' ? null : root };
+    }
+    const index = Number(reply[2]) - 1;
+    const denied = states[index];
+    if (!denied) throw new Error('reserve script refused without naming a limit');
+    const tag = String(reply[4 + index * 6]);
+    return tag === 'conv-unpriced' ? { ok: false, denied, states, unpriced: true } : { ok: false, denied, states };
+  }
+
+  async function settle(req: SettleRequest) {
+    const a = req.actual;
+    const args: Array<string | number> = [now(), req.requestId, req.conversationRoot ?? '',
+      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, req.checks.length];
+    for (const c of req.checks) args.push(c.dimension, c.window);
+    const fields = recordFields(req.record);
+    args.push(fields.length / 2, ...fields);
+    return { applied: (await redis.tgSettle(userPrefix(req.userId), ...args)) === 1 };
+  }
+
+  async function peek(q: PeekRequest) {
+    const args: Array<string | number> = [now(), q.parallelLimit ?? '', q.conversationId ?? '', q.checks.length];
+    for (const c of q.checks) args.push(c.dimension, c.window, c.limit ?? '');
+    return decodeStates(await redis.tgPeek(userPrefix(q.userId), ...args), 0, q.checks);
+  }
+
+  async function ledger(userId: string, limit: number): Promise<LedgerRecord[]> {
+    const rows = await redis.xrevrange(ledgerKey(userId), '+', '-', 'COUNT', limit);
+    return rows.map(([, fields]) => recordFromFields(fields));
+  }
+
+  const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
+
+  return {
+    kind: 'redis',
+    reserve,
+    settle,
+    peek,
+    ledger,
+    getUser: async (id) => parse<UserRecord>(await redis.get(userRecordKey(id))),
+    putUser: async (user) => {
+      await redis.set(userRecordKey(user.id), JSON.stringify(user));
+      await redis.zadd(usersIndexKey, 0, user.id);
+    },
+    putKey: async (digest: string, key: KeyRecord) => {
+      await redis.set(keyDigestKey(digest), JSON.stringify(key));
+      await redis.sadd(userKeysKey(key.userId), key.keyId);
+    },
+    keyByDigest: async (digest) => parse<KeyRecord>(await redis.get(keyDigestKey(digest))),
+    getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
+    putSettings: async (limits) => {
+      await redis.set(settingsKey, JSON.stringify(limits));
+    },
+    ping: async () => {
+      await redis.ping();
+    },
+    close: async () => {
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The Store contract. Two implementations keep the same semantics: RedisStore (Lua scripts,
+// one script call per reserve and per settle) and MemoryStore (embedded, single process).
+// test/store/contract.ts runs one suite against both.
+import type { Dimension, Window, Scope } from '../limits/vocabulary.js';
+
+export type Enforcement = 'hard' | 'soft';
+
+/** One counter a request touches: tracked always, enforced when `limit` is a number. */
+export interface CounterCheck {
+  readonly dimension: Dimension;
+  readonly window: Window;
+  readonly limit: number | null;
+  /** Amount reserved whatever the output length (1 request, the prompt's tokens, the prompt's cost). */
+  readonly fixed: number;
+  /** Amount per output token (1 for tokens, price in micros per token for spend, 0 otherwise). */
+  readonly perOutput: number;
+}
+
+export interface ConversationRef {
+  readonly id: string;
+  readonly parentId: string | null;
+  /** Budget set on a root's first request (micros); ignored once the tree exists. */
+  readonly budgetMicros: number | null;
+}
+
+export interface ReserveRequest {
+  readonly userId: string;
+  readonly requestId: string;
+  readonly checks: readonly CounterCheck[];
+  /** The output ceiling the request asked for (or the configured default). */
+  readonly maxOutput: number;
+  /** In hard mode, a request that can afford fewer output tokens than this is refused. */
+  readonly minOutput: number;
+  readonly mode: Enforcement;
+  readonly parallelLimit: number | null;
+  /** A reservation (and its concurrency slot) expires after this long if never settled. */
+  readonly ttlMs: number;
+  readonly conversation: ConversationRef | null;
+  /** Spend a tree's budget is charged for this request (the same figures as the spend checks). */
+  readonly spend: { readonly fixed: number; readonly perOutput: number; readonly priced: boolean };
+}
+
+/** Where one limit stands. `reserved` counts in-flight reservations, this one included. */
+export interface LimitState {
+  readonly dimension: Dimension | 'parallel';
+  readonly window: Window | 'instant';
+  readonly scope: Scope;
+  readonly limit: number;
+  readonly used: number;
+  readonly reserved: number;
+  /** ms since epoch; null for lifetime limits and concurrency. */
+  readonly resetsAt: number | null;
+}
+
+export type ReserveResult =
+  | { readonly ok: true; readonly output: number; readonly states: readonly LimitState[]; readonly conversationRoot: string | null }
+  | {
+      readonly ok: false;
+      readonly denied: LimitState;
+      readonly states: readonly LimitState[];
+      /** The tree has a budget but the model has no price: refused rather than served for free. */
+      readonly unpriced?: boolean;
+    };
+
+export type Amounts = Readonly<Record<Dimension, number>>;
+
+export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released';
+
+export interface LedgerRecord {
+  readonly requestId: string;
+  readonly time: number;
+  readonly user: string;
+  readonly model: string | null;
+  readonly conversation: string | null;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly reasoningTokens: number;
+  readonly costMicros: number;
+  readonly outcome: Outcome;
+  /** True when usage was estimated (the provider sent none). */
+  readonly estimated: boolean;
+}
+
+export interface SettleRequest {
+  readonly userId: string;
+  readonly requestId: string;
+  /** The counters the reservation covered, so a settle whose reservation expired still lands. */
+  readonly checks: readonly CounterCheck[];
+  readonly actual: Amounts;
+  readonly conversationRoot: string | null;
+  readonly record: LedgerRecord;
+}
+
+export interface PeekRequest {
+  readonly userId: string;
+  readonly checks: readonly CounterCheck[];
+  readonly parallelLimit: number | null;
+  readonly conversationId: string | null;
+}
+
+export interface SettleResult {
+  /** false when this request id was settled before: nothing changed. */
+  readonly applied: boolean;
+}
+
+export interface UserRecord {
+  readonly id: string;
+  readonly limits: Readonly<Record<string, number | null>>;
+  readonly allowedModels: readonly string[] | null;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+}
+
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly userId: string;
+  readonly prefix: string;
+  readonly name: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  reserve(req: ReserveRequest): Promise<ReserveResult>;
+  settle(req: SettleRequest): Promise<SettleResult>;
+  /** Where each counter stands now, reserving nothing. */
+  peek(query: PeekRequest): Promise<LimitState[]>;
+  ledger(userId: string, limit: number): Promise<LedgerRecord[]>;
+
+  getUser(id: string): Promise<UserRecord | null>;
+  putUser(user: UserRecord): Promise<void>;
+  /** Stores a key under its SHA-256 digest; the key itself is never stored. */
+  putKey(digest: string, key: KeyRecord): Promise<void>;
+  keyByDigest(digest: string): Promise<KeyRecord | null>;
+  getSettings(): Promise<Readonly<Record<string, number | null>>>;
+  putSettings(limits: Readonly<Record<string, number | null>>): Promise<void>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
