@@ -119,6 +119,7 @@ export interface KeyRecord {
   readonly name: string | null;
   readonly createdAt: number;
   readonly expiresAt: number | null;
+  readonly revoked?: boolean;
 }
 
 export interface Store {

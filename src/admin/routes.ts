@@ -1,0 +1,98 @@
+// The admin API: users and their limit overrides, keys (shown once, stored as SHA-256), and the
+// default limits. Bad input is a 400 naming the field; nothing is half-applied.
+import { Hono, type Context } from 'hono';
+import type { AppContext, AppEnv } from '../app-types.js';
+import { digestKey, newApiKey } from '../auth/api-keys.js';
+import { badRequest, GatewayError } from '../http/errors.js';
+import type { UserRecord } from '../store/types.js';
+import { adminAuth } from './admin-auth.js';
+import { asObject, onlyFields, parseLimits, parseModels, parseUserId } from './validate.js';
+
+async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return asObject(JSON.parse(text), 'request body');
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    throw badRequest('request body is not valid JSON', null, e);
+  }
+}
+
+const view = (u: UserRecord) => ({ id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: new Date(u.createdAt).toISOString() });
+
+export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
+  const { store, clock, principals } = app;
+  const admin = new Hono<AppEnv>();
+  admin.use('*', adminAuth(app.config.admin_key));
+
+  const userOr404 = async (id: string): Promise<UserRecord> => {
+    const user = await store.getUser(parseUserId(id));
+    if (!user) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
+    return user;
+  };
+
+  admin.post('/users', async (c) => {
+    const body = await jsonBody(c);
+    onlyFields(body, ['id', 'limits', 'allowed_models', 'disabled'], '');
+    const id = parseUserId(body.id);
+    const limits = parseLimits(body.limits);
+    const allowedModels = parseModels(body.allowed_models) ?? null;
+    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw badRequest("'disabled' must be a boolean", 'disabled');
+    if (await store.getUser(id)) throw new GatewayError({ status: 409, code: 'user_exists', message: `user '${id}' exists` });
+    const user: UserRecord = { id, limits, allowedModels, disabled: body.disabled === true, createdAt: clock.now() };
+    await store.putUser(user);
+    return c.json(view(user), 201);
+  });
+
+  admin.get('/users/:id', async (c) => {
+    const user = await userOr404(c.req.param('id'));
+    return c.json({ ...view(user), effective_limits: await principals.limitsOf(user) });
+  });
+
+  admin.patch('/users/:id', async (c) => {
+    const user = await userOr404(c.req.param('id'));
+    const body = await jsonBody(c);
+    onlyFields(body, ['limits', 'allowed_models', 'disabled'], '');
+    const limits = { ...user.limits, ...parseLimits(body.limits) };
+    for (const [k, v] of Object.entries(limits)) if (v === null) delete limits[k];
+    const models = parseModels(body.allowed_models);
+    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw badRequest("'disabled' must be a boolean", 'disabled');
+    const next: UserRecord = {
+      ...user, limits,
+      allowedModels: models === undefined ? user.allowedModels : models,
+      disabled: typeof body.disabled === 'boolean' ? body.disabled : user.disabled,
+    };
+    await store.putUser(next);
+    principals.forget();
+    return c.json(view(next));
+  });
+
+  admin.post('/users/:id/keys', async (c) => {
+    const user = await userOr404(c.req.param('id'));
+    const body = await jsonBody(c);
+    onlyFields(body, ['name', 'expires_at'], '');
+    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 128)) throw badRequest("'name' must be a string of at most 128 characters", 'name');
+    let expiresAt: number | null = null;
+    if (body.expires_at !== undefined && body.expires_at !== null) {
+      expiresAt = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : NaN;
+      if (!Number.isFinite(expiresAt) || expiresAt <= clock.now()) throw badRequest("'expires_at' must be an ISO 8601 time in the future", 'expires_at');
+    }
+    const { key, keyId, prefix } = newApiKey();
+    const createdAt = clock.now();
+    await store.putKey(digestKey(key), { keyId, userId: user.id, prefix, name: (body.name as string | undefined) ?? null, createdAt, expiresAt });
+    return c.json({ key, keyId, prefix, userId: user.id, createdAt: new Date(createdAt).toISOString(), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
+  });
+
+  admin.get('/settings', async (c) => c.json({ limits: { ...app.config.limits, ...(await store.getSettings()) } }));
+
+  admin.put('/settings', async (c) => {
+    const body = await jsonBody(c);
+    onlyFields(body, ['limits'], '');
+    await store.putSettings(parseLimits(body.limits));
+    principals.forget();
+    return c.json({ limits: { ...app.config.limits, ...(await store.getSettings()) } });
+  });
+
+  return admin;
+}

@@ -1,0 +1,43 @@
+// Admin input checks: every problem names its field, and nothing is applied unless all pass.
+import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
+import { badRequest } from '../http/errors.js';
+
+const KNOWN = new Set(ALL_LIMIT_FIELDS);
+export const USER_ID = /^[A-Za-z0-9._@-]{1,128}$/;
+
+export function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`${what} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+export function onlyFields(o: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw badRequest(`unknown field '${where}${k}'`, `${where}${k}`);
+}
+
+/** A limits object: known names only, each a non-negative integer or null. */
+export function parseLimits(value: unknown, where = 'limits'): Record<string, number | null> {
+  if (value === undefined) return {};
+  const o = asObject(value, `'${where}'`);
+  const out: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (!KNOWN.has(k)) throw badRequest(`unknown limit '${where}.${k}'; known limits: ${ALL_LIMIT_FIELDS.join(', ')}`, `${where}.${k}`);
+    if (v !== null && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
+      throw badRequest(`'${where}.${k}' must be a non-negative integer or null`, `${where}.${k}`);
+    }
+    out[k] = v as number | null;
+  }
+  return out;
+}
+
+export function parseUserId(value: unknown, param = 'id'): string {
+  if (typeof value !== 'string' || !USER_ID.test(value)) throw badRequest(`'${param}' must be 1-128 characters of A-Z a-z 0-9 . _ @ -`, param);
+  return value;
+}
+
+export function parseModels(value: unknown): string[] | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string' && m.length > 0 && m.length <= 256)) {
+    throw badRequest("'allowed_models' must be an array of model names or null", 'allowed_models');
+  }
+  return value as string[];
+}

@@ -1,0 +1,31 @@
+// What createApp is built from, and the per-request variables handlers share through Hono.
+import type { HttpBindings } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { Principal, PrincipalResolver } from './auth/principals.js';
+import type { Config } from './config/loader.js';
+import type { Store } from './store/types.js';
+import type { UpstreamClient } from './upstream/client.js';
+import type { Clock } from './util/clock.js';
+
+export interface Deps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly upstream: UpstreamClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface AppVariables {
+  requestId: string;
+  log: Logger;
+  principal: Principal;
+}
+
+export interface AppEnv {
+  Bindings: HttpBindings;
+  Variables: AppVariables;
+}
+
+export interface AppContext extends Deps {
+  readonly principals: PrincipalResolver;
+}

@@ -1,0 +1,69 @@
+// createApp(deps): the whole request path, in order. No I/O at import; tests build as many apps
+// as they like, side by side.
+//   request id -> auth -> plan -> store.reserve -> upstream -> meter -> settle -> headers
+import { Hono } from 'hono';
+import { createAdminRoutes } from './admin/routes.js';
+import type { AppContext, AppEnv, Deps } from './app-types.js';
+import { createPrincipalResolver } from './auth/principals.js';
+import { userAuth } from './auth/user-auth.js';
+import { GatewayError } from './http/errors.js';
+import { requestIdMiddleware } from './http/request-id.js';
+import { createMeteredHandler } from './proxy/metered.js';
+import { createModelsHandler } from './proxy/models.js';
+import { createQuotaHandler } from './proxy/quota.js';
+
+const METERED = [
+  ['/chat/completions', 'chat'],
+  ['/completions', 'completions'],
+  ['/embeddings', 'embeddings'],
+  ['/responses', 'responses'],
+] as const;
+
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const principals = createPrincipalResolver({
+    store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
+  });
+  const ctx: AppContext = { ...deps, principals };
+  const app = new Hono<AppEnv>();
+
+  app.use('*', requestIdMiddleware(deps.logger));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.store.ping();
+      return c.json({ status: 'ready', store: deps.store.kind });
+    } catch {
+      return c.json({ status: 'not ready', store: deps.store.kind }, 503);
+    }
+  });
+
+  app.route('/admin', createAdminRoutes(ctx));
+
+  const v1 = new Hono<AppEnv>();
+  v1.use('*', userAuth(principals));
+  for (const [path, api] of METERED) v1.post(path, createMeteredHandler(deps, api));
+  v1.get('/models', createModelsHandler(deps));
+  v1.get('/quota', createQuotaHandler(ctx));
+  for (const [path] of METERED) v1.all(path, () => methodNotAllowed('POST'));
+  v1.all('/models', () => methodNotAllowed('GET'));
+  v1.all('/quota', () => methodNotAllowed('GET'));
+  app.route('/v1', v1);
+
+  app.notFound((c) =>
+    new GatewayError({ status: 404, code: 'not_found', message: `Unknown request URL: ${c.req.method} ${c.req.path}` })
+      .toResponse({ 'x-request-id': c.get('requestId') ?? '' }));
+  app.onError((err, c) => {
+    if (err instanceof GatewayError) {
+      if (err.status >= 500) c.get('log')?.warn({ err, code: err.code }, err.message);
+      return err.toResponse({ 'x-request-id': c.get('requestId') ?? '' });
+    }
+    c.get('log')?.error({ err }, 'unhandled error');
+    return new GatewayError({ status: 500, code: 'internal_error', message: 'internal error' }).toResponse({ 'x-request-id': c.get('requestId') ?? '' });
+  });
+  return app;
+}
+
+function methodNotAllowed(allow: string): never {
+  throw new GatewayError({ status: 405, code: 'method_not_allowed', message: `method not allowed; use ${allow}`, headers: { allow } });
+}

@@ -1,0 +1,21 @@
+// Tollgate's own API keys: `tg-` + 43 characters of base64url randomness. Only the SHA-256
+// digest is ever stored; the key is shown once, when it is made.
+import { createHash, randomBytes } from 'node:crypto';
+
+export const KEY_PREFIX = 'tg-';
+
+export function newApiKey(): { key: string; keyId: string; prefix: string } {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  return { key, keyId: `key_${randomBytes(9).toString('base64url')}`, prefix: key.slice(0, 10) };
+}
+
+export function digestKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** The bearer token of an Authorization header, or null when there is none or it is malformed. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
+  return m ? (m[1] as string) : null;
+}

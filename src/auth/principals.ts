@@ -1,0 +1,76 @@
+// Key -> principal: the user a key belongs to, with its effective limits. Lookups are cached for
+// `auth.cache_ms` (default 1 s), so a revoked key or a changed limit reaches every replica within
+// that time while a busy key costs no store call per request.
+import { effectiveLimits } from '../limits/vocabulary.js';
+import type { Store, UserRecord } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
+import { digestKey } from './api-keys.js';
+
+export interface Principal {
+  readonly userId: string;
+  readonly keyId: string;
+  readonly user: UserRecord;
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+export interface PrincipalResolver {
+  /** The principal for a presented key, or null for an unknown, expired or disabled one. */
+  resolve(key: string): Promise<Principal | null>;
+  /** Effective limits of a user by id (for admin views). */
+  limitsOf(user: UserRecord): Promise<Readonly<Record<string, number>>>;
+  forget(): void;
+}
+
+export interface ResolverOptions {
+  store: Store;
+  clock: Clock;
+  cacheMs: number;
+  configDefaults: Readonly<Record<string, number | null | undefined>>;
+}
+
+const MAX_ENTRIES = 50_000;
+
+export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
+  const cache = new Map<string, { at: number; value: Principal | null }>();
+  let defaults: { at: number; value: Readonly<Record<string, number | null | undefined>> } | null = null;
+
+  async function currentDefaults(now: number) {
+    if (!defaults || now - defaults.at >= o.cacheMs) {
+      const stored = await o.store.getSettings();
+      const value: Record<string, number | null | undefined> = { ...o.configDefaults };
+      for (const [k, v] of Object.entries(stored)) if (v !== null) value[k] = v;
+      defaults = { at: now, value };
+    }
+    return defaults.value;
+  }
+
+  async function limitsOf(user: UserRecord) {
+    return effectiveLimits(await currentDefaults(o.clock.now()), user.limits);
+  }
+
+  async function lookup(digest: string, now: number): Promise<Principal | null> {
+    const key = await o.store.keyByDigest(digest);
+    if (!key || key.revoked || (key.expiresAt !== null && key.expiresAt <= now)) return null;
+    const user = await o.store.getUser(key.userId);
+    if (!user || user.disabled) return null;
+    return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user) };
+  }
+
+  return {
+    async resolve(presented) {
+      const now = o.clock.now();
+      const digest = digestKey(presented);
+      const hit = cache.get(digest);
+      if (hit && now - hit.at < o.cacheMs) return hit.value;
+      const value = await lookup(digest, now);
+      if (cache.size >= MAX_ENTRIES) cache.clear();
+      cache.set(digest, { at: now, value });
+      return value;
+    },
+    limitsOf,
+    forget() {
+      cache.clear();
+      defaults = null;
+    },
+  };
+}

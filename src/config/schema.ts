@@ -1,0 +1,61 @@
+// The shape of config/gateway.yaml after environment overrides, validated with zod so a bad
+// value is reported with the path of the field that holds it.
+import { z } from 'zod';
+import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
+
+const ms = z.number().int().positive();
+const count = z.number().int().nonnegative();
+
+const limitsShape = Object.fromEntries(ALL_LIMIT_FIELDS.map((f) => [f, count.nullable().optional()]));
+
+export const configSchema = z
+  .object({
+    server: z.object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      body_limit_bytes: z.number().int().positive().default(8 * 1024 * 1024),
+    }).strict().prefault({}),
+    upstream: z.object({
+      base_url: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+      api_key: z.string().min(1).nullable().default(null),
+      timeouts: z.object({
+        connect_ms: ms.default(10_000),
+        headers_ms: ms.default(300_000),
+        idle_ms: ms.default(300_000),
+        total_ms: ms.default(1_800_000),
+      }).strict().prefault({}),
+      max_response_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+    }).strict().prefault({}),
+    store: z.object({
+      redis_url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').nullable().default(null),
+      cluster_nodes: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]),
+    }).strict().prefault({}),
+    admin_key: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+    enforcement: z.enum(['hard', 'soft']).default('hard'),
+    fail_mode: z.enum(['closed', 'open']).default('closed'),
+    limits: z.object(limitsShape).strict().default({}),
+    metering: z.object({
+      default_max_output_tokens: z.number().int().positive().default(4096),
+      min_output_tokens: count.default(16),
+      prompt_bytes_per_token: z.number().positive().default(1),
+      tokens_per_image: count.default(1600),
+      reservation_ttl_ms: ms.default(2_100_000),
+      unpriced_models: z.enum(['reject', 'allow']).default('reject'),
+      prices_file: z.string().min(1).default('prices.yaml'),
+    }).strict().prefault({}),
+    auth: z.object({ cache_ms: count.default(1000) }).strict().prefault({}),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+const price = z.object({
+  input: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+  output: z.number().nonnegative(),
+  reasoning: z.number().nonnegative().optional(),
+}).strict();
+
+export const pricesSchema = z.object({ models: z.record(z.string().min(1), price).default({}) }).strict();
+export type RawPrices = z.infer<typeof pricesSchema>;

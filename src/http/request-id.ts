@@ -1,0 +1,18 @@
+// Every request gets an id: the client's `x-request-id` when it is a sane token, else a new one.
+// It goes upstream, back to the client, into the log line and the ledger.
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { AppEnv } from '../app-types.js';
+
+const VALID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestIdMiddleware(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async function requestId(c, next) {
+    const given = c.req.header('x-request-id');
+    const id = given && VALID.test(given) ? given : `tg_${randomUUID().replaceAll('-', '')}`;
+    c.set('requestId', id);
+    c.set('log', logger.child({ requestId: id }));
+    await next();
+  };
+}

@@ -1,0 +1,80 @@
+// What applies to one request and its worst case: the counters it touches (every dimension's day
+// and month, plus any other window a limit names), the amount each takes, and the output ceiling.
+// Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
+import type { Config } from '../config/loader.js';
+import { GatewayError } from '../http/errors.js';
+import { LIMIT_NAMES, PARALLEL_LIMIT, type Dimension } from '../limits/vocabulary.js';
+import type { Price } from '../pricing/price-table.js';
+import type { ConversationRef, CounterCheck } from '../store/types.js';
+import type { Api, RequestFacts } from './request-body.js';
+
+export interface Plan {
+  readonly checks: readonly CounterCheck[];
+  readonly parallelLimit: number | null;
+  readonly promptEstimate: number;
+  /** The output ceiling reserved: the client's, or the configured default. */
+  readonly maxOutput: number;
+  /** Whether the ceiling must be written into the upstream request (hard mode with a token or spend limit). */
+  readonly enforceCeiling: boolean;
+  readonly price: Price | null;
+  readonly spend: { readonly fixed: number; readonly perOutput: number; readonly priced: boolean };
+  readonly conversation: ConversationRef | null;
+}
+
+export interface PlanInput {
+  readonly api: Api;
+  readonly facts: RequestFacts;
+  readonly bodyBytes: number;
+  readonly limits: Readonly<Record<string, number>>;
+  readonly conversation: ConversationRef | null;
+}
+
+const TRACKED_WINDOWS = new Set(['day', 'month']);
+
+export function createPlanner(config: Config) {
+  const m = config.metering;
+  return function plan(input: PlanInput): Plan {
+    const { facts, limits, api } = input;
+    const price = config.prices.lookup(facts.model);
+    const promptEstimate = Math.ceil(input.bodyBytes / m.prompt_bytes_per_token) + facts.images * m.tokens_per_image;
+    const maxOutput = api === 'embeddings' ? 0 : (facts.clientCeiling ?? m.default_max_output_tokens);
+    const per = facts.choices;
+    const message = facts.userInitiated ? 1 : 0;
+    const spendFixed = price ? Math.ceil((promptEstimate * price.input) / 1_000_000) : 0;
+    const spendPer = price ? (Math.max(price.output, price.reasoning) * per) / 1_000_000 : 0;
+    const amounts: Record<Dimension, [number, number]> = {
+      requests: [1, 0],
+      messages: [message, 0],
+      credits: [message, 0],
+      tokens: [promptEstimate, per],
+      spend_micros: [spendFixed, spendPer],
+    };
+
+    const checks: CounterCheck[] = [];
+    let meteredLimit = false;
+    for (const l of LIMIT_NAMES) {
+      const limit = limits[l.name];
+      if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
+      const [fixed, perOutput] = amounts[l.dimension];
+      checks.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, fixed, perOutput });
+      if (limit !== undefined && (l.dimension === 'tokens' || l.dimension === 'spend_micros')) meteredLimit = true;
+      if (limit !== undefined && l.dimension === 'spend_micros' && !price && m.unpriced_models === 'reject') {
+        throw new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',
+          message: `model '${facts.model}' has no price configured, and a spend limit applies` });
+      }
+    }
+    const conversationBudget = input.conversation !== null;
+    return {
+      checks,
+      parallelLimit: limits[PARALLEL_LIMIT] ?? null,
+      promptEstimate,
+      maxOutput,
+      enforceCeiling: config.enforcement === 'hard' && api !== 'embeddings' && (meteredLimit || conversationBudget),
+      price,
+      spend: { fixed: spendFixed, perOutput: spendPer, priced: price !== null || m.unpriced_models === 'allow' },
+      conversation: input.conversation,
+    };
+  };
+}
+
+export type Planner = ReturnType<typeof createPlanner>;

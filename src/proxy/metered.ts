@@ -1,0 +1,66 @@
+// One metered request, in order: read and check the body, plan, reserve (one script call),
+// forward, relay while metering, settle exactly once. A request the store refuses never opens a
+// connection upstream.
+import type { Context } from 'hono';
+import type { AppEnv, Deps } from '../app-types.js';
+import { GatewayError } from '../http/errors.js';
+import { denialError } from '../http/denial.js';
+import { limitHeaders } from '../http/limit-headers.js';
+import { createPlanner } from '../plan/plan.js';
+import { readRequestFacts, type Api } from '../plan/request-body.js';
+import { createSettlement } from '../settle/settlement.js';
+import { readConversation } from './conversation.js';
+import { forward } from './forward.js';
+import { parseJsonObject, readBody } from './read-body.js';
+import { rewriteBody } from './rewrite-body.js';
+
+const PATHS: Readonly<Record<Api, string>> = {
+  chat: '/chat/completions', completions: '/completions', responses: '/responses', embeddings: '/embeddings',
+};
+
+export function createMeteredHandler(deps: Deps, api: Api) {
+  const { config, store, clock } = deps;
+  const plan = createPlanner(config);
+
+  return async function metered(c: Context<AppEnv>): Promise<Response> {
+    const principal = c.get('principal');
+    const requestId = c.get('requestId');
+    const log = c.get('log');
+    const raw = await readBody(c.env.incoming, config.server.body_limit_bytes);
+    const body = parseJsonObject(raw);
+    const facts = readRequestFacts(api, body);
+    const allowed = principal.user.allowedModels;
+    if (allowed && !allowed.includes(facts.model)) {
+      throw new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${facts.model}' is not allowed for this key` });
+    }
+    const conversation = readConversation((n) => c.req.header(n));
+    const p = plan({ api, facts, bodyBytes: raw.length, limits: principal.limits, conversation });
+
+    let reserved;
+    try {
+      reserved = await store.reserve({
+        userId: principal.userId, requestId, checks: p.checks, maxOutput: p.maxOutput,
+        minOutput: config.metering.min_output_tokens, mode: config.enforcement, parallelLimit: p.parallelLimit,
+        ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend,
+      });
+    } catch (e) {
+      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+    }
+    if (!reserved.ok) throw denialError(reserved, facts.model, clock.now());
+
+    const headers = limitHeaders(reserved.states, clock.now());
+    const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
+    if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
+    const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
+    const settlement = createSettlement({
+      store, clock, log, prices: config.prices, userId: principal.userId, requestId, plan: p,
+      userInitiated: facts.userInitiated, requestedModel: facts.model, conversationId: conversation?.id ?? null,
+      conversationRoot: reserved.ok ? reserved.conversationRoot : null,
+    });
+
+    return forward({
+      deps, c, api, path: PATHS[api], settlement, headers, hideUsageChunk: forceUsage, promptBytes: raw.length,
+      body: rewriteBody(raw, body, { api, ceiling, forceUsage }),
+    });
+  };
+}

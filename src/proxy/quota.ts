@@ -1,0 +1,39 @@
+// GET /v1/quota: every limit that applies to the caller's own key, and the conversation's when
+// X-Conversation-Id is sent.
+import type { Context } from 'hono';
+import type { AppContext, AppEnv } from '../app-types.js';
+import { remainingOf } from '../http/limit-headers.js';
+import { LIMIT_NAMES, PARALLEL_LIMIT } from '../limits/vocabulary.js';
+import { GatewayError } from '../http/errors.js';
+import type { CounterCheck } from '../store/types.js';
+import { readConversation } from './conversation.js';
+
+export function createQuotaHandler(app: AppContext) {
+  return async function quota(c: Context<AppEnv>): Promise<Response> {
+    const principal = c.get('principal');
+    const conversation = readConversation((n) => c.req.header(n));
+    const checks: CounterCheck[] = [];
+    for (const l of LIMIT_NAMES) {
+      const limit = principal.limits[l.name];
+      if (limit !== undefined) checks.push({ dimension: l.dimension, window: l.window, limit, fixed: 0, perOutput: 0 });
+    }
+    const states = await app.store.peek({
+      userId: principal.userId, checks, parallelLimit: principal.limits[PARALLEL_LIMIT] ?? null, conversationId: conversation?.id ?? null,
+    }).catch((e: unknown) => {
+      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+    });
+    const limits = states
+      .filter((s) => s.limit >= 0)
+      .map((s) => ({
+        dimension: s.dimension === 'parallel' ? 'parallel_requests' : s.dimension,
+        window: s.window,
+        scope: s.scope,
+        used: s.used,
+        reserved: s.reserved,
+        limit: s.limit,
+        remaining: remainingOf(s),
+        resets_at: s.resetsAt === null ? null : new Date(s.resetsAt).toISOString().replace('.000Z', 'Z'),
+      }));
+    return c.json({ user: principal.userId, limits });
+  };
+}

@@ -1,0 +1,39 @@
+// Reads a request body with a size limit, refusing an oversized one while it streams in (413)
+// rather than after buffering it all, and parses it as a JSON object.
+import type { IncomingMessage } from 'node:http';
+import { badRequest, GatewayError } from '../http/errors.js';
+
+const tooLarge = (limit: number) =>
+  new GatewayError({ status: 413, code: 'request_too_large', message: `request body is larger than ${limit} bytes` });
+
+export async function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(incoming.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    parts.push(chunk);
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = decoder.decode(raw);
+  } catch (e) {
+    throw badRequest('request body is not valid UTF-8', null, e);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw badRequest('request body is not valid JSON', null, e);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('request body must be a JSON object');
+  return value as Record<string, unknown>;
+}

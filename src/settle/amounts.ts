@@ -1,0 +1,32 @@
+// From what the upstream reported (or what was streamed, when it reported nothing) to the
+// amounts a settle charges. "Missing" and "zero" differ: only a missing usage is estimated.
+import type { Usage } from '../meter/usage.js';
+import { costMicros, type Price, type PriceTable } from '../pricing/price-table.js';
+import type { Amounts } from '../store/types.js';
+
+export const NOTHING: Amounts = Object.freeze({ requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0 });
+
+const CHARS_PER_TOKEN = 4;
+
+/** A usage for a stream cut short without the provider's figures: counted from what was sent and streamed. */
+export function estimateUsage(promptBytes: number, outputChars: number): Usage {
+  const promptTokens = Math.ceil(promptBytes / CHARS_PER_TOKEN);
+  const completionTokens = Math.ceil(outputChars / CHARS_PER_TOKEN);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0,
+    reasoningTokens: 0, reasoningIncluded: true, costMicros: null };
+}
+
+export interface Charge {
+  readonly amounts: Amounts;
+  readonly costMicros: number;
+}
+
+export function chargeFor(usage: Usage, opts: { userInitiated: boolean; model: string | null; prices: PriceTable; fallback: Price | null }): Charge {
+  const price = (opts.model ? opts.prices.lookup(opts.model) : null) ?? opts.fallback;
+  const cost = costMicros(usage, price) ?? 0;
+  const message = opts.userInitiated ? 1 : 0;
+  return {
+    amounts: { requests: 1, messages: message, credits: message, tokens: usage.totalTokens, spend_micros: cost },
+    costMicros: cost,
+  };
+}

@@ -1,0 +1,46 @@
+// Chooses the store from configuration: Redis Cluster, Redis, or the embedded memory store.
+// Redis clients reconnect forever, so a store that comes back is used again without a restart.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/loader.js';
+import type { Clock } from '../util/clock.js';
+import { createMemoryStore } from './memory.js';
+import { createRedisStore } from './redis/store.js';
+import type { Store } from './types.js';
+
+const CLIENT: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
+  retryStrategy: (times) => Math.min(times * 100, 2000),
+};
+
+export function createStore(config: Config, logger: Logger, clock?: Clock): Store {
+  const { cluster_nodes: nodes, redis_url: url } = config.store;
+  if (nodes.length > 0) {
+    const cluster = new Cluster(nodes.map((n) => {
+      const [host, port] = n.split(':');
+      return { host: host as string, port: Number(port) };
+    }), { redisOptions: CLIENT, clusterRetryStrategy: CLIENT.retryStrategy });
+    cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
+    logger.info({ nodes }, 'store: Redis Cluster');
+    return createRedisStore({ client: cluster, ...(clock ? { clock } : {}) });
+  }
+  if (url) {
+    const client = new Redis(url, CLIENT);
+    client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
+    logger.info({ url: redactUrl(url) }, 'store: Redis');
+    return createRedisStore({ client, ...(clock ? { clock } : {}) });
+  }
+  logger.warn('store: embedded memory store — single instance only, nothing persists across restarts; set REDIS_URL for Redis');
+  return createMemoryStore(clock ? { clock } : {});
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://(unparsable)';
+  }
+}

@@ -1,0 +1,65 @@
+// The one way to the upstream: undici with a pooled Agent and the configured timeouts. The host
+// comes only from configuration; callers pass a fixed path, never anything a client sent.
+import { Agent, errors, request, type Dispatcher } from 'undici';
+import type { Config } from '../config/loader.js';
+import { GatewayError } from '../http/errors.js';
+
+export interface UpstreamCall {
+  readonly method: 'GET' | 'POST';
+  /** Path below the upstream base URL, e.g. `/chat/completions`. */
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | Buffer | null;
+  readonly signal: AbortSignal;
+}
+
+export interface UpstreamReply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Dispatcher.ResponseData['body'];
+}
+
+export interface UpstreamClient {
+  call(c: UpstreamCall): Promise<UpstreamReply>;
+  close(): Promise<void>;
+}
+
+export function createUpstreamClient(config: Config): UpstreamClient {
+  const base = new URL(config.upstream.base_url);
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const t = config.upstream.timeouts;
+  const agent = new Agent({
+    connect: { timeout: t.connect_ms },
+    headersTimeout: t.headers_ms,
+    bodyTimeout: t.idle_ms,
+    keepAliveTimeout: 10_000,
+    connections: 256,
+  });
+
+  return {
+    async call(c) {
+      const signal = AbortSignal.any([c.signal, AbortSignal.timeout(t.total_ms)]);
+      try {
+        const res = await request(`${origin}${basePath}${c.path}`, {
+          method: c.method, headers: c.headers, body: c.body, signal, dispatcher: agent,
+        });
+        return { status: res.statusCode, headers: res.headers, body: res.body };
+      } catch (e) {
+        throw upstreamError(e, c.signal);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** An upstream failure before any response, as a gateway error with a stable code. */
+export function upstreamError(e: unknown, clientSignal: AbortSignal): GatewayError {
+  if (clientSignal.aborted) {
+    return new GatewayError({ status: 499, code: 'upstream_unreachable', message: 'client closed the request', cause: e });
+  }
+  const timeout = e instanceof errors.HeadersTimeoutError || e instanceof errors.ConnectTimeoutError
+    || e instanceof errors.BodyTimeoutError || (e instanceof Error && e.name === 'TimeoutError');
+  if (timeout) return new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause: e });
+  return new GatewayError({ status: 502, code: 'upstream_unreachable', message: 'the upstream could not be reached', cause: e });
+}

@@ -1,0 +1,43 @@
+// Which headers cross the gateway. Upstream-bound: the client's own headers minus its credentials,
+// hop-by-hop headers and Tollgate's own; the upstream key is added. Client-bound: the upstream's
+// headers minus hop-by-hop, cookies and its own x-ratelimit-* (Tollgate sends the user's instead).
+import type { IncomingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings',
+]);
+
+const NEVER_UPSTREAM = new Set(['authorization', 'api-key', 'x-api-key', 'cookie', 'accept-encoding', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip']);
+
+const NEVER_DOWNSTREAM = new Set(['set-cookie', 'content-encoding', 'alt-svc', 'strict-transport-security']);
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const raw = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+}
+
+export function upstreamHeaders(client: IncomingHttpHeaders, apiKey: string | null, requestId: string): Record<string, string> {
+  const dropped = connectionTokens(client.connection);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(client)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || NEVER_UPSTREAM.has(name) || dropped.has(name)) continue;
+    if (name.startsWith('x-tollgate-') || name.startsWith('x-conversation-') || name === 'x-parent-conversation-id') continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  out['accept-encoding'] = 'identity';
+  out['x-request-id'] = requestId;
+  if (apiKey) out.authorization = `Bearer ${apiKey}`;
+  return out;
+}
+
+export function clientHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>, keepLength: boolean): Record<string, string> {
+  const dropped = connectionTokens(upstream.connection);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || dropped.has(name) || NEVER_DOWNSTREAM.has(name) || name.startsWith('x-ratelimit-')) continue;
+    if (HOP_BY_HOP.has(name) && !(keepLength && name === 'content-length')) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
