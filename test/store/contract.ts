@@ -123,7 +123,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await reserve({ checks: credits });
       await settle(`req-${n}`, credits, { credits: 1 });
       expect((await reserve({ checks: credits })).ok).toBe(false);
-      expect((await reserve({ checks: [check('credits', 'month', 1, 0)] })).ok).toBe(true);
+      const toolTurn = [check('credits', 'month', 1, 0)];
+      expect((await reserve({ checks: toolTurn })).ok).toBe(true);
+      // Settling a zero reservation with a zero charge (an embeddings call's messages) must work too.
+      expect((await settle(`req-${n}`, toolTurn, {})).applied).toBe(true);
     });
 
     it('limits requests in flight and frees the slot on settle', async () => {

@@ -3,9 +3,9 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { Store } from '../../src/store/types.js';
 import type { Clock } from '../../src/util/clock.js';
-import { testRedis } from './redis-client.js';
+import { testRedis, uniqueId } from './redis-client.js';
 
 export const STORES: ReadonlyArray<readonly [string, (clock?: Clock) => Store]> = [
   ['memory', (clock) => createMemoryStore(clock ? { clock } : {})],
-  ['redis', (clock) => createRedisStore({ client: testRedis(), ...(clock ? { clock } : {}) })],
+  ['redis', (clock) => createRedisStore({ client: testRedis(`${uniqueId('t')}:`), ...(clock ? { clock } : {}) })],
 ];

@@ -56,3 +56,8 @@ end
 local function num(v)
   return tonumber(v) or 0
 end
+
+-- An integer as Redis wants it: never "-0" (which HINCRBY refuses) nor exponent notation.
+local function int(v)
+  return string.format('%d', v)
+end

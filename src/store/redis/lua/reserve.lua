@@ -34,9 +34,9 @@ for _, old in ipairs(stale) do
   for i = 1, #held, 2 do
     local f, v = held[i], held[i + 1]
     if string.sub(f, 1, 2) == 'c:' then
-      redis.call('HINCRBY', string.sub(f, 3), 'resv', -num(v))
+      redis.call('HINCRBY', string.sub(f, 3), 'resv', int(-num(v)))
     elseif f == 'conv' then
-      redis.call('HINCRBY', prefix .. 'conv:' .. v, 'resv', -num(redis.call('HGET', rk, 'convAmt')))
+      redis.call('HINCRBY', prefix .. 'conv:' .. v, 'resv', int(-num(redis.call('HGET', rk, 'convAmt'))))
     end
   end
   redis.call('DEL', rk)
@@ -135,26 +135,26 @@ local expires = now + ttl
 for i = 1, n do
   local ch = checks[i]
   local amt = amount(ch.fixed, ch.per, out)
-  redis.call('HINCRBY', ch.key, 'resv', amt)
+  redis.call('HINCRBY', ch.key, 'resv', int(amt))
   if ch.finish then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end
-  redis.call('HSET', rk, 'c:' .. ch.key, amt)
+  redis.call('HSET', rk, 'c:' .. ch.key, int(amt))
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
 end
 if conv_key then
   local amt = amount(spend_fixed, spend_per, out)
   if conv_fresh and conv_root == conv_id and conv_budget then
-    redis.call('HSET', conv_key, 'limit', conv_budget)
+    redis.call('HSET', conv_key, 'limit', int(conv_budget))
   end
   redis.call('HSET', prefix .. 'conv:' .. conv_id, 'root', conv_root)
-  redis.call('HINCRBY', conv_key, 'resv', amt)
-  redis.call('HSET', rk, 'conv', conv_root, 'convAmt', amt)
+  redis.call('HINCRBY', conv_key, 'resv', int(amt))
+  redis.call('HSET', rk, 'conv', conv_root, 'convAmt', int(amt))
   for _, st in ipairs(states) do if st[1] == 'conv' then st[4] = st[4] + amt end end
 end
 if parallel then
   redis.call('ZADD', inflight_key, expires, rid)
   for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
 end
-redis.call('HSET', rk, 'exp', expires)
+redis.call('HSET', rk, 'exp', int(expires))
 redis.call('PEXPIRE', rk, ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 

@@ -29,8 +29,8 @@ if #held > 0 then
     if string.sub(f, 1, 2) == 'c:' then
       local key = string.sub(f, 3)
       local dim = string.match(string.sub(key, #prefix + 1), '^([%w_]+):')
-      redis.call('HINCRBY', key, 'resv', -num(v))
-      redis.call('HINCRBY', key, 'used', actual[dim] or 0)
+      redis.call('HINCRBY', key, 'resv', int(-num(v)))
+      redis.call('HINCRBY', key, 'used', int(actual[dim] or 0))
     elseif f == 'conv' then
       conv_root = v
     elseif f == 'convAmt' then
@@ -39,8 +39,8 @@ if #held > 0 then
   end
   if conv_root then
     local ck = prefix .. 'conv:' .. conv_root
-    redis.call('HINCRBY', ck, 'resv', -conv_amt)
-    redis.call('HINCRBY', ck, 'used', actual.spend_micros)
+    redis.call('HINCRBY', ck, 'resv', int(-conv_amt))
+    redis.call('HINCRBY', ck, 'used', int(actual.spend_micros))
   end
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
@@ -48,11 +48,11 @@ else
     local dim, window = ARGV[9 + (i - 1) * 2 + 1], ARGV[9 + (i - 1) * 2 + 2]
     local s, e = period(window, now)
     local key = counter_key(prefix, dim, window, s)
-    redis.call('HINCRBY', key, 'used', actual[dim] or 0)
+    redis.call('HINCRBY', key, 'used', int(actual[dim] or 0))
     if e then redis.call('PEXPIREAT', key, e + RETENTION[window]) end
   end
   if ARGV[3] ~= '' then
-    redis.call('HINCRBY', prefix .. 'conv:' .. ARGV[3], 'used', actual.spend_micros)
+    redis.call('HINCRBY', prefix .. 'conv:' .. ARGV[3], 'used', int(actual.spend_micros))
   end
 end
 

@@ -1,0 +1,74 @@
+// However many limits apply, a request costs the store exactly one call before the upstream
+// (reserve) and one after (settle) — counted at the Store interface, and for Redis on the wire.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/types.js';
+import { createManualClock } from '../../src/util/clock.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { testRedis, uniqueId } from '../support/redis-client.js';
+import { STORES } from '../support/stores.js';
+import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+
+const EVERY_LIMIT = {
+  requests_per_minute: 100, requests_per_day: 1000, messages_per_day: 100, tokens_per_minute: 1e6, tokens_per_day: 1e7,
+  message_credits_per_month: 100, spend_micros_per_day: 1e8, spend_micros_per_month: 1e9, max_parallel_requests: 10,
+};
+
+function counting(store: Store): { store: Store; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const counted = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.set(String(prop), (calls.get(String(prop)) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: counted, calls };
+}
+
+describe.each(STORES)('store calls per request (%s store)', (name, makeStore) => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let calls: Map<string, number>;
+  let client: OpenAI;
+  let user: string;
+
+  beforeAll(async () => {
+    upstream = await createTestUpstream();
+    const c = counting(makeStore());
+    calls = c.calls;
+    gw = await startGateway({ upstreamUrl: upstream.url, store: c.store, clock: createManualClock(Date.UTC(2026, 10, 23, 12)) });
+    user = uniqueId('calls');
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: await gw.userWithKey(user, EVERY_LIMIT), maxRetries: 0 });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'warm up the key cache' }] });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await gw.store.close();
+    await upstream.close();
+  });
+
+  it('one reserve and one settle per request, nothing else, with every limit applying', async () => {
+    calls.clear();
+    const monitor = name === 'redis' ? await testRedis().monitor() : null;
+    const scripts: string[] = [];
+    monitor?.on('monitor', (_time: string, args: string[], source: string) => {
+      // Commands a script runs show up too, with source "lua": count only what the gateway sent.
+      if (!source.includes('lua') && args.some((a) => a.includes(`{u:${user}}`))) scripts.push(String(args[0]).toLowerCase());
+    });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    for await (const _chunk of stream) { /* drain */ }
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
+    await expect.poll(() => calls.get('settle')).toBe(3);
+    expect(Object.fromEntries(calls)).toEqual({ reserve: 3, settle: 3 });
+    if (monitor) {
+      await expect.poll(() => scripts.length).toBe(6);
+      expect(scripts.every((s) => s === 'evalsha' || s === 'eval')).toBe(true);
+      monitor.disconnect();
+    }
+  });
+});

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { usageFromJsonBody } from '../../src/meter/json-usage.js';
+
+const text = (name: string) => readFileSync(new URL(`../fixtures/sse/${name}`, import.meta.url), 'utf8');
+
+describe('usage from a JSON body', () => {
+  it('reads a chat completion', () => {
+    const { usage, model } = usageFromJsonBody(text('openai-chat.json'), 'chat');
+    expect(model).toBe('gpt-4.1-nano-2025-04-14');
+    expect(usage).toMatchObject({ promptTokens: 16, completionTokens: 363, totalTokens: 379, cachedTokens: 0, reasoningTokens: 0, costMicros: null });
+  });
+
+  it('reads embeddings, which have no completion tokens', () => {
+    expect(usageFromJsonBody(text('openai-embeddings.json'), 'embeddings').usage).toMatchObject({ promptTokens: 8, completionTokens: 0, totalTokens: 8 });
+  });
+
+  it('has no usage for an error body or bad JSON, and an explicit zero stays zero', () => {
+    expect(usageFromJsonBody(text('openai-error-429-insufficient-quota.json'), 'chat').usage).toBeNull();
+    expect(usageFromJsonBody('{not json', 'chat')).toEqual({ usage: null, model: null });
+    expect(usageFromJsonBody('{"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}', 'chat').usage?.totalTokens).toBe(0);
+  });
+});
