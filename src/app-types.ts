@@ -3,6 +3,8 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Principal, PrincipalResolver } from './auth/principals.js';
 import type { Config } from './config/loader.js';
+import type { InFlight } from './proxy/in-flight.js';
+import type { Journal } from './settle/journal.js';
 import type { Store } from './store/types.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { Clock } from './util/clock.js';
@@ -13,6 +15,8 @@ export interface Deps {
   readonly upstream: UpstreamClient;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly journal: Journal;
+  readonly inFlight: InFlight;
 }
 
 export interface AppVariables {

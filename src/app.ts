@@ -22,6 +22,7 @@ const METERED = [
 export function createApp(deps: Deps): Hono<AppEnv> {
   const principals = createPrincipalResolver({
     store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
+    serveStale: deps.config.fail_mode === 'open',
   });
   const ctx: AppContext = { ...deps, principals };
   const app = new Hono<AppEnv>();

@@ -3,16 +3,17 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config/loader.js';
+import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createLogger } from './log/logger.js';
+import { createInFlight } from './proxy/in-flight.js';
+import { createJournal } from './settle/journal.js';
 import { createStore } from './store/create-store.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { systemClock } from './util/clock.js';
 
-function start(): void {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`tollgate: ${e.message}\n`);
@@ -20,34 +21,45 @@ function start(): void {
     }
     throw e;
   }
+}
+
+function start(): void {
+  const config = configOrExit();
   const logger = createLogger(config.log_level);
   const store = createStore(config, logger);
   const upstream = createUpstreamClient(config);
+  const journal = createJournal({ file: config.journal.file, store, log: logger, replayMs: config.journal.replay_ms });
+  const inFlight = createInFlight();
   if (!config.upstream.api_key) logger.warn('no UPSTREAM_API_KEY: requests go upstream without credentials');
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
-  const app = createApp({ config, store, upstream, clock: systemClock, logger });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;
-    logger.info({ host: config.server.host, port, upstream: config.upstream.base_url, enforcement: config.enforcement }, 'tollgate listening');
+    logger.info({ host: config.server.host, port, upstream: config.upstream.base_url, enforcement: config.enforcement, failMode: config.fail_mode }, 'tollgate listening');
   });
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining: no new connections, waiting for requests in flight');
-    server.close(async () => {
-      await upstream.close();
-      await store.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
+    logger.info({ signal, requests: inFlight.requests }, 'draining: no new connections, finishing requests in flight');
+    server.close();
     server.closeIdleConnections();
+    const deadline = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), config.shutdown.drain_ms).unref());
+    const drained = await Promise.race([inFlight.idle().then(() => 'idle' as const), deadline]);
+    if (drained === 'deadline') logger.warn({ requests: inFlight.requests }, 'drain deadline passed: closing what is left');
+    server.closeAllConnections();
+    await journal.replay().catch(() => undefined);
+    await journal.close();
+    await upstream.close();
+    await store.close().catch(() => undefined);
+    logger.info({ journalBacklog: journal.backlog }, 'stopped');
+    process.exit(0);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 start();

@@ -26,6 +26,8 @@ export interface ResolverOptions {
   clock: Clock;
   cacheMs: number;
   configDefaults: Readonly<Record<string, number | null | undefined>>;
+  /** Keep answering for known keys from the cache when the store is unreachable. */
+  serveStale: boolean;
 }
 
 const MAX_ENTRIES = 50_000;
@@ -62,7 +64,14 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       const digest = digestKey(presented);
       const hit = cache.get(digest);
       if (hit && now - hit.at < o.cacheMs) return hit.value;
-      const value = await lookup(digest, now);
+      let value: Principal | null;
+      try {
+        value = await lookup(digest, now);
+      } catch (err) {
+        // The store is unreachable: a key seen before keeps working (fail-open serving needs it).
+        if (hit && o.serveStale) return hit.value;
+        throw err;
+      }
       if (cache.size >= MAX_ENTRIES) cache.clear();
       cache.set(digest, { at: now, value });
       return value;

@@ -44,6 +44,7 @@ const OVERRIDES: ReadonlyArray<[string, string, (v: string) => unknown]> = [
   ['TOLLGATE_FAIL_MODE', 'fail_mode', (v) => v],
   ['TOLLGATE_ENFORCEMENT', 'enforcement', (v) => v],
   ['LOG_LEVEL', 'log_level', (v) => v],
+  ['TOLLGATE_JOURNAL', 'journal.file', (v) => v],
 ];
 
 function problemsOf(error: ZodError, file: string): string[] {

@@ -44,6 +44,11 @@ export const configSchema = z
       prices_file: z.string().min(1).default('prices.yaml'),
     }).strict().prefault({}),
     auth: z.object({ cache_ms: count.default(1000) }).strict().prefault({}),
+    journal: z.object({
+      file: z.string().min(1).default('.tollgate/journal.ndjson'),
+      replay_ms: ms.default(1000),
+    }).strict().prefault({}),
+    shutdown: z.object({ drain_ms: ms.default(30_000) }).strict().prefault({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

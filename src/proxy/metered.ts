@@ -7,7 +7,9 @@ import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
 import { limitHeaders } from '../http/limit-headers.js';
 import { createPlanner } from '../plan/plan.js';
+import { promptParts } from '../plan/prompt-text.js';
 import { readRequestFacts, type Api } from '../plan/request-body.js';
+import type { ReserveResult } from '../store/types.js';
 import { createSettlement } from '../settle/settlement.js';
 import { readConversation } from './conversation.js';
 import { forward } from './forward.js';
@@ -36,7 +38,8 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     const conversation = readConversation((n) => c.req.header(n));
     const p = plan({ api, facts, bodyBytes: raw.length, limits: principal.limits, conversation });
 
-    let reserved;
+    let reserved: ReserveResult;
+    const headers: Record<string, string> = {};
     try {
       reserved = await store.reserve({
         userId: principal.userId, requestId, checks: p.checks, maxOutput: p.maxOutput,
@@ -44,23 +47,29 @@ export function createMeteredHandler(deps: Deps, api: Api) {
         ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend,
       });
     } catch (e) {
-      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+      if (config.fail_mode === 'closed') {
+        throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+      }
+      // Fail open: serve without a reservation; the settle goes to the journal and is replayed.
+      log.warn({ err: (e as Error).message }, 'store unavailable at reserve: serving unmetered (fail mode open)');
+      reserved = { ok: true, output: p.maxOutput, states: [], conversationRoot: null };
+      headers['x-tollgate-degraded'] = 'store-unavailable';
     }
     if (!reserved.ok) throw denialError(reserved, facts.model, clock.now());
 
-    const headers = limitHeaders(reserved.states, clock.now());
+    Object.assign(headers, limitHeaders(reserved.states, clock.now()));
     const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
     if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
     const settlement = createSettlement({
-      store, clock, log, prices: config.prices, userId: principal.userId, requestId, plan: p,
-      userInitiated: facts.userInitiated, requestedModel: facts.model, conversationId: conversation?.id ?? null,
-      conversationRoot: reserved.ok ? reserved.conversationRoot : null,
+      store, journal: deps.journal, inFlight: deps.inFlight, clock, log, prices: config.prices, userId: principal.userId,
+      requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
+      conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
     });
 
     return forward({
       deps, c, api, path: PATHS[api], settlement, headers, hideUsageChunk: forceUsage, promptBytes: raw.length,
-      body: rewriteBody(raw, body, { api, ceiling, forceUsage }),
+      prompt: () => promptParts(body), body: rewriteBody(raw, body, { api, ceiling, forceUsage }),
     });
   };
 }

@@ -8,8 +8,8 @@ export const NOTHING: Amounts = Object.freeze({ requests: 0, messages: 0, tokens
 
 const CHARS_PER_TOKEN = 4;
 
-/** A usage for a stream cut short without the provider's figures: counted from what was sent and streamed. */
-export function estimateUsage(promptBytes: number, outputChars: number): Usage {
+/** A rough usage, for a body too large to count token by token: about four bytes a token. */
+export function roughUsage(promptBytes: number, outputChars: number): Usage {
   const promptTokens = Math.ceil(promptBytes / CHARS_PER_TOKEN);
   const completionTokens = Math.ceil(outputChars / CHARS_PER_TOKEN);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0,

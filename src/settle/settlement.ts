@@ -1,16 +1,20 @@
 // Settles one request exactly once, whichever exit path gets there first (end of stream, client
-// abort, upstream error). A settle the store refuses is retried in the background with backoff,
-// and logged with everything needed to apply it by hand if it never lands.
+// abort, upstream error). A settle the store refuses goes to the durable journal and is
+// replayed when the store is back; settle is idempotent, so nothing is lost or charged twice.
 import type { Logger } from 'pino';
 import type { Usage } from '../meter/usage.js';
 import type { Plan } from '../plan/plan.js';
 import type { PriceTable } from '../pricing/price-table.js';
+import type { InFlight } from '../proxy/in-flight.js';
 import type { Outcome, SettleRequest, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { chargeFor, NOTHING } from './amounts.js';
+import type { Journal } from './journal.js';
 
 export interface SettlementContext {
   readonly store: Store;
+  readonly journal: Journal;
+  readonly inFlight: InFlight;
   readonly clock: Clock;
   readonly log: Logger;
   readonly prices: PriceTable;
@@ -20,30 +24,30 @@ export interface SettlementContext {
   readonly userInitiated: boolean;
   readonly requestedModel: string;
   readonly conversationId: string | null;
+  /** The tree's root when the reservation found it, else the conversation id (the store resolves it). */
   readonly conversationRoot: string | null;
 }
 
 export interface SettleOutcome {
   readonly outcome: Outcome;
-  /** Usage to charge, or null to charge nothing (a failure before any output). */
-  readonly usage: Usage | null;
+  /** Usage to charge (or a count still being made), or null to charge nothing. */
+  readonly usage: Usage | null | Promise<Usage | null>;
   readonly model: string | null;
   readonly estimated: boolean;
 }
 
 export interface Settlement {
+  /** Settles once; later calls do nothing. The returned promise never rejects. */
   settle(o: SettleOutcome): Promise<void>;
   readonly settled: boolean;
 }
 
-const RETRIES = [200, 1000, 5000, 15_000, 60_000];
-
 export function createSettlement(ctx: SettlementContext): Settlement {
   let settled = false;
 
-  function request(o: SettleOutcome): SettleRequest {
+  function request(o: SettleOutcome, usage: Usage | null): SettleRequest {
     const model = o.model ?? ctx.requestedModel;
-    const charge = o.usage ? chargeFor(o.usage, { userInitiated: ctx.userInitiated, model, prices: ctx.prices, fallback: ctx.plan.price }) : null;
+    const charge = usage ? chargeFor(usage, { userInitiated: ctx.userInitiated, model, prices: ctx.prices, fallback: ctx.plan.price }) : null;
     return {
       userId: ctx.userId,
       requestId: ctx.requestId,
@@ -52,24 +56,35 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       conversationRoot: ctx.conversationRoot,
       record: {
         requestId: ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
-        promptTokens: o.usage?.promptTokens ?? 0, completionTokens: o.usage?.completionTokens ?? 0,
-        cachedTokens: o.usage?.cachedTokens ?? 0, reasoningTokens: o.usage?.reasoningTokens ?? 0,
-        costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated,
+        promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
+        cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
+        costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null,
       },
     };
   }
 
-  async function attempt(req: SettleRequest, n: number): Promise<void> {
+  async function run(o: SettleOutcome): Promise<void> {
+    let usage: Usage | null = null;
+    try {
+      usage = await o.usage;
+    } catch (err) {
+      ctx.log.error({ err }, 'usage count failed; settling with no usage');
+    }
+    const req = request(o, usage);
+    ctx.log.info({
+      outcome: o.outcome, model: req.record.model, estimated: req.record.estimated,
+      reserved: { promptTokens: ctx.plan.promptEstimate, maxOutput: ctx.plan.maxOutput },
+      actual: { tokens: req.actual.tokens, spendMicros: req.actual.spend_micros, credits: req.actual.credits },
+    }, 'request settled');
     try {
       await ctx.store.settle(req);
     } catch (err) {
-      const delay = RETRIES[n];
-      if (delay === undefined) {
-        ctx.log.error({ err, settle: req }, 'settle failed for good: charge not applied');
-        return;
+      ctx.log.warn({ err: (err as Error).message }, 'store unavailable at settle: charge journaled for replay');
+      try {
+        await ctx.journal.append(req);
+      } catch (journalErr) {
+        ctx.log.error({ err: journalErr, settle: req }, 'journal append failed: charge not applied');
       }
-      ctx.log.warn({ err, attempt: n + 1 }, 'settle failed, will retry');
-      setTimeout(() => void attempt(req, n + 1), delay).unref();
     }
   }
 
@@ -77,16 +92,12 @@ export function createSettlement(ctx: SettlementContext): Settlement {
     get settled() {
       return settled;
     },
-    async settle(o) {
-      if (settled) return;
+    settle(o) {
+      if (settled) return Promise.resolve();
       settled = true;
-      const req = request(o);
-      ctx.log.info({
-        outcome: o.outcome, model: req.record.model, estimated: o.estimated,
-        reserved: { promptTokens: ctx.plan.promptEstimate, maxOutput: ctx.plan.maxOutput },
-        actual: { tokens: req.actual.tokens, spendMicros: req.actual.spend_micros, credits: req.actual.credits },
-      }, 'request settled');
-      await attempt(req, 0);
+      const p = run(o);
+      ctx.inFlight.track(p);
+      return p;
     },
   };
 }

@@ -197,7 +197,8 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
         c.used += req.actual[check.dimension];
         if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
       }
-      const t = req.conversationRoot ? tree(s, req.conversationRoot) : undefined;
+      const root = req.conversationRoot ? (tree(s, req.conversationRoot)?.root ?? req.conversationRoot) : null;
+      const t = root ? tree(s, root) : undefined;
       if (t) t.used += req.actual.spend_micros;
     }
     s.inflight.delete(req.requestId);

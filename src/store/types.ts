@@ -88,6 +88,7 @@ export interface SettleRequest {
   /** The counters the reservation covered, so a settle whose reservation expired still lands. */
   readonly checks: readonly CounterCheck[];
   readonly actual: Amounts;
+  /** The tree's root (or a conversation in it: the store resolves the root when the reservation is gone). */
   readonly conversationRoot: string | null;
   readonly record: LedgerRecord;
 }

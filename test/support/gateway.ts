@@ -1,13 +1,18 @@
 // Builds a real Tollgate on 127.0.0.1:0 from createApp, with the store a test chooses, and the
 // admin calls a test needs to make a user and a key.
 import { createAdaptorServer } from '@hono/node-server';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/loader.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/types.js';
+import { createInFlight, type InFlight } from '../../src/proxy/in-flight.js';
+import { createJournal, type Journal } from '../../src/settle/journal.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { systemClock, type Clock } from '../../src/util/clock.js';
 
@@ -19,6 +24,8 @@ export interface TestGateway {
   readonly config: Config;
   readonly store: Store;
   readonly logLines: string[];
+  readonly inFlight: InFlight;
+  readonly journal: Journal;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Creates a user with these limits and returns a fresh key for it. */
   userWithKey(id: string, limits?: Record<string, number | null>): Promise<string>;
@@ -39,7 +46,9 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
   const logger = createLogger('info', sink);
   const upstream = createUpstreamClient(config);
-  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger });
+  const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-journal-')), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
+  const inFlight = createInFlight();
+  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -53,7 +62,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   };
 
   return {
-    url, config, store: o.store, logLines, admin,
+    url, config, store: o.store, logLines, admin, inFlight, journal,
     async userWithKey(id, limits = {}) {
       const u = await admin('POST', '/admin/users', { id, limits });
       if (u.status !== 201) throw new Error(`create user: ${u.status} ${JSON.stringify(u.json)}`);
@@ -64,6 +73,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await journal.close();
       await upstream.close();
     },
   };

@@ -52,7 +52,8 @@ else
     if e then redis.call('PEXPIREAT', key, e + RETENTION[window]) end
   end
   if ARGV[3] ~= '' then
-    redis.call('HINCRBY', prefix .. 'conv:' .. ARGV[3], 'used', int(actual.spend_micros))
+    local root = redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3]
+    redis.call('HINCRBY', prefix .. 'conv:' .. root, 'used', int(actual.spend_micros))
   end
 end
 

@@ -1,0 +1,75 @@
+// What is in flight: requests being served, abort listeners attached to client signals, and
+// settles not yet finished. Graceful shutdown waits on it; tests assert it returns to zero on
+// every exit path.
+
+export interface InFlight {
+  /** A request starts; call the returned function once when it is completely done. */
+  begin(): () => void;
+  /** Attaches an abort listener to a client signal; returns the detach, safe to call twice. */
+  listen(signal: AbortSignal, onAbort: () => void): () => void;
+  /** Keeps a settle in view until it finishes. */
+  track(p: Promise<unknown>): void;
+  readonly requests: number;
+  readonly listeners: number;
+  readonly settling: number;
+  /** Resolves when nothing is in flight. */
+  idle(): Promise<void>;
+}
+
+export function createInFlight(): InFlight {
+  let requests = 0;
+  let listeners = 0;
+  const settling = new Set<Promise<unknown>>();
+  let waiters: Array<() => void> = [];
+  const check = () => {
+    if (requests === 0 && settling.size === 0 && waiters.length > 0) {
+      const ready = waiters;
+      waiters = [];
+      for (const w of ready) w();
+    }
+  };
+  return {
+    begin() {
+      requests++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        requests--;
+        check();
+      };
+    },
+    listen(signal, onAbort) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      listeners++;
+      let attached = true;
+      return () => {
+        if (!attached) return;
+        attached = false;
+        signal.removeEventListener('abort', onAbort);
+        listeners--;
+      };
+    },
+    track(p) {
+      settling.add(p);
+      void p.finally(() => {
+        settling.delete(p);
+        check();
+      });
+    },
+    get requests() {
+      return requests;
+    },
+    get listeners() {
+      return listeners;
+    },
+    get settling() {
+      return settling.size;
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        check();
+      }),
+  };
+}
