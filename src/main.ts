@@ -8,6 +8,8 @@ import { createLogger } from './log/logger.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createStore } from './store/create-store.js';
+import type { Store } from './store/types.js';
+import type { Logger } from 'pino';
 import { createUpstreamClient } from './upstream/client.js';
 import { systemClock } from './util/clock.js';
 
@@ -23,7 +25,20 @@ function configOrExit(): Config {
   }
 }
 
-function start(): void {
+/** Gives the store a moment to connect before the first request; serving starts either way. */
+async function waitForStore(store: Store, logger: Logger): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      await store.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  logger.warn('store not reachable at start: serving by the fail mode until it is');
+}
+
+async function start(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.log_level);
   const store = createStore(config, logger);
@@ -33,6 +48,7 @@ function start(): void {
   if (!config.upstream.api_key) logger.warn('no UPSTREAM_API_KEY: requests go upstream without credentials');
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
+  await waitForStore(store, logger);
   const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
   server.listen(config.server.port, config.server.host, () => {
@@ -62,4 +78,4 @@ function start(): void {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-start();
+void start();

@@ -78,7 +78,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     if (meter) {
       const r = meter.report();
       if (r.usage) return { usage: r.usage, model: r.model, estimated: false };
-      if (!r.sawOutput) return { usage: null, model: r.model, estimated: false };
+      // Once the upstream has streamed anything, it has processed the prompt: charge a count.
+      if (r.events === 0 && !r.sawOutput) return { usage: null, model: r.model, estimated: false };
       return { usage: counted(r.outputText), model: r.model, estimated: true };
     }
     const body = collector as ReturnType<typeof createCollector>;

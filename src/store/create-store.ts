@@ -8,10 +8,13 @@ import { createMemoryStore } from './memory.js';
 import { createRedisStore } from './redis/store.js';
 import type { Store } from './types.js';
 
+// While Redis is unreachable, commands fail at once (no offline queue) so a request gets its
+// 503 (or, failing open, is served) without waiting; the client keeps reconnecting meanwhile.
 const CLIENT: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
-  retryStrategy: (times) => Math.min(times * 100, 2000),
+  enableOfflineQueue: false,
+  retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
 export function createStore(config: Config, logger: Logger, clock?: Clock): Store {

@@ -13,6 +13,7 @@ declare module 'vitest' {
 
 async function answers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  client.on('error', () => undefined); // a refused connection is the answer "no"; connect() rejects with it
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -35,9 +36,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(extraArgs: string[] = []): Promise<{ url: string; port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+export async function startRedisServer(extraArgs: string[] = [], fixedPort?: number): Promise<{ url: string; port: number; child: ChildProcess }> {
+  const port = fixedPort ?? (await freePort());
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...(extraArgs.includes('--appendonly') ? [] : ['--appendonly', 'no']), ...extraArgs], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (await answers(url)) return { url, port, child };
