@@ -40,6 +40,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const abort = new AbortController();
   const clientSignal = c.req.raw.signal;
   const detach = deps.inFlight.listen(clientSignal, () => abort.abort());
+  // The client may have gone while the store was answering: then no upstream call is made.
+  if (clientSignal.aborted) abort.abort();
   const end = () => {
     detach();
     done();

@@ -11,10 +11,15 @@ export async function readBody(incoming: IncomingMessage, limit: number): Promis
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    parts.push(chunk);
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      parts.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    throw new GatewayError({ status: 400, code: 'invalid_request_error', message: 'the request body was not received in full', cause: e });
   }
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
 }

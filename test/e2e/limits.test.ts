@@ -86,6 +86,19 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
     clock.set(Date.UTC(2026, 10, 23, 12));
   });
 
+  it('hard mode lowers the output ceiling to what the user can afford, says so, and refuses below the minimum', async () => {
+    const key = await gw.userWithKey(uniqueId('clamp'), { tokens_per_day: 450, messages_per_day: 100 });
+    const { response } = await sdk(key).chat.completions.create({ model: 'gpt-4.1-nano', messages: USER, max_tokens: 5000 }).withResponse();
+    const ceiling = Number(response.headers.get('x-tollgate-output-ceiling'));
+    expect(ceiling).toBeGreaterThan(16);
+    expect(ceiling).toBeLessThan(363);
+    expect((upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
+    // What is left after the first call cannot pay for the minimum output: refused, not clamped to nothing.
+    const refused = await errorOf(key, USER);
+    expect(refused.status).toBe(429);
+    expect(refused.error).toMatchObject({ dimension: 'tokens', window: 'day', limit: 450 });
+  });
+
   it('stops a spend budget with 402 and refuses an unpriced model under it', async () => {
     // gpt-4.1-nano: 16 in at $0.10/M + 363 out at $0.40/M = 146.8 -> 147 micros per call.
     const key = await gw.userWithKey(uniqueId('spend'), { spend_micros_per_month: 300, messages_per_day: 100 });
