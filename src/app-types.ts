@@ -3,6 +3,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Principal, PrincipalResolver } from './auth/principals.js';
 import type { Config } from './config/loader.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { InFlight } from './proxy/in-flight.js';
 import type { Journal } from './settle/journal.js';
 import type { Store } from './store/types.js';
@@ -17,6 +18,7 @@ export interface Deps {
   readonly logger: Logger;
   readonly journal: Journal;
   readonly inFlight: InFlight;
+  readonly metrics: Metrics;
 }
 
 export interface AppVariables {

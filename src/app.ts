@@ -8,6 +8,7 @@ import { createPrincipalResolver } from './auth/principals.js';
 import { userAuth } from './auth/user-auth.js';
 import { GatewayError } from './http/errors.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import { requestMetrics } from './metrics/request-metrics.js';
 import { createMeteredHandler } from './proxy/metered.js';
 import { createModelsHandler } from './proxy/models.js';
 import { createQuotaHandler } from './proxy/quota.js';
@@ -29,6 +30,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.use('*', requestIdMiddleware(deps.logger));
 
+  deps.metrics.gauges({ inFlight: () => deps.inFlight.requests, journalBacklog: () => deps.journal.backlog });
+  app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
@@ -42,6 +45,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/admin', createAdminRoutes(ctx));
 
   const v1 = new Hono<AppEnv>();
+  v1.use('*', requestMetrics(deps.metrics));
   v1.use('*', userAuth(principals));
   for (const [path, api] of METERED) v1.post(path, createMeteredHandler(deps, api));
   v1.get('/models', createModelsHandler(deps));

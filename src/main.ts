@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createLogger } from './log/logger.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createStore } from './store/create-store.js';
@@ -49,7 +50,7 @@ async function start(): Promise<void> {
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
   await waitForStore(store, logger);
-  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, metrics: createMetrics({ defaultMetrics: true }) });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;

@@ -47,6 +47,9 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     done();
   };
 
+  const started = performance.now();
+  let firstByteMs: number | null = null;
+  const timings = () => ({ firstByteMs, totalMs: Math.round(performance.now() - started) });
   let reply: UpstreamReply;
   try {
     reply = await deps.upstream.call({
@@ -58,12 +61,14 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     void settlement.settle({ outcome: clientSignal.aborted ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
     throw e instanceof GatewayError ? e : upstreamError(e, clientSignal);
   }
+  firstByteMs = Math.round(performance.now() - started);
+  deps.metrics.upstreamFirstByte(o.api, firstByteMs / 1000);
 
   const base = { ...o.headers, 'x-request-id': requestId };
   if (reply.status >= 400) {
     const text = await readLimited(reply, ERROR_BODY_LIMIT);
     end();
-    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false });
+    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings() });
     return new Response(text, { status: reply.status, headers: { ...clientHeaders(reply.headers, false), ...base } });
   }
 
@@ -99,7 +104,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     end();
     if (how === 'upstream_error') c.get('log').warn({ err: error }, 'upstream failed mid-response');
     const outcome = how === 'done' ? 'ok' : how === 'client_abort' ? 'aborted' : 'upstream_error';
-    void settlement.settle({ outcome, ...measure(how) });
+    deps.metrics.requestSeconds(o.api, (performance.now() - started) / 1000);
+    void settlement.settle({ outcome, ...measure(how), timings: timings() });
   };
 
   const stream = relay({ reply, tap: meter ?? (collector as NonNullable<typeof collector>), abort: () => abort.abort(), onEnd: finish });

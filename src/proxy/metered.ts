@@ -40,12 +40,14 @@ export function createMeteredHandler(deps: Deps, api: Api) {
 
     let reserved: ReserveResult;
     const headers: Record<string, string> = {};
+    const reserveStart = performance.now();
     try {
       reserved = await store.reserve({
         userId: principal.userId, requestId, checks: p.checks, maxOutput: p.maxOutput,
         minOutput: config.metering.min_output_tokens, mode: config.enforcement, parallelLimit: p.parallelLimit,
         ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend,
       });
+      deps.metrics.reserveSeconds((performance.now() - reserveStart) / 1000);
     } catch (e) {
       if (config.fail_mode === 'closed') {
         throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
@@ -62,7 +64,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
     const settlement = createSettlement({
-      store, journal: deps.journal, inFlight: deps.inFlight, clock, log, prices: config.prices, userId: principal.userId,
+      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, route: api, clock, log, prices: config.prices, userId: principal.userId,
       requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
       conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
     });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Usage } from '../meter/usage.js';
 import type { Plan } from '../plan/plan.js';
 import type { PriceTable } from '../pricing/price-table.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { InFlight } from '../proxy/in-flight.js';
 import type { Outcome, SettleRequest, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -15,6 +16,9 @@ export interface SettlementContext {
   readonly store: Store;
   readonly journal: Journal;
   readonly inFlight: InFlight;
+  readonly metrics: Metrics;
+  /** The API route, for metrics. */
+  readonly route: string;
   readonly clock: Clock;
   readonly log: Logger;
   readonly prices: PriceTable;
@@ -34,6 +38,8 @@ export interface SettleOutcome {
   readonly usage: Usage | null | Promise<Usage | null>;
   readonly model: string | null;
   readonly estimated: boolean;
+  /** Time to the upstream's response headers, and to the end of the response, in ms (for the log line). */
+  readonly timings?: { readonly firstByteMs: number | null; readonly totalMs: number };
 }
 
 export interface Settlement {
@@ -75,7 +81,9 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       outcome: o.outcome, model: req.record.model, estimated: req.record.estimated,
       reserved: { promptTokens: ctx.plan.promptEstimate, maxOutput: ctx.plan.maxOutput },
       actual: { tokens: req.actual.tokens, spendMicros: req.actual.spend_micros, credits: req.actual.credits },
+      upstream: o.timings ?? null,
     }, 'request settled');
+    ctx.metrics.settled(ctx.route, o.outcome, req.record.model, req.actual.tokens, req.actual.spend_micros);
     try {
       await ctx.store.settle(req);
     } catch (err) {

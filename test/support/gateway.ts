@@ -11,6 +11,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/loader.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/types.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { createInFlight, type InFlight } from '../../src/proxy/in-flight.js';
 import { createJournal, type Journal } from '../../src/settle/journal.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
@@ -48,7 +49,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   const upstream = createUpstreamClient(config);
   const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-journal-')), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
   const inFlight = createInFlight();
-  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight });
+  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight, metrics: createMetrics() });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,55 @@
+// Prometheus metrics (prom-client), one registry per app: no global state, so tests can build
+// several apps side by side. Label values are bounded: routes and outcomes are fixed sets, and
+// models beyond the first 200 seen are counted as "other". No user ids as labels.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  request(route: string, status: number, outcome: string): void;
+  reserveSeconds(seconds: number): void;
+  upstreamFirstByte(route: string, seconds: number): void;
+  requestSeconds(route: string, seconds: number): void;
+  settled(route: string, outcome: string, model: string | null, tokens: number, spendMicros: number): void;
+  /** Live values read at scrape time. */
+  gauges(read: { inFlight: () => number; journalBacklog: () => number }): void;
+}
+
+const MAX_MODELS = 200;
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
+  const requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests by route, status and outcome', labelNames: ['route', 'status', 'outcome'], registers: [registry] });
+  const reserve = new Histogram({ name: 'tollgate_store_reserve_seconds', help: 'Store reserve latency', buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1], registers: [registry] });
+  const ttfb = new Histogram({ name: 'tollgate_upstream_first_byte_seconds', help: 'Upstream time to response headers', labelNames: ['route'], buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
+  const duration = new Histogram({ name: 'tollgate_request_seconds', help: 'Metered request duration, to the end of the response body', labelNames: ['route'], buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300], registers: [registry] });
+  const settledTotal = new Counter({ name: 'tollgate_settled_total', help: 'Settled requests by route and outcome', labelNames: ['route', 'outcome'], registers: [registry] });
+  const tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens charged, by model', labelNames: ['model'], registers: [registry] });
+  const spend = new Counter({ name: 'tollgate_spend_micros_total', help: 'Spend charged in micro-USD, by model', labelNames: ['model'], registers: [registry] });
+  const models = new Set<string>();
+  const modelLabel = (m: string | null) => {
+    const name = m ?? 'unknown';
+    if (models.has(name)) return name;
+    if (models.size >= MAX_MODELS) return 'other';
+    models.add(name);
+    return name;
+  };
+
+  return {
+    registry,
+    request: (route, status, outcome) => requests.inc({ route, status: String(status), outcome }),
+    reserveSeconds: (s) => reserve.observe(s),
+    upstreamFirstByte: (route, s) => ttfb.observe({ route }, s),
+    requestSeconds: (route, s) => duration.observe({ route }, s),
+    settled(route, outcome, model, t, micros) {
+      settledTotal.inc({ route, outcome });
+      const label = modelLabel(model);
+      if (t > 0) tokens.inc({ model: label }, t);
+      if (micros > 0) spend.inc({ model: label }, micros);
+    },
+    gauges(read) {
+      new Gauge({ name: 'tollgate_in_flight_requests', help: 'Metered requests in flight (streams included)', registers: [registry], collect() { this.set(read.inFlight()); } });
+      new Gauge({ name: 'tollgate_journal_backlog', help: 'Charges journaled and not yet replayed to the store', registers: [registry], collect() { this.set(read.journalBacklog()); } });
+    },
+  };
+}
