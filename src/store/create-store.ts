@@ -29,13 +29,27 @@ export function createStore(config: Config, logger: Logger, clock?: Clock): Stor
     return createRedisStore({ client: cluster, ...(clock ? { clock } : {}) });
   }
   if (url) {
-    const client = new Redis(url, CLIENT);
+    const client = new Redis({ ...redisOptionsFor(url), ...CLIENT });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
     return createRedisStore({ client, ...(clock ? { clock } : {}) });
   }
   logger.warn('store: embedded memory store — single instance only, nothing persists across restarts; set REDIS_URL for Redis');
   return createMemoryStore(clock ? { clock } : {});
+}
+
+/** Connection options from a redis:// or rediss:// URL: credentials, ACL user, database, TLS. */
+export function redisOptionsFor(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+  };
 }
 
 function redactUrl(url: string): string {

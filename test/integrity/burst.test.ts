@@ -3,12 +3,14 @@
 // over. Soft mode: over by at most one reservation. Either way the ledger has one record per
 // success and sums to the counters.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Cluster } from 'ioredis';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { LimitState } from '../../src/store/types.js';
 import { check } from '../store/contract.js';
 import { reportIntegrity } from '../support/integrity-report.js';
 import { startProcess, adminCall, type GatewayProcess } from '../support/process.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
+import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const TOKENS = 20_000;
@@ -29,17 +31,24 @@ async function burst(gateways: GatewayProcess[], key: string) {
   return { ok: statuses.filter((s) => s === 200).length, refused: statuses.filter((s) => s === 429 || s === 402).length, other: statuses.filter((s) => ![200, 402, 429].includes(s)) };
 }
 
-describe.each(['hard', 'soft'] as const)('a burst through two replicas (%s mode)', (mode) => {
+const CASES = [['redis', 'hard'], ['redis', 'soft'], ['redis cluster', 'hard']] as const;
+
+describe.each(CASES)('a burst through two replicas on %s (%s mode)', (backend, mode) => {
   let upstream: TestUpstream;
   let gateways: GatewayProcess[];
+  let cluster: TestCluster | null = null;
+  const storeClient = () => (cluster ? new Cluster(cluster.nodes) : testRedis());
 
   beforeAll(async () => {
     upstream = await createTestUpstream();
-    const env = { TOLLGATE_ENFORCEMENT: mode };
-    gateways = await Promise.all([0, 1].map(() => startProcess({ upstreamUrl: upstream.url, redisUrl: inject('redisUrl'), env, yaml: 'limits: {}\n' })));
+    if (backend === 'redis cluster') cluster = await startCluster();
+    const env: Record<string, string> = { TOLLGATE_ENFORCEMENT: mode, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.seeds } : {}) };
+    const redisUrl = cluster ? undefined : inject('redisUrl');
+    gateways = await Promise.all([0, 1].map(() => startProcess({ upstreamUrl: upstream.url, ...(redisUrl ? { redisUrl } : {}), env, yaml: 'limits: {}\n' })));
   }, 60_000);
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
+    cluster?.stop();
     await upstream.close();
   });
 
@@ -52,7 +61,7 @@ describe.each(['hard', 'soft'] as const)('a burst through two replicas (%s mode)
     expect(result.ok).toBeGreaterThan(0);
     expect(result.refused).toBeGreaterThan(0);
 
-    const store = createRedisStore({ client: testRedis() });
+    const store = createRedisStore({ client: storeClient() });
     const checks = [check('tokens', 'day', TOKENS, 0), check('spend_micros', 'day', SPEND, 0)];
     let states: LimitState[] = [];
     await expect.poll(async () => {
@@ -80,7 +89,7 @@ describe.each(['hard', 'soft'] as const)('a burst through two replicas (%s mode)
     expect(new Set(ledger.map((r) => r.requestId)).size).toBe(ledger.length);
     const ledgerTokens = ledger.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
     reportIntegrity({
-      scenario: `burst, 2 replicas, ${mode}`, sent: BURST, succeeded: result.ok, rejected: result.refused,
+      scenario: `burst, 2 replicas, ${backend}, ${mode}`, sent: BURST, succeeded: result.ok, rejected: result.refused,
       overspend: Math.max(0, tokens.used - TOKENS) + Math.max(0, spend.used - SPEND),
       ledgerRecords: ledger.length, ledgerSum: ledgerTokens, counters: tokens.used,
       lost: Math.max(0, result.ok - ledger.length), doubled: Math.max(0, ledger.length - result.ok),

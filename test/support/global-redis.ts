@@ -40,8 +40,10 @@ export async function startRedisServer(extraArgs: string[] = [], fixedPort?: num
   const port = fixedPort ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...(extraArgs.includes('--appendonly') ? [] : ['--appendonly', 'no']), ...extraArgs], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
+  const pass = extraArgs[extraArgs.indexOf('--requirepass') + 1];
+  const probe = extraArgs.includes('--requirepass') && pass ? `redis://:${encodeURIComponent(pass)}@127.0.0.1:${port}` : url;
   for (let i = 0; i < 100; i++) {
-    if (await answers(url)) return { url, port, child };
+    if (await answers(probe)) return { url, port, child };
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');

@@ -16,8 +16,10 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = defineScripts(options.client);
   const now = (): number => options.clock?.now() ?? 0;
+  const firstConnect = firstReady(options.client, 5000);
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
+    await firstConnect();
     const reply = await redis.tgReserve(userPrefix(req.userId), ...reserveArgs(req, now()));
     const states = decodeStates(reply, 4, req.checks);
     if (Number(reply[0]) === 1) {
@@ -32,6 +34,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   }
 
   async function settle(req: SettleRequest) {
+    await firstConnect();
     const a = req.actual;
     const args: Array<string | number> = [now(), req.requestId, req.conversationRoot ?? '',
       a.requests, a.messages, a.tokens, a.credits, a.spend_micros, req.checks.length];
@@ -42,6 +45,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   }
 
   async function peek(q: PeekRequest) {
+    await firstConnect();
     const args: Array<string | number> = [now(), q.parallelLimit ?? '', q.conversationId ?? '', q.checks.length];
     for (const c of q.checks) args.push(c.dimension, c.window, c.limit ?? '');
     return decodeStates(await redis.tgPeek(userPrefix(q.userId), ...args), 0, q.checks);
@@ -60,7 +64,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     settle,
     peek,
     ledger,
-    getUser: async (id) => parse<UserRecord>(await redis.get(userRecordKey(id))),
+    getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
       await redis.zadd(usersIndexKey, 0, user.id);
@@ -69,16 +73,46 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.set(keyDigestKey(digest), JSON.stringify(key));
       await redis.sadd(userKeysKey(key.userId), key.keyId);
     },
-    keyByDigest: async (digest) => parse<KeyRecord>(await redis.get(keyDigestKey(digest))),
+    keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
     putSettings: async (limits) => {
       await redis.set(settingsKey, JSON.stringify(limits));
     },
     ping: async () => {
+      await firstConnect();
       await redis.ping();
     },
     close: async () => {
       await redis.quit();
     },
+  };
+}
+
+/**
+ * Waits for the client's first connection (clients run without an offline queue, so a command
+ * sent before it would fail). Afterwards it costs nothing; later outages fail fast.
+ */
+function firstReady(client: Redis | Cluster, timeoutMs: number): () => Promise<void> {
+  let ready = false;
+  let waiting: Promise<void> | null = null;
+  return () => {
+    if (ready || client.status === 'ready') {
+      ready = true;
+      return Promise.resolve();
+    }
+    waiting ??= new Promise<void>((resolve) => {
+      const done = () => {
+        ready = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', done);
+        waiting = null;
+        resolve();
+      }, timeoutMs);
+      client.once('ready', done);
+    });
+    return waiting;
   };
 }

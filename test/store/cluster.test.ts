@@ -1,0 +1,15 @@
+// The Redis store on a real three-node Redis Cluster: the same contract suite, since every script
+// touches one user's slot.
+import { afterAll, beforeAll } from 'vitest';
+import { Cluster } from 'ioredis';
+import { createRedisStore } from '../../src/store/redis/store.js';
+import { startCluster, type TestCluster } from '../support/redis-cluster.js';
+import { storeContract } from './contract.js';
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+storeContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
