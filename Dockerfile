@@ -17,6 +17,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# The settle journal (charges waiting for the store) must survive a restart: keep it on a volume.
+RUN mkdir -p /app/.tollgate && chown node:node /app/.tollgate
+VOLUME ["/app/.tollgate"]
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
