@@ -15,7 +15,7 @@ describe.each(STORES)('exit paths (%s store)', (_name, makeStore) => {
 
   beforeAll(async () => {
     upstream = await createTestUpstream({ chunkDelayMs: 2 });
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { 'upstream.timeouts.idle_ms': 300 } });
+    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { 'upstream.timeouts.idle_ms': 300, 'upstream.timeouts.headers_ms': 400 } });
   });
   afterAll(async () => {
     await gw.close();
@@ -95,6 +95,15 @@ describe.each(STORES)('exit paths (%s store)', (_name, makeStore) => {
     await new Promise((r) => setTimeout(r, 100));
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);
+    await expectReleased(u.state);
+    expect((await u.state()).tokens).toBe(0);
+  });
+
+  it('an upstream that never sends headers hits the headers timeout: 504, nothing charged', async () => {
+    const u = await user();
+    const r = await u.post({ model: 'hang-headers', messages: USER });
+    expect(r.status).toBe(504);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
     await expectReleased(u.state);
     expect((await u.state()).tokens).toBe(0);
   });
