@@ -27,14 +27,19 @@ function errorOf(v: unknown): EventFacts['error'] {
   return { message: typeof v.message === 'string' ? v.message : 'upstream error', code: code === undefined || code === null ? null : String(code) };
 }
 
-export function readEvent(api: Api, eventName: string | undefined, data: string): EventFacts | null {
-  let o: unknown;
+/** An event's data as a JSON object, or null when it is not one (garbage is the upstream's, not ours). */
+function parseObject(data: string): Obj | null {
   try {
-    o = JSON.parse(data);
+    const o: unknown = JSON.parse(data);
+    return isObj(o) ? o : null;
   } catch {
     return null;
   }
-  if (!isObj(o)) return null;
+}
+
+export function readEvent(api: Api, eventName: string | undefined, data: string): EventFacts | null {
+  const o = parseObject(data);
+  if (!o) return null;
   const facts: EventFacts = { usage: null, model: null, error: null, done: false, usageOnly: false };
   const type = typeof o.type === 'string' ? o.type : eventName;
   if (api === 'responses' || (type !== undefined && type.startsWith('response.'))) {
@@ -58,13 +63,8 @@ export function readEvent(api: Api, eventName: string | undefined, data: string)
 
 /** The generated text an event carries (content, reasoning, tool-call arguments), and whether it carried any. */
 export function outputOf(api: Api, data: string): string | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!isObj(o)) return null;
+  const o = parseObject(data);
+  if (!o) return null;
   if (api === 'responses') {
     const t = typeof o.type === 'string' ? o.type : '';
     return t.endsWith('.delta') && typeof o.delta === 'string' ? o.delta : null;
