@@ -3,6 +3,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
+import { header } from '../http/request-id.js';
 import { bearerToken } from './api-keys.js';
 import type { PrincipalResolver } from './principals.js';
 
@@ -12,14 +13,13 @@ const invalid = (message: string) =>
 
 export function userAuth(principals: PrincipalResolver): MiddlewareHandler<AppEnv> {
   return async function authenticateUser(c, next) {
-    const token = bearerToken(c.req.header('authorization'));
+    const token = bearerToken(header(c, 'authorization'));
     if (!token) throw invalid('You must provide an API key in an Authorization: Bearer header.');
     const principal = await principals.resolve(token).catch((e: unknown) => {
       throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
     });
     if (!principal) throw invalid('Incorrect API key provided.');
     c.set('principal', principal);
-    c.set('log', c.get('log').child({ userId: principal.userId }));
     await next();
   };
 }

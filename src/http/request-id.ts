@@ -7,9 +7,15 @@ import type { AppEnv } from '../app-types.js';
 
 const VALID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** A header as Node parsed it (cheaper than building a fetch Headers object per request). */
+export function header(c: { env: AppEnv['Bindings'] }, name: string): string | undefined {
+  const v = c.env.incoming.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
 export function requestIdMiddleware(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function requestId(c, next) {
-    const given = c.req.header('x-request-id');
+    const given = header(c, 'x-request-id');
     const id = given && VALID.test(given) ? given : `tg_${randomUUID().replaceAll('-', '')}`;
     c.set('requestId', id);
     c.set('log', logger.child({ requestId: id }));

@@ -38,11 +38,21 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const requestId = c.get('requestId');
   const done = deps.inFlight.begin();
   const abort = new AbortController();
-  const clientSignal = c.req.raw.signal;
-  const detach = deps.inFlight.listen(clientSignal, () => abort.abort());
+  // The client's connection closing before its response was finished means it went away. (Watching
+  // the Node response directly costs less than the fetch Request's AbortSignal.)
+  const outgoing = c.env.outgoing;
+  let clientGone = outgoing.destroyed;
+  const detach = deps.inFlight.listen(outgoing, () => {
+    if (outgoing.writableFinished) return;
+    clientGone = true;
+    abort.abort();
+  });
   // The client may have gone while the store was answering: then no upstream call is made.
-  if (clientSignal.aborted) abort.abort();
+  if (clientGone) abort.abort();
+  // The whole exchange, body included, has a time limit (upstream.timeouts.total_ms).
+  const total = setTimeout(() => abort.abort(new DOMException('upstream total timeout', 'TimeoutError')), deps.config.upstream.timeouts.total_ms);
   const end = () => {
+    clearTimeout(total);
     detach();
     done();
   };
@@ -58,8 +68,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     });
   } catch (e) {
     end();
-    void settlement.settle({ outcome: clientSignal.aborted ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
-    throw e instanceof GatewayError ? e : upstreamError(e, clientSignal);
+    void settlement.settle({ outcome: clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
+    throw e instanceof GatewayError ? e : upstreamError(e, clientGone);
   }
   firstByteMs = Math.round(performance.now() - started);
   deps.metrics.upstreamFirstByte(o.api, firstByteMs / 1000);

@@ -5,8 +5,8 @@
 export interface InFlight {
   /** A request starts; call the returned function once when it is completely done. */
   begin(): () => void;
-  /** Attaches an abort listener to a client signal; returns the detach, safe to call twice. */
-  listen(signal: AbortSignal, onAbort: () => void): () => void;
+  /** Attaches a listener for the client going away; returns the detach, safe to call twice. */
+  listen(target: Closable, onGone: () => void): () => void;
   /** Keeps a settle in view until it finishes. */
   track(p: Promise<unknown>): void;
   readonly requests: number;
@@ -15,6 +15,9 @@ export interface InFlight {
   /** Resolves when nothing is in flight. */
   idle(): Promise<void>;
 }
+
+/** What a client connection looks like to us: an AbortSignal, or a response that emits 'close'. */
+export type Closable = AbortSignal | { once(event: 'close', fn: () => void): unknown; off(event: 'close', fn: () => void): unknown };
 
 export function createInFlight(): InFlight {
   let requests = 0;
@@ -39,14 +42,16 @@ export function createInFlight(): InFlight {
         check();
       };
     },
-    listen(signal, onAbort) {
-      signal.addEventListener('abort', onAbort, { once: true });
+    listen(target, onGone) {
+      if (target instanceof AbortSignal) target.addEventListener('abort', onGone, { once: true });
+      else target.once('close', onGone);
       listeners++;
       let attached = true;
       return () => {
         if (!attached) return;
         attached = false;
-        signal.removeEventListener('abort', onAbort);
+        if (target instanceof AbortSignal) target.removeEventListener('abort', onGone);
+        else target.off('close', onGone);
         listeners--;
       };
     },

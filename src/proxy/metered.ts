@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
+import { header } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
 import { createPlanner } from '../plan/plan.js';
 import { promptParts } from '../plan/prompt-text.js';
@@ -35,7 +36,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     if (allowed && !allowed.includes(facts.model)) {
       throw new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${facts.model}' is not allowed for this key` });
     }
-    const conversation = readConversation((n) => c.req.header(n));
+    const conversation = readConversation((n) => header(c, n));
     const p = plan({ api, facts, bodyBytes: raw.length, limits: principal.limits, conversation });
 
     let reserved: ReserveResult;

@@ -13,7 +13,7 @@ export function createModelsHandler(deps: Deps) {
       method: 'GET', path: '/models', body: null, signal,
       headers: upstreamHeaders(c.env.incoming.headers, deps.config.upstream.api_key, requestId),
     }).catch((e: unknown) => {
-      throw upstreamError(e, signal);
+      throw upstreamError(e, signal.aborted);
     });
     const text = await reply.body.text();
     const headers = { ...clientHeaders(reply.headers, false), 'x-request-id': requestId };

@@ -5,13 +5,14 @@ import type { AppContext, AppEnv } from '../app-types.js';
 import { remainingOf } from '../http/limit-headers.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT } from '../limits/vocabulary.js';
 import { GatewayError } from '../http/errors.js';
+import { header } from '../http/request-id.js';
 import type { CounterCheck } from '../store/types.js';
 import { readConversation } from './conversation.js';
 
 export function createQuotaHandler(app: AppContext) {
   return async function quota(c: Context<AppEnv>): Promise<Response> {
     const principal = c.get('principal');
-    const conversation = readConversation((n) => c.req.header(n));
+    const conversation = readConversation((n) => header(c, n));
     const checks: CounterCheck[] = [];
     for (const l of LIMIT_NAMES) {
       const limit = principal.limits[l.name];

@@ -77,7 +77,8 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       ctx.log.error({ err }, 'usage count failed; settling with no usage');
     }
     const req = request(o, usage);
-    ctx.log.info({
+    if (ctx.log.isLevelEnabled('info')) ctx.log.info({
+      userId: ctx.userId,
       outcome: o.outcome, model: req.record.model, estimated: req.record.estimated,
       reserved: { promptTokens: ctx.plan.promptEstimate, maxOutput: ctx.plan.maxOutput },
       actual: { tokens: req.actual.tokens, spendMicros: req.actual.spend_micros, credits: req.actual.credits },

@@ -21,7 +21,7 @@ interface UserState {
   ledger: LedgerRecord[];
 }
 
-const DONE_TTL = 2 * 86_400_000;
+const DONE_TTL = 86_400_000;
 const LEDGER_MAX = 100_000;
 
 export function createMemoryStore(options: { clock?: Clock } = {}): Store {
@@ -65,10 +65,10 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     s.inflight.delete(requestId);
   }
 
+  /** Reclaims expired reservations and slots: a scan of what is in flight, never of history. */
   function sweep(s: UserState, now: number): void {
     for (const [id, h] of s.held) if (h.expiresAt <= now) release(s, id);
     for (const [id, exp] of s.inflight) if (exp <= now) s.inflight.delete(id);
-    for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
   }
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
@@ -230,6 +230,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     const now = clock.now();
     for (const s of users.values()) {
       sweep(s, now);
+      for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }
   }, 60_000);

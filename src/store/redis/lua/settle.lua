@@ -60,7 +60,7 @@ end
 redis.call('DEL', rk)
 redis.call('ZREM', prefix .. 'resvs', rid)
 redis.call('ZREM', prefix .. 'inflight', rid)
-redis.call('SET', done_key, '1', 'PX', 2 * DAY)
+redis.call('SET', done_key, '1', 'PX', DAY)
 
 local b = 9 + n * 2 + 1
 local nf = num(ARGV[b])
