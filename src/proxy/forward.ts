@@ -2,6 +2,7 @@
 // Every exit path settles exactly once and releases its listener: an upstream that cannot be
 // reached or answers with an error costs nothing; a stream is charged what the provider
 // reported, or — cut short without a report — the tokens counted in what was sent and streamed.
+import { EventEmitter } from 'node:events';
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
@@ -32,12 +33,14 @@ export interface ForwardOptions {
 }
 
 const ERROR_BODY_LIMIT = 1024 * 1024;
+/** A JSON body up to this size, with a declared length, is answered in one write. */
+const SMALL_BODY = 256 * 1024;
 
 export async function forward(o: ForwardOptions): Promise<Response> {
   const { deps, c, settlement } = o;
   const requestId = c.get('requestId');
   const done = deps.inFlight.begin();
-  const abort = new AbortController();
+  const abort = createAbort();
   // The client's connection closing before its response was finished means it went away. (Watching
   // the Node response directly costs less than the fetch Request's AbortSignal.)
   const outgoing = c.env.outgoing;
@@ -47,10 +50,13 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     clientGone = true;
     abort.abort();
   });
-  // The client may have gone while the store was answering: then no upstream call is made.
-  if (clientGone) abort.abort();
   // The whole exchange, body included, has a time limit (upstream.timeouts.total_ms).
-  const total = setTimeout(() => abort.abort(new DOMException('upstream total timeout', 'TimeoutError')), deps.config.upstream.timeouts.total_ms);
+  let timedOut = false;
+  const total = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, deps.config.upstream.timeouts.total_ms);
+  total.unref();
   const end = () => {
     clearTimeout(total);
     detach();
@@ -62,14 +68,18 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const timings = () => ({ firstByteMs, totalMs: Math.round(performance.now() - started) });
   let reply: UpstreamReply;
   try {
+    // The client may have gone while the store was answering: then no upstream call is made.
+    if (clientGone) throw new Error('client closed the request before it was sent upstream');
     reply = await deps.upstream.call({
-      method: 'POST', path: o.path, body: o.body, signal: abort.signal,
+      method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
       headers: { ...upstreamHeaders(c.env.incoming.headers, deps.config.upstream.api_key, requestId), 'content-type': 'application/json' },
     });
   } catch (e) {
     end();
     void settlement.settle({ outcome: clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
-    throw e instanceof GatewayError ? e : upstreamError(e, clientGone);
+    if (e instanceof GatewayError) throw e;
+    if (timedOut) throw new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause: e });
+    throw upstreamError(e, clientGone);
   }
   firstByteMs = Math.round(performance.now() - started);
   deps.metrics.upstreamFirstByte(o.api, firstByteMs / 1000);
@@ -118,10 +128,39 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     void settlement.settle({ outcome, ...measure(how), timings: timings() });
   };
 
-  const stream = relay({ reply, tap: meter ?? (collector as NonNullable<typeof collector>), abort: () => abort.abort(), onEnd: finish });
   const headers: Record<string, string> = { ...clientHeaders(reply.headers, !isSse && !o.hideUsageChunk), ...base };
+  const declared = Number(reply.headers['content-length']);
+  if (collector && declared <= SMALL_BODY) {
+    // A small JSON body of known length is all on its way: answer it in one write, headers and
+    // body together, instead of headers first and the body after (a third of the CPU per request
+    // went to those separate writes). A client can use no part of a JSON body before all of it.
+    try {
+      for await (const chunk of reply.body as AsyncIterable<Buffer>) collector.push(chunk);
+    } catch (err) {
+      finish(clientGone ? 'client_abort' : 'upstream_error', err);
+      throw upstreamError(err, clientGone);
+    }
+    finish('done');
+    return new Response(collector.bytes === 0 ? null : (collector.body() as Uint8Array<ArrayBuffer>), { status: reply.status, headers });
+  }
+
+  const stream = relay({ reply, tap: meter ?? (collector as NonNullable<typeof collector>), abort: () => abort.abort(), onEnd: finish });
   if (isSse) headers['transfer-encoding'] = 'chunked';
   return new Response(stream, { status: reply.status, headers });
+}
+
+/** A one-shot abort for the upstream call, as the EventEmitter undici accepts for a signal. */
+function createAbort(): { emitter: EventEmitter; abort(): void } {
+  const emitter = new EventEmitter();
+  let done = false;
+  return {
+    emitter,
+    abort() {
+      if (done) return;
+      done = true;
+      emitter.emit('abort');
+    },
+  };
 }
 
 async function readLimited(reply: UpstreamReply, limit: number): Promise<string> {

@@ -57,8 +57,9 @@ export function relay(o: RelayOptions): ReadableStream<Uint8Array> {
       },
       cancel(reason) {
         end('client_abort', reason);
+        // Ending the iteration destroys the body without an error event nobody would hear.
+        void chunks.return?.();
         o.abort();
-        o.reply.body.destroy();
       },
     },
     { highWaterMark: 0 },
@@ -66,7 +67,7 @@ export function relay(o: RelayOptions): ReadableStream<Uint8Array> {
 }
 
 /** A tap for a non-streaming body: forwards every chunk untouched and keeps a bounded copy to read usage from. */
-export function createCollector(limit: number): Tap & { text(): string; readonly overflowed: boolean; readonly bytes: number } {
+export function createCollector(limit: number): Tap & { text(): string; body(): Buffer; readonly overflowed: boolean; readonly bytes: number } {
   const parts: Uint8Array[] = [];
   let size = 0;
   let overflowed = false;
@@ -84,6 +85,7 @@ export function createCollector(limit: number): Tap & { text(): string; readonly
       return chunk;
     },
     flush: () => new Uint8Array(0),
+    body: () => (parts.length === 1 ? Buffer.from(parts[0] as Uint8Array) : Buffer.concat(parts)),
     text: () => Buffer.concat(parts).toString('utf8'),
   };
 }

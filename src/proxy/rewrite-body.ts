@@ -10,7 +10,7 @@ export interface Rewrite {
   readonly forceUsage: boolean;
 }
 
-export function rewriteBody(raw: Buffer, body: Record<string, unknown>, r: Rewrite): Buffer | string {
+export function rewriteBody(raw: Buffer, body: Record<string, unknown>, r: Rewrite): Buffer {
   if (r.ceiling === null && !r.forceUsage) return raw;
   const out: Record<string, unknown> = { ...body };
   if (r.forceUsage) {
@@ -22,5 +22,5 @@ export function rewriteBody(raw: Buffer, body: Record<string, unknown>, r: Rewri
     const present = fields.filter((f) => body[f] !== undefined && body[f] !== null);
     for (const f of present.length > 0 ? present : fields.slice(0, 1)) out[f] = r.ceiling;
   }
-  return JSON.stringify(out);
+  return Buffer.from(JSON.stringify(out));
 }
