@@ -3,6 +3,7 @@
 // reached or answers with an error costs nothing; a stream is charged what the provider
 // reported, or — cut short without a report — the tokens counted in what was sent and streamed.
 import { EventEmitter } from 'node:events';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
@@ -15,7 +16,7 @@ import { roughUsage } from '../settle/amounts.js';
 import type { SettleOutcome, Settlement } from '../settle/settlement.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
-import { createCollector, relay, type RelayEnd } from './relay.js';
+import { createCollector, writeToClient, type RelayEnd } from './client-writer.js';
 
 export interface ForwardOptions {
   readonly deps: Deps;
@@ -33,8 +34,6 @@ export interface ForwardOptions {
 }
 
 const ERROR_BODY_LIMIT = 1024 * 1024;
-/** A JSON body up to this size, with a declared length, is answered in one write. */
-const SMALL_BODY = 256 * 1024;
 
 export async function forward(o: ForwardOptions): Promise<Response> {
   const { deps, c, settlement } = o;
@@ -128,25 +127,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     void settlement.settle({ outcome, ...measure(how), timings: timings() });
   };
 
-  const headers: Record<string, string> = { ...clientHeaders(reply.headers, !isSse && !o.hideUsageChunk), ...base };
-  const declared = Number(reply.headers['content-length']);
-  if (collector && declared <= SMALL_BODY) {
-    // A small JSON body of known length is all on its way: answer it in one write, headers and
-    // body together, instead of headers first and the body after (a third of the CPU per request
-    // went to those separate writes). A client can use no part of a JSON body before all of it.
-    try {
-      for await (const chunk of reply.body as AsyncIterable<Buffer>) collector.push(chunk);
-    } catch (err) {
-      finish(clientGone ? 'client_abort' : 'upstream_error', err);
-      throw upstreamError(err, clientGone);
-    }
-    finish('done');
-    return new Response(collector.bytes === 0 ? null : (collector.body() as Uint8Array<ArrayBuffer>), { status: reply.status, headers });
-  }
-
-  const stream = relay({ reply, tap: meter ?? (collector as NonNullable<typeof collector>), abort: () => abort.abort(), onEnd: finish });
-  if (isSse) headers['transfer-encoding'] = 'chunked';
-  return new Response(stream, { status: reply.status, headers });
+  writeToClient({
+    outgoing, status: reply.status, reply, tap: meter ?? (collector as NonNullable<typeof collector>), onEnd: finish,
+    headers: { ...clientHeaders(reply.headers, !isSse && !o.hideUsageChunk), ...base }, flushHeaders: isSse,
+  });
+  return RESPONSE_ALREADY_SENT;
 }
 
 /** A one-shot abort for the upstream call, as the EventEmitter undici accepts for a signal. */

@@ -1,0 +1,95 @@
+// Writes an upstream body to the client through a tap (the SSE meter, or a copy of a JSON body),
+// straight onto Node's response: each chunk as it arrives, back-pressure through 'drain', and the
+// headers in the same write as the first chunk (streams flush them at once instead). Ends exactly
+// once, whichever comes first: the upstream's end, an upstream error, or the client going away.
+import type { ServerResponse } from 'node:http';
+import type { UpstreamReply } from '../upstream/client.js';
+
+export interface Tap {
+  /** Bytes to forward now for one upstream chunk. */
+  push(chunk: Uint8Array): Uint8Array;
+  /** Bytes still held back at the end. */
+  flush(): Uint8Array;
+}
+
+export type RelayEnd = 'done' | 'upstream_error' | 'client_abort';
+
+export interface ClientWriteOptions {
+  readonly outgoing: ServerResponse;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** Send the headers before any body (streams: the client learns at once that it is served). */
+  readonly flushHeaders: boolean;
+  readonly reply: UpstreamReply;
+  readonly tap: Tap;
+  readonly onEnd: (how: RelayEnd, error?: unknown) => void;
+}
+
+export function writeToClient(o: ClientWriteOptions): void {
+  const { outgoing, reply, tap } = o;
+  const body = reply.body;
+  let ended = false;
+  const finish = (how: RelayEnd, error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    body.off('data', onData);
+    body.off('end', onUpstreamEnd);
+    outgoing.off('close', onClientClose);
+    o.onEnd(how, error);
+  };
+  const resume = () => body.resume();
+  const onData = (chunk: Buffer) => {
+    const out = tap.push(chunk);
+    if (out.byteLength > 0 && !outgoing.write(out)) {
+      body.pause();
+      outgoing.once('drain', resume);
+    }
+  };
+  const onUpstreamEnd = () => {
+    const rest = tap.flush();
+    finish('done');
+    outgoing.end(rest.byteLength > 0 ? rest : undefined);
+  };
+  const onUpstreamError = (err: Error) => {
+    if (ended) return; // we destroyed the body ourselves after the end
+    const rest = tap.flush();
+    if (rest.byteLength > 0) outgoing.write(rest);
+    finish('upstream_error', err);
+    outgoing.destroy(err);
+  };
+  const onClientClose = () => {
+    if (outgoing.writableFinished) return;
+    finish('client_abort');
+    body.destroy();
+  };
+
+  outgoing.writeHead(o.status, o.headers);
+  if (o.flushHeaders) outgoing.flushHeaders();
+  body.on('data', onData);
+  body.once('end', onUpstreamEnd);
+  body.on('error', onUpstreamError);
+  outgoing.once('close', onClientClose);
+}
+
+/** A tap for a non-streaming body: forwards every chunk untouched and keeps a bounded copy to read usage from. */
+export function createCollector(limit: number): Tap & { text(): string; readonly overflowed: boolean; readonly bytes: number } {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let overflowed = false;
+  return {
+    get overflowed() {
+      return overflowed;
+    },
+    get bytes() {
+      return size;
+    },
+    push(chunk) {
+      size += chunk.byteLength;
+      if (size > limit) overflowed = true;
+      else parts.push(chunk);
+      return chunk;
+    },
+    flush: () => new Uint8Array(0),
+    text: () => Buffer.concat(parts).toString('utf8'),
+  };
+}
