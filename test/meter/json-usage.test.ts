@@ -15,6 +15,13 @@ describe('usage from a JSON body', () => {
     expect(usageFromJsonBody(text('openai-embeddings.json'), 'embeddings').usage).toMatchObject({ promptTokens: 8, completionTokens: 0, totalTokens: 8 });
   });
 
+  it('is not fooled by the word usage inside the generated text', () => {
+    const body = JSON.stringify({ model: 'm-1', choices: [{ message: { content: 'say "usage": {"prompt_tokens": 999}' } }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+    expect(usageFromJsonBody(body, 'chat')).toMatchObject({ model: 'm-1', usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 } });
+    const last = JSON.stringify({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, choices: [{ text: 'x \\"usage\\": {}' }] });
+    expect(usageFromJsonBody(last, 'completions').usage?.totalTokens).toBe(2);
+  });
+
   it('has no usage for an error body or bad JSON, and an explicit zero stays zero', () => {
     expect(usageFromJsonBody(text('openai-error-429-insufficient-quota.json'), 'chat').usage).toBeNull();
     expect(usageFromJsonBody('{not json', 'chat')).toEqual({ usage: null, model: null });
