@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
 import { createPrincipalResolver } from './auth/principals.js';
+import { createFailureLimiter } from './auth/failure-limiter.js';
 import { userAuth } from './auth/user-auth.js';
 import { GatewayError } from './http/errors.js';
 import { requestIdMiddleware } from './http/request-id.js';
@@ -46,7 +47,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', requestMetrics(deps.metrics));
-  v1.use('*', userAuth(principals));
+  v1.use('*', userAuth(principals, createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now())));
   for (const [path, api] of METERED) v1.post(path, createMeteredHandler(deps, api));
   v1.get('/models', createModelsHandler(deps));
   v1.get('/quota', createQuotaHandler(ctx));

@@ -1,6 +1,4 @@
 // The composition root: load config, build the real dependencies, serve, drain on SIGTERM.
-import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
@@ -8,6 +6,7 @@ import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
+import { createServer } from './server/create-server.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
 import type { Logger } from 'pino';
@@ -51,7 +50,7 @@ async function start(): Promise<void> {
 
   await waitForStore(store, logger);
   const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, metrics: createMetrics({ defaultMetrics: true }) });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
+  const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;
     logger.info({ host: config.server.host, port, upstream: config.upstream.base_url, enforcement: config.enforcement, failMode: config.fail_mode }, 'tollgate listening');

@@ -18,6 +18,8 @@ export interface PrincipalResolver {
   resolve(key: string): Promise<Principal | null>;
   /** Effective limits of a user by id (for admin views). */
   limitsOf(user: UserRecord): Promise<Readonly<Record<string, number>>>;
+  /** Whether this key resolved to a principal recently (a cache hit, no store call). */
+  knownGood(key: string): boolean;
   forget(): void;
 }
 
@@ -77,6 +79,10 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       return value;
     },
     limitsOf,
+    knownGood(presented) {
+      const hit = cache.get(digestKey(presented));
+      return hit !== undefined && hit.value !== null && o.clock.now() - hit.at < o.cacheMs;
+    },
     forget() {
       cache.clear();
       defaults = null;

@@ -14,6 +14,9 @@ export const configSchema = z
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
       body_limit_bytes: z.number().int().positive().default(8 * 1024 * 1024),
+      headers_timeout_ms: ms.default(10_000),
+      request_timeout_ms: ms.default(60_000),
+      keep_alive_timeout_ms: ms.default(5_000),
     }).strict().prefault({}),
     upstream: z.object({
       base_url: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
@@ -43,7 +46,10 @@ export const configSchema = z
       unpriced_models: z.enum(['reject', 'allow']).default('reject'),
       prices_file: z.string().min(1).default('prices.yaml'),
     }).strict().prefault({}),
-    auth: z.object({ cache_ms: count.default(1000) }).strict().prefault({}),
+    auth: z.object({
+      cache_ms: count.default(1000),
+      failures_per_minute: z.number().int().positive().default(20),
+    }).strict().prefault({}),
     journal: z.object({
       file: z.string().min(1).default('.tollgate/journal.ndjson'),
       replay_ms: ms.default(1000),

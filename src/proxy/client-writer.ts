@@ -23,6 +23,8 @@ export interface ClientWriteOptions {
   readonly reply: UpstreamReply;
   readonly tap: Tap;
   readonly onEnd: (how: RelayEnd, error?: unknown) => void;
+  /** True once the body has grown past what is allowed: it is cut off there. */
+  readonly tooLarge?: () => boolean;
 }
 
 export function writeToClient(o: ClientWriteOptions): void {
@@ -40,6 +42,11 @@ export function writeToClient(o: ClientWriteOptions): void {
   const resume = () => body.resume();
   const onData = (chunk: Buffer) => {
     const out = tap.push(chunk);
+    if (o.tooLarge?.()) {
+      onUpstreamError(new Error('upstream response larger than upstream.max_response_bytes'));
+      body.destroy();
+      return;
+    }
     if (out.byteLength > 0 && !outgoing.write(out)) {
       body.pause();
       outgoing.once('drain', resume);

@@ -91,7 +91,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     return new Response(text, { status: reply.status, headers: { ...clientHeaders(reply.headers, false), ...base } });
   }
 
-  const isSse = String(reply.headers['content-type'] ?? '').startsWith('text/event-stream');
+  const contentType = String(reply.headers['content-type'] ?? '');
+  const isSse = contentType.startsWith('text/event-stream');
+  // A 2xx that is neither JSON nor SSE (an HTML page from a proxy in front of the provider) is not
+  // a model's answer: the client gets it as it is, and it costs nothing.
+  const notAnAnswer = !isSse && !contentType.includes('json');
   const meter = isSse ? createSseMeter({ api: o.api, hideUsageChunk: o.hideUsageChunk }) : null;
   const collector = isSse ? null : createCollector(deps.config.upstream.max_response_bytes);
   const counted = (outputText: string): Promise<Usage> => {
@@ -109,6 +113,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       return { usage: counted(r.outputText), model: r.model, estimated: true };
     }
     const body = collector as ReturnType<typeof createCollector>;
+    if (notAnAnswer) return { usage: null, model: null, estimated: false };
     if (body.overflowed) return { usage: roughUsage(o.promptBytes, body.bytes), model: null, estimated: true };
     const text = body.text();
     if (how === 'done') {
@@ -122,13 +127,14 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const finish = (how: RelayEnd, error?: unknown) => {
     end();
     if (how === 'upstream_error') c.get('log').warn({ err: error }, 'upstream failed mid-response');
-    const outcome = how === 'done' ? 'ok' : how === 'client_abort' ? 'aborted' : 'upstream_error';
+    const outcome = how === 'client_abort' ? 'aborted' : how === 'upstream_error' || notAnAnswer ? 'upstream_error' : 'ok';
     deps.metrics.requestSeconds(o.api, (performance.now() - started) / 1000);
     void settlement.settle({ outcome, ...measure(how), timings: timings() });
   };
 
   writeToClient({
     outgoing, status: reply.status, reply, tap: meter ?? (collector as NonNullable<typeof collector>), onEnd: finish,
+    tooLarge: () => collector?.overflowed === true,
     headers: { ...clientHeaders(reply.headers, !isSse && !o.hideUsageChunk), ...base }, flushHeaders: isSse,
   });
   return RESPONSE_ALREADY_SENT;

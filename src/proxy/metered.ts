@@ -29,6 +29,10 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     const principal = c.get('principal');
     const requestId = c.get('requestId');
     const log = c.get('log');
+    const type = header(c, 'content-type');
+    if (type !== undefined && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
+      throw new GatewayError({ status: 415, code: 'unsupported_media_type', message: `Content-Type must be application/json, not '${type.slice(0, 100)}'` });
+    }
     const raw = await readBody(c.env.incoming, config.server.body_limit_bytes);
     const body = parseJsonObject(raw);
     const facts = readRequestFacts(api, body);

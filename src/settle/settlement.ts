@@ -48,10 +48,27 @@ export interface Settlement {
   readonly settled: boolean;
 }
 
+/** No single request is believed to use more tokens than this unless it reserved a quarter of it. */
+const SANE_TOKENS = 2_000_000;
+
 export function createSettlement(ctx: SettlementContext): Settlement {
   let settled = false;
 
-  function request(o: SettleOutcome, usage: Usage | null): SettleRequest {
+  /** A usage far past what was reserved is not believed: it is capped at the reservation and flagged. */
+  function believable(usage: Usage | null): { usage: Usage | null; anomaly: string | null } {
+    if (!usage) return { usage, anomaly: null };
+    const tokens = ctx.plan.checks.find((c) => c.dimension === 'tokens');
+    const reserved = tokens ? tokens.fixed + Math.ceil(tokens.perOutput * ctx.plan.maxOutput) : ctx.plan.promptEstimate + ctx.plan.maxOutput;
+    if (usage.totalTokens <= Math.max(4 * reserved, SANE_TOKENS)) return { usage, anomaly: null };
+    const promptTokens = Math.min(usage.promptTokens, reserved);
+    const capped: Usage = { ...usage, promptTokens, completionTokens: Math.min(usage.completionTokens, reserved - promptTokens),
+      totalTokens: reserved, cachedTokens: Math.min(usage.cachedTokens, promptTokens), reasoningTokens: 0, reasoningIncluded: true, costMicros: null };
+    ctx.log.warn({ reported: usage.totalTokens, charged: reserved }, 'provider reported an absurd usage: capped at the reservation');
+    return { usage: capped, anomaly: 'usage_capped' };
+  }
+
+  function request(o: SettleOutcome, reported: Usage | null): SettleRequest {
+    const { usage, anomaly } = believable(reported);
     const model = o.model ?? ctx.requestedModel;
     const charge = usage ? chargeFor(usage, { userInitiated: ctx.userInitiated, model, prices: ctx.prices, fallback: ctx.plan.price }) : null;
     return {
@@ -64,7 +81,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
         requestId: ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
-        costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null,
+        costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null, anomaly,
       },
     };
   }

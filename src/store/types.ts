@@ -80,6 +80,8 @@ export interface LedgerRecord {
   readonly outcome: Outcome;
   /** True when usage was estimated (the provider sent none). */
   readonly estimated: boolean;
+  /** Set when the provider's figures were not believed, e.g. `usage_capped` for an absurd count. */
+  readonly anomaly?: string | null;
 }
 
 export interface SettleRequest {

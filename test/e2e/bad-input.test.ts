@@ -94,7 +94,7 @@ describe('bad input and failures cost nothing', () => {
     const lonely = await startGateway({ upstreamUrl: url, store: createMemoryStore() });
     const k = await lonely.userWithKey('dave', { requests_per_day: 5, max_parallel_requests: 1 });
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${lonely.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' });
+      const r = await fetch(`${lonely.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' });
       expect(r.status).toBe(502);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('upstream_unreachable');
     }

@@ -1,13 +1,12 @@
 // Builds a real Tollgate on 127.0.0.1:0 from createApp, with the store a test chooses, and the
 // admin calls a test needs to make a user and a key.
-import { createAdaptorServer } from '@hono/node-server';
 import { mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
+import { createServer } from '../../src/server/create-server.js';
 import { loadConfig, type Config } from '../../src/config/loader.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/types.js';
@@ -50,7 +49,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-journal-')), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
   const inFlight = createInFlight();
   const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight, metrics: createMetrics() });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createServer(config, app.fetch);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

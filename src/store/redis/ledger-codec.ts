@@ -7,7 +7,7 @@ export function recordFields(r: LedgerRecord): string[] {
     'conversation', r.conversation ?? '', 'promptTokens', String(r.promptTokens),
     'completionTokens', String(r.completionTokens), 'cachedTokens', String(r.cachedTokens),
     'reasoningTokens', String(r.reasoningTokens), 'costMicros', String(r.costMicros),
-    'outcome', r.outcome, 'estimated', r.estimated ? '1' : '0',
+    'outcome', r.outcome, 'estimated', r.estimated ? '1' : '0', 'anomaly', r.anomaly ?? '',
   ];
 }
 
@@ -29,5 +29,6 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     costMicros: int('costMicros'),
     outcome: str('outcome') as Outcome,
     estimated: str('estimated') === '1',
+    anomaly: str('anomaly') || null,
   };
 }
