@@ -74,9 +74,17 @@ export function createMeteredHandler(deps: Deps, api: Api) {
       conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
     });
 
+    let upstreamBody: Buffer;
+    try {
+      upstreamBody = rewriteBody(raw, body, { api, ceiling, forceUsage });
+    } catch (e) {
+      // Refused after the reservation was made: give it back before answering.
+      await settlement.settle({ outcome: 'released', usage: null, model: null, estimated: false });
+      throw e;
+    }
     return forward({
       deps, c, api, path: PATHS[api], settlement, headers, hideUsageChunk: forceUsage, promptBytes: raw.length,
-      prompt: () => promptParts(body), body: rewriteBody(raw, body, { api, ceiling, forceUsage }),
+      prompt: () => promptParts(body), body: upstreamBody,
     });
   };
 }

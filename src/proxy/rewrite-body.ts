@@ -1,6 +1,7 @@
 // The only changes Tollgate makes to a request: ask for usage on a stream the client did not ask
 // it for, and write the output ceiling it can afford (hard mode). Untouched otherwise: the bytes
 // the client sent go upstream as they are.
+import { badRequest } from '../http/errors.js';
 import { ceilingFields, type Api } from '../plan/request-body.js';
 
 export interface Rewrite {
@@ -22,5 +23,10 @@ export function rewriteBody(raw: Buffer, body: Record<string, unknown>, r: Rewri
     const present = fields.filter((f) => body[f] !== undefined && body[f] !== null);
     for (const f of present.length > 0 ? present : fields.slice(0, 1)) out[f] = r.ceiling;
   }
-  return Buffer.from(JSON.stringify(out));
+  try {
+    return Buffer.from(JSON.stringify(out));
+  } catch (e) {
+    // JSON.parse takes nesting that JSON.stringify cannot give back (its recursion runs out).
+    throw badRequest('request body nests too deeply', null, e);
+  }
 }
