@@ -1,6 +1,5 @@
-// The integrity tests' figures, collected for `npm run verify:integrity` (which runs the same
-// tests and prints them as one table). Written only when INTEGRITY_REPORT names a file.
-import { appendFileSync } from 'node:fs';
+// The integrity tests' figures, collected for `npm run verify:integrity`.
+import { recordFigures } from './figures.js';
 
 export interface IntegrityFigures {
   scenario: string;
@@ -16,6 +15,5 @@ export interface IntegrityFigures {
 }
 
 export function reportIntegrity(f: IntegrityFigures): void {
-  const file = process.env.INTEGRITY_REPORT;
-  if (file) appendFileSync(file, `${JSON.stringify(f)}\n`);
+  recordFigures('INTEGRITY_REPORT', { ...f });
 }

@@ -99,6 +99,7 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
       return sendJson(res, Number(model.slice(5)) || 500, JSON.stringify({ error: { message: 'upstream failure (test)', type: 'server_error', param: null, code: null } }));
     }
     if (model === 'hang-headers') return;
+    if (model.startsWith('hostile:')) return hostile(res, model.slice(8), state);
     if (model.startsWith('fixture:')) return replay(res, model.slice(8), delay);
     if (model.startsWith('slow:')) {
       const [, ms, file] = model.split(':');
@@ -154,6 +155,42 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+const chunk = (content: string, extra = '') => `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]${extra}}\n\n`;
+const usageChunk = (u: string) => `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[],"usage":${u}}\n\n`;
+
+/** Upstreams that misbehave, for the hostile-input suite. */
+const HOSTILE: Record<string, { type: string; status?: number; body: () => string; then?: 'hang' }> = {
+  'garbage-sse': { type: 'text/event-stream', body: () => `${chunk('hi')}this is not sse\n\n:::\n\ndata: {not json}\n\n${chunk(' there')}${usageChunk('{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}')}data: [DONE]\n\n` },
+  'huge-line': { type: 'text/event-stream', body: () => `${chunk('x'.repeat(5 * 1024 * 1024))}${usageChunk('{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}')}data: [DONE]\n\n` },
+  'no-separators': { type: 'text/event-stream', body: () => `${chunk('a').trimEnd()}\n${chunk('b').trimEnd()}\ndata: [DONE]` },
+  'bad-json-midstream': { type: 'text/event-stream', body: () => `${chunk('a')}data: {"choices":[{"delta":{"content":"b"\n\n${chunk('c')}${usageChunk('{"prompt_tokens":4,"completion_tokens":3,"total_tokens":7}')}` },
+  'negative-usage': { type: 'text/event-stream', body: () => `${chunk('a')}${usageChunk('{"prompt_tokens":-500,"completion_tokens":-9,"total_tokens":-509}')}data: [DONE]\n\n` },
+  'absurd-usage': { type: 'text/event-stream', body: () => `${chunk('a')}${usageChunk('{"prompt_tokens":1000000000000000,"completion_tokens":5,"total_tokens":1000000000000005}')}data: [DONE]\n\n` },
+  'string-usage': { type: 'text/event-stream', body: () => `${chunk('abc')}${usageChunk('{"prompt_tokens":"lots","completion_tokens":null,"total_tokens":"x"}')}data: [DONE]\n\n` },
+  'never-ends': { type: 'text/event-stream', body: () => chunk('still thinking'), then: 'hang' },
+  'html-200': { type: 'text/html', body: () => '<html><body>502 Bad Gateway (from a proxy)</body></html>' },
+  'json-500': { type: 'application/json', status: 500, body: () => '{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}' },
+  'too-large': { type: 'application/json', body: () => `{"data":"${'y'.repeat(3 * 1024 * 1024)}","usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}` },
+};
+
+async function hostile(res: ServerResponse, kind: string, state: UpstreamState): Promise<void> {
+  const h = HOSTILE[kind];
+  if (!h) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `unknown hostile kind ${kind}` } }));
+    return;
+  }
+  res.writeHead(h.status ?? 200, { 'content-type': h.type });
+  let finished = false;
+  res.on('close', () => {
+    if (!finished) state.closedMidStream++;
+  });
+  res.write(h.body());
+  if (h.then === 'hang') return;
+  finished = true;
+  res.end();
 }
 
 /** Like a real provider, never more completion tokens than the request allows. */

@@ -1,0 +1,78 @@
+// Runs one hostile case against a real gateway and checks what must hold after it: the gateway
+// is still up, a rejected request reached no upstream and cost nothing, nothing is left in flight.
+// Each case's figures go to HOSTILE_REPORT for `npm run verify:hostile`.
+import net from 'node:net';
+import { expect } from 'vitest';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { recordFigures } from '../support/figures.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+
+export interface Hostile {
+  readonly gw: TestGateway;
+  readonly upstream: TestUpstream;
+  readonly key: string;
+  readonly user: string;
+  post(body: string | Buffer, headers?: Record<string, string>, path?: string): Promise<Response>;
+  /** Runs a case: `send` returns the status the client saw (0 when the connection was closed). */
+  check(name: string, send: () => Promise<number>, expected: { status: number | number[]; rejected: boolean }): Promise<void>;
+  usage(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createHostile(overrides: Record<string, unknown> = {}): Promise<Hostile> {
+  const upstream = await createTestUpstream();
+  const gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'server.body_limit_bytes': 1024 * 1024, ...overrides } });
+  const user = 'mallory';
+  const key = await gw.userWithKey(user, { tokens_per_day: 10_000_000, requests_per_day: 100_000 });
+  const post: Hostile['post'] = (body, headers = {}, path = '/v1/chat/completions') => fetch(gw.url + path, {
+    method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+  });
+  const usage = async () => {
+    const q = (await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Array<{ dimension: string; window: string; used: number; reserved: number }> };
+    return q.limits.filter((l) => l.dimension !== 'parallel_requests').reduce((n, l) => n + l.used + l.reserved, 0);
+  };
+  return {
+    gw, upstream, key, user, post, usage,
+    async check(name, send, expected) {
+      const calls = upstream.state.requests.length;
+      const before = await usage();
+      const status = await send().catch(() => 0);
+      await expect.poll(() => gw.inFlight.requests + gw.inFlight.settling, { timeout: 5000 }).toBe(0);
+      const alive = await fetch(`${gw.url}/healthz`).then((r) => r.ok, () => false);
+      const upstreamCalls = expected.rejected ? upstream.state.requests.length - calls : 0;
+      const charges = expected.rejected ? (await usage()) - before : 0;
+      const leaks = gw.inFlight.requests + gw.inFlight.listeners + gw.inFlight.settling;
+      recordFigures('HOSTILE_REPORT', { name, status, crashes: alive ? 0 : 1, upstreamCalls, charges, leaks });
+      const wanted = Array.isArray(expected.status) ? expected.status : [expected.status];
+      expect({ name, status, expected: wanted.includes(status) }).toEqual({ name, status, expected: true });
+      expect({ alive, upstreamCalls, charges, leaks }).toEqual({ alive: true, upstreamCalls: 0, charges: 0, leaks: 0 });
+    },
+    async close() {
+      await gw.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** Sends raw bytes over a socket and returns the HTTP status the server answered (0 if it closed without one). */
+export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 0): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    socket.on('connect', async () => {
+      for (const c of chunks) {
+        if (socket.destroyed) return;
+        socket.write(c);
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      }
+      setTimeout(() => socket.end(), 200);
+    });
+  });
+}

@@ -1,0 +1,123 @@
+// Hostile requests: each ends in a clear OpenAI-shaped error (or, for unknown fields, passes
+// through untouched), with no upstream call and no charge, and the gateway stays up.
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHostile, rawRequest, type Hostile } from './harness.js';
+
+const OK_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+const json = (extra: Record<string, unknown>) => JSON.stringify({ ...OK_BODY, ...extra });
+
+describe('hostile requests', () => {
+  let h: Hostile;
+  beforeAll(async () => {
+    h = await createHostile({ 'server.headers_timeout_ms': 500, 'server.request_timeout_ms': 1000 });
+  });
+  afterAll(async () => h.close());
+
+  const status = (p: Promise<Response>) => p.then(async (r) => {
+    const body = (await r.json().catch(() => ({}))) as { error?: { message?: string; code?: string } };
+    if (r.status >= 400) expect(body.error?.message, `an OpenAI-shaped error for ${r.status}`).toBeTruthy();
+    return r.status;
+  });
+
+  const BODIES: Array<[string, string | Buffer, number]> = [
+    ['not JSON', 'hello there', 400],
+    ['JSON that is not an object', '[1,2,3]', 400],
+    ['truncated JSON', '{"model":"gpt-4o-mini","messages":[{"role":"us', 400],
+    ['invalid UTF-8', Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 400],
+    ['nested 10,000 deep', `{"model":"gpt-4o-mini","messages":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 400],
+    ['nested objects 10,000 deep', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, 400],
+    ['no model', JSON.stringify({ messages: [] }), 400],
+    ['a model that is a number', json({ model: 42 }), 400],
+    ['messages not an array', json({ messages: { role: 'user' } }), 400],
+    ['max_tokens negative', json({ max_tokens: -5 }), 400],
+    ['max_tokens zero', json({ max_tokens: 0 }), 400],
+    ['max_tokens fractional', json({ max_tokens: 2.5 }), 400],
+    ['max_tokens 10^12', json({ max_tokens: 1e12 }), 400],
+    ['max_tokens a string', json({ max_tokens: '100' }), 400],
+    ['stream not a boolean', json({ stream: 'true' }), 400],
+    ['n too large', json({ n: 1000 }), 400],
+  ];
+  for (const [name, body, expected] of BODIES) {
+    it(`body: ${name} -> ${expected}`, () => h.check(`body: ${name}`, () => status(h.post(body)), { status: expected, rejected: true }));
+  }
+
+  it('a model not allowed for the key -> 403', async () => {
+    await h.gw.admin('POST', '/admin/users', { id: 'narrow', allowed_models: ['gpt-4o-mini'] });
+    const k = ((await h.gw.admin('POST', '/admin/users/narrow/keys', {})).json.key) as string;
+    await h.check('model not allowed', () => status(h.post(json({ model: 'gpt-4o' }), { authorization: `Bearer ${k}` })), { status: 403, rejected: true });
+  });
+
+  it('a 100 MB body is refused while it streams in, not after', async () => {
+    await h.check('100 MB body', () => new Promise<number>((resolve) => {
+      const req = http.request(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', () => resolve(0));
+      const mb = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 100 && !req.destroyed) {
+          sent++;
+          if (!req.write(mb)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    }), { status: [413, 0], rejected: true });
+  });
+
+  it('unknown fields pass through untouched (and cost what the request costs)', async () => {
+    const r = await h.post(json({ x_custom_flag: { deep: [1, 2] }, top_k: 3 }));
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    expect(h.upstream.state.requests.at(-1)?.body).toMatchObject({ x_custom_flag: { deep: [1, 2] }, top_k: 3 });
+  });
+
+  const HEADERS: Array<[string, Record<string, string>, number]> = [
+    ['no Authorization', { authorization: '' }, 401],
+    ['a malformed Authorization', { authorization: 'Token abc' }, 401],
+    ['a key of the right prefix but wrong', { authorization: 'Bearer tg-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, 401],
+    ['a conversation id with spaces', { 'x-conversation-id': 'a b' }, 400],
+    ['a 10 KB conversation id', { 'x-conversation-id': 'a'.repeat(10_240) }, 400],
+    ['a budget of -1', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '-1' }, 400],
+    ['a budget of 0', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '0' }, 400],
+    ['a budget of 1e9 (exponent)', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '1e9' }, 400],
+    ['a budget of abc', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': 'abc' }, 400],
+    ['a budget of 2^64', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '18446744073709551616' }, 400],
+    ['Content-Type text/plain', { 'content-type': 'text/plain' }, 415],
+  ];
+  for (const [name, headers, expected] of HEADERS) {
+    it(`headers: ${name} -> ${expected}`, () => h.check(`headers: ${name}`, () => status(h.post(json({}), headers)), { status: expected, rejected: true }));
+  }
+
+  it('8 KB of headers are fine', async () => {
+    const r = await h.post(json({}), { 'x-junk': 'j'.repeat(8 * 1024) });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+  });
+
+  it.each([
+    ['a newline in the conversation id', 'x-conversation-id: a\nb'],
+    ['a unicode conversation id', Buffer.concat([Buffer.from('x-conversation-id: '), Buffer.from('éé', 'utf8')]).toString('latin1')],
+  ])('raw: %s -> 400', (name, line) => h.check(`raw: ${name}`, () => rawRequest(h.gw.url, [
+    `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\n${line}\r\ncontent-length: ${json({}).length}\r\nconnection: close\r\n\r\n${json({})}`,
+  ]), { status: 400, rejected: true }));
+
+  it('wrong method -> 405, unknown route -> 404', async () => {
+    await h.check('wrong method', () => status(fetch(`${h.gw.url}/v1/embeddings`, { method: 'PUT', headers: { authorization: `Bearer ${h.key}` } })), { status: 405, rejected: true });
+    await h.check('unknown route', () => status(h.post(json({}), {}, '/v1/fine_tuning/jobs')), { status: 404, rejected: true });
+  });
+
+  it('a client trickling its headers is cut off by the headers timeout, holding nothing', () =>
+    h.check('slow headers', () => rawRequest(h.gw.url, ['POST /v1/chat/completions HTTP/1.1\r\n', 'host: x\r\n', 'x-a: 1\r\n', 'x-b: 2\r\n', 'x-c: 3\r\n'], 400), { status: [400, 408, 0], rejected: true }));
+
+  it('a client trickling its body is cut off by the request timeout, holding nothing', () =>
+    h.check('slow body', () => rawRequest(h.gw.url, [
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"model":`,
+      '"gpt', '-4o', '-mini"', ',', ' ',
+    ], 400), { status: [400, 408, 0], rejected: true }));
+});
