@@ -7,5 +7,5 @@ process.exit(runAndTabulate({
   folder: 'test/hostile', envName: 'HOSTILE_REPORT', title: 'Hostile input',
   columns: [['cases', 'cases tried'], ['crashes', 'crashes'], ['upstreamCalls', 'upstream calls for rejected input'],
     ['charges', 'charges for rejected input'], ['leaks', 'leaks found']],
-  summarize: (rows) => (rows.length === 0 ? [] : [{ cases: rows.length, crashes: sum(rows, 'crashes'), upstreamCalls: sum(rows, 'upstreamCalls'), charges: sum(rows, 'charges'), leaks: sum(rows, 'leaks') }]),
+  summarize: (rows) => (rows.length === 0 ? [] : [{ cases: rows.reduce((n, r) => n + Number(r.cases ?? 1), 0), crashes: sum(rows, 'crashes'), upstreamCalls: sum(rows, 'upstreamCalls'), charges: sum(rows, 'charges'), leaks: sum(rows, 'leaks') }]),
 }));
