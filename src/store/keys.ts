@@ -16,5 +16,6 @@ export const userRecordKey = (userId: string): string => `${userPrefix(userId)}u
 export const userKeysKey = (userId: string): string => `${userPrefix(userId)}keys`;
 export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledger`;
 export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
+export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;
 export const usersIndexKey = `${KEY_VERSION}:users`;
 export const settingsKey = `${KEY_VERSION}:settings`;

@@ -29,6 +29,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const users = new Map<string, UserState>();
   const records = new Map<string, UserRecord>();
   const keys = new Map<string, KeyRecord>();
+  const keyIds = new Map<string, string>(); // keyId -> digest
   let settings: Readonly<Record<string, number | null>> = {};
 
   const stateOf = (userId: string): UserState => {
@@ -226,6 +227,14 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     return states;
   }
 
+  function revoke(keyId: string): boolean {
+    const digest = keyIds.get(keyId);
+    if (digest === undefined) return false;
+    keys.delete(digest);
+    keyIds.delete(keyId);
+    return true;
+  }
+
   const timer = setInterval(() => {
     const now = clock.now();
     for (const s of users.values()) {
@@ -244,7 +253,30 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     ledger: async (userId, limit) => stateOf(userId).ledger.slice(-limit).reverse(),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
-    putKey: async (digest, key) => void keys.set(digest, key),
+    putKey: async (digest, key) => {
+      keys.set(digest, key);
+      keyIds.set(key.keyId, digest);
+    },
+    listUsers: async (cursor, limit) => {
+      const ids = [...records.keys()].sort().filter((id) => cursor === null || id > cursor);
+      const page = ids.slice(0, limit);
+      return { users: page.map((id) => records.get(id) as UserRecord), next: ids.length > limit ? (page.at(-1) ?? null) : null };
+    },
+    deleteUser: async (id) => {
+      for (const [keyId, digest] of keyIds) if (keys.get(digest)?.userId === id) revoke(keyId);
+      return records.delete(id);
+    },
+    listKeys: async (userId) => [...keys.values()].filter((k) => k.userId === userId).sort((a, b) => a.createdAt - b.createdAt),
+    revokeKey: async (keyId) => revoke(keyId),
+    resetCounters: async (userId, checks, record) => {
+      const now = clock.now();
+      const s = stateOf(userId);
+      for (const check of checks) {
+        const c = s.counters.get(counterKey(userId, check.dimension, check.window, periodOf(check.window, now).start));
+        if (c) c.used = 0;
+      }
+      s.ledger.push(record);
+    },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
     getSettings: async () => settings,
     putSettings: async (limits) => {

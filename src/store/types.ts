@@ -64,7 +64,7 @@ export type ReserveResult =
 
 export type Amounts = Readonly<Record<Dimension, number>>;
 
-export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released';
+export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset';
 
 export interface LedgerRecord {
   readonly requestId: string;
@@ -138,6 +138,15 @@ export interface Store {
   /** Stores a key under its SHA-256 digest; the key itself is never stored. */
   putKey(digest: string, key: KeyRecord): Promise<void>;
   keyByDigest(digest: string): Promise<KeyRecord | null>;
+  /** Users in id order after `cursor` (exclusive), at most `limit`; `next` is the cursor of the next page. */
+  listUsers(cursor: string | null, limit: number): Promise<{ users: UserRecord[]; next: string | null }>;
+  /** Removes a user and revokes its keys; false when there was no such user. */
+  deleteUser(id: string): Promise<boolean>;
+  listKeys(userId: string): Promise<KeyRecord[]>;
+  /** Revokes a key by id; false when there was no such key. */
+  revokeKey(keyId: string): Promise<boolean>;
+  /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */
+  resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord): Promise<void>;
   getSettings(): Promise<Readonly<Record<string, number | null>>>;
   putSettings(limits: Readonly<Record<string, number | null>>): Promise<void>;
 

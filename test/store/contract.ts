@@ -210,6 +210,40 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(results.filter((r) => r.ok)).toHaveLength(10);
     });
 
+    it('lists users by page, lists and revokes keys, deletes a user with its keys', async () => {
+      const ids = [`${user}-a`, `${user}-b`, `${user}-c`];
+      for (const id of ids) await store.putUser({ id, limits: {}, allowedModels: null, disabled: false, createdAt: 1 });
+      const seen: string[] = [];
+      let cursor: string | null = `${user}-`;
+      for (let i = 0; i < 5 && cursor !== null; i++) {
+        const page: { users: Array<{ id: string }>; next: string | null } = await store.listUsers(cursor, 2);
+        seen.push(...page.users.map((u) => u.id).filter((id) => id.startsWith(user)));
+        cursor = page.next !== null && page.next.startsWith(user) ? page.next : null;
+      }
+      expect(seen).toEqual(ids);
+      await store.putKey(`d1-${user}`, { keyId: `k1-${user}`, userId: ids[0] as string, prefix: 'tg-1', name: 'one', createdAt: 1, expiresAt: null });
+      await store.putKey(`d2-${user}`, { keyId: `k2-${user}`, userId: ids[0] as string, prefix: 'tg-2', name: null, createdAt: 2, expiresAt: null });
+      expect((await store.listKeys(ids[0] as string)).map((k) => k.keyId)).toEqual([`k1-${user}`, `k2-${user}`]);
+      expect(await store.revokeKey(`k1-${user}`)).toBe(true);
+      expect(await store.revokeKey(`k1-${user}`)).toBe(false);
+      expect(await store.keyByDigest(`d1-${user}`)).toBeNull();
+      expect(await store.deleteUser(ids[0] as string)).toBe(true);
+      expect(await store.keyByDigest(`d2-${user}`)).toBeNull();
+      expect(await store.getUser(ids[0] as string)).toBeNull();
+      expect(await store.deleteUser(ids[0] as string)).toBe(false);
+    });
+
+    it('resets counters for the current period and records it in the ledger', async () => {
+      const checks = [check('tokens', 'day', 100, 10, 1)];
+      await reserve({ checks, maxOutput: 10 });
+      await settle(`req-${n}`, checks, { tokens: 80 });
+      await store.resetCounters(user, checks, { requestId: 'reset-1', time: clock.now(), user, model: null, conversation: null, promptTokens: 0,
+        completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'reset', estimated: false });
+      const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+      expect(state).toMatchObject({ used: 0, reserved: 0 });
+      expect((await store.ledger(user, 1))[0]).toMatchObject({ requestId: 'reset-1', outcome: 'reset' });
+    });
+
     it('stores users, hashed keys and settings', async () => {
       await store.putUser({ id: user, limits: { tokens_per_day: 5, requests_per_day: null }, allowedModels: null, disabled: false, createdAt: 1 });
       expect(await store.getUser(user)).toMatchObject({ id: user, limits: { tokens_per_day: 5, requests_per_day: null } });

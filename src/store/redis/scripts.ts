@@ -9,13 +9,14 @@ export interface ScriptCommands {
   tgReserve(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
   tgSettle(prefix: string, ...args: Array<string | number>): Promise<number>;
   tgPeek(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+  tgReset(prefix: string, ...args: Array<string | number>): Promise<number>;
 }
 
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = read('common');
-  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek']] as const) {
+  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek'], ['tgReset', 'reset']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
   return client as ScriptedRedis;

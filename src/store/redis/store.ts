@@ -1,7 +1,7 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { keyDigestKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { KeyRecord, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
@@ -58,6 +58,18 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
 
+  /** Revocation deletes the digest record, so the key stops resolving (auth caches for auth.cache_ms). */
+  async function revokeKey(keyId: string): Promise<boolean> {
+    await firstConnect();
+    const digest = await redis.get(keyIdKey(keyId));
+    if (!digest) return false;
+    const key = parse<KeyRecord>(await redis.get(keyDigestKey(digest)));
+    await redis.del(keyDigestKey(digest));
+    await redis.del(keyIdKey(keyId));
+    if (key) await redis.srem(userKeysKey(key.userId), keyId);
+    return true;
+  }
+
   return {
     kind: 'redis',
     reserve,
@@ -71,7 +83,39 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     },
     putKey: async (digest: string, key: KeyRecord) => {
       await redis.set(keyDigestKey(digest), JSON.stringify(key));
+      await redis.set(keyIdKey(key.keyId), digest);
       await redis.sadd(userKeysKey(key.userId), key.keyId);
+    },
+    listUsers: async (cursor, limit) => {
+      await firstConnect();
+      const ids = await redis.zrangebylex(usersIndexKey, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, limit + 1);
+      const page = ids.slice(0, limit);
+      const users = (await Promise.all(page.map(async (id) => parse<UserRecord>(await redis.get(userRecordKey(id)))))).filter((u): u is UserRecord => u !== null);
+      return { users, next: ids.length > limit ? (page.at(-1) ?? null) : null };
+    },
+    deleteUser: async (id) => {
+      await firstConnect();
+      for (const keyId of await redis.smembers(userKeysKey(id))) await revokeKey(keyId);
+      const removed = await redis.del(userRecordKey(id));
+      await redis.zrem(usersIndexKey, id);
+      return removed > 0;
+    },
+    listKeys: async (userId) => {
+      await firstConnect();
+      const keys = await Promise.all((await redis.smembers(userKeysKey(userId))).map(async (keyId) => {
+        const digest = await redis.get(keyIdKey(keyId));
+        return digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
+      }));
+      return keys.filter((k): k is KeyRecord => k !== null).sort((a, b) => a.createdAt - b.createdAt);
+    },
+    revokeKey: (keyId) => revokeKey(keyId),
+    resetCounters: async (userId, checks, record) => {
+      await firstConnect();
+      const args: Array<string | number> = [now(), checks.length];
+      for (const c of checks) args.push(c.dimension, c.window);
+      const fields = recordFields(record);
+      args.push(fields.length / 2, ...fields);
+      await redis.tgReset(userPrefix(userId), ...args);
     },
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
