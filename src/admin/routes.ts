@@ -6,6 +6,7 @@ import { digestKey, newApiKey } from '../auth/api-keys.js';
 import { badRequest, GatewayError } from '../http/errors.js';
 import type { UserRecord } from '../store/types.js';
 import { adminAuth } from './admin-auth.js';
+import { addMoreAdminRoutes } from './more-routes.js';
 import { asObject, onlyFields, parseLimits, parseModels, parseUserId } from './validate.js';
 
 async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
@@ -94,5 +95,6 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
     return c.json({ limits: { ...app.config.limits, ...(await store.getSettings()) } });
   });
 
+  addMoreAdminRoutes(admin, app, jsonBody);
   return admin;
 }

@@ -1,0 +1,32 @@
+// What the admin API shows of users, keys and ledger records.
+import type { KeyRecord, LedgerRecord, UserRecord } from '../store/types.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const userView = (u: UserRecord) => ({
+  id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: iso(u.createdAt),
+});
+
+export const keyView = (k: KeyRecord) => ({
+  keyId: k.keyId, prefix: k.prefix, name: k.name, createdAt: iso(k.createdAt), expiresAt: iso(k.expiresAt),
+});
+
+export const recordView = (r: LedgerRecord) => ({ ...r, time: iso(r.time), anomaly: r.anomaly ?? null });
+
+const CSV_COLUMNS = ['requestId', 'time', 'user', 'model', 'conversation', 'promptTokens', 'completionTokens', 'cachedTokens',
+  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly'] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  // Quote anything with a separator, and defuse spreadsheet formulas.
+  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export function ledgerCsv(records: readonly LedgerRecord[]): string {
+  const rows = records.map((r) => {
+    const v = recordView(r) as Record<string, unknown>;
+    return CSV_COLUMNS.map((c) => csvCell(v[c])).join(',');
+  });
+  return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+}
