@@ -2,6 +2,7 @@
 // as they like, side by side.
 //   request id -> auth -> plan -> store.reserve -> upstream -> meter -> settle -> headers
 import { Hono } from 'hono';
+import { dashboard } from './admin/dashboard.js';
 import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
 import { createPrincipalResolver } from './auth/principals.js';
@@ -43,6 +44,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     }
   });
 
+  app.get('/admin', dashboard);
   app.route('/admin', createAdminRoutes(ctx));
 
   const v1 = new Hono<AppEnv>();

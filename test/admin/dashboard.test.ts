@@ -1,0 +1,72 @@
+// The dashboard in a real browser (Debian's Chromium, driven by playwright-core): log in, see a
+// user turn red at its limit, edit a limit, switch to Russian, take a screenshot.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway.js';
+import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('dashboard in Chromium', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
+    upstream = await createTestUpstream();
+    gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'auth.cache_ms': 0 } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'] }); // playwright gives each launch a fresh profile
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  it('logs in, shows a user red at its limit, edits a limit, speaks Russian', async () => {
+    const key = await gw.userWithKey('dora', { messages_per_day: 2, tokens_per_day: 100_000 });
+    await gw.userWithKey('eve', { messages_per_day: 50 });
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/admin`);
+    await page.fill('#key', ADMIN_KEY);
+    await page.click('#login button');
+    const dora = page.locator('#usage tr[data-user="dora"]');
+    await expect.poll(() => dora.textContent()).toContain('0/2 messages');
+    expect(await dora.getAttribute('class')).not.toBe('over');
+
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }) });
+      await r.arrayBuffer();
+    }
+    await page.click('#refresh');
+    await expect.poll(() => dora.getAttribute('class')).toBe('over');
+    expect(await dora.textContent()).toContain('2/2 messages');
+    expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
+
+    await dora.click();
+    await page.fill('#limits input[name="messages_per_day"]', '10');
+    await page.click('#limits button');
+    await expect.poll(() => dora.getAttribute('class')).not.toBe('over');
+    expect(await dora.textContent()).toContain('2/10');
+    expect((await gw.admin('GET', '/admin/users/dora')).json.limits).toMatchObject({ messages_per_day: 10 });
+
+    await page.selectOption('#lang', 'ru');
+    expect(await page.textContent('h1')).toBe('Tollgate: расход');
+    expect(await dora.textContent()).toContain('сообщений');
+    expect(await page.textContent('#refresh')).toBe('Обновить');
+    await expect.poll(() => page.textContent('#updated')).toContain('Обновлено');
+    expect(await page.textContent('#limits .grid')).toContain('Сообщений в день');
+    expect(await page.locator('#limits input[name="requests_per_day"]').getAttribute('placeholder')).toContain('по умолчанию');
+    const shot = path.join(mkdtempSync(path.join(tmpdir(), 'tg-shot-')), 'dashboard-ru.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(existsSync(shot)).toBe(true);
+    process.stdout.write(`dashboard screenshot: ${shot}\n`);
+  }, 60_000);
+});
