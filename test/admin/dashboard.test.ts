@@ -59,11 +59,11 @@ describe('dashboard in Chromium', () => {
 
     await page.selectOption('#lang', 'ru');
     expect(await page.textContent('h1')).toBe('Tollgate: расход');
-    expect(await dora.textContent()).toContain('сообщений');
+    await expect.poll(() => dora.textContent()).toContain('сообщений');
     expect(await page.textContent('#refresh')).toBe('Обновить');
     await expect.poll(() => page.textContent('#updated')).toContain('Обновлено');
-    expect(await page.textContent('#limits .grid')).toContain('Сообщений в день');
-    expect(await page.locator('#limits input[name="requests_per_day"]').getAttribute('placeholder')).toContain('по умолчанию');
+    await expect.poll(() => page.textContent('#limits .grid')).toContain('Сообщений в день');
+    await expect.poll(() => page.locator('#limits input[name="requests_per_day"]').getAttribute('placeholder')).toContain('по умолчанию');
     const shot = path.join(mkdtempSync(path.join(tmpdir(), 'tg-shot-')), 'dashboard-ru.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);
