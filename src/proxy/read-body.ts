@@ -26,7 +26,28 @@ export async function readBody(incoming: IncomingMessage, limit: number): Promis
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** No API body nests this deep; deeper ones are refused before they are parsed or forwarded. */
+const MAX_DEPTH = 128;
+
+/** Whether JSON text nests objects/arrays deeper than `max` (one pass over the bytes, strings skipped). */
+export function nestsDeeperThan(raw: Buffer, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i];
+    if (b === 0x22) {
+      for (i++; i < raw.length && raw[i] !== 0x22; i++) if (raw[i] === 0x5c) i++;
+    } else if (b === 0x7b || b === 0x5b) {
+      if (++depth > max) return true;
+    } else if (b === 0x7d || b === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  // Only a body long enough to hold that many brackets is scanned.
+  if (raw.length > 2 * MAX_DEPTH && nestsDeeperThan(raw, MAX_DEPTH)) throw badRequest(`request body nests deeper than ${MAX_DEPTH} levels`);
   let text: string;
   try {
     text = decoder.decode(raw);
