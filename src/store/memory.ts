@@ -22,6 +22,7 @@ interface UserState {
 }
 
 const DONE_TTL = 86_400_000;
+const DONE_MAX = 200_000;
 const LEDGER_MAX = 100_000;
 
 export function createMemoryStore(options: { clock?: Clock } = {}): Store {
@@ -204,6 +205,8 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     }
     s.inflight.delete(req.requestId);
     s.done.set(req.requestId, now + DONE_TTL);
+    // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
+    if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
     s.ledger.push(req.record);
     if (s.ledger.length > LEDGER_MAX) s.ledger.splice(0, s.ledger.length - LEDGER_MAX);
     return { applied: true };
