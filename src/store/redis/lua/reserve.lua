@@ -132,12 +132,16 @@ end
 -- 4. Reserve: every counter, the tree, the slot, and a record that settle (or a sweep) undoes.
 local rk = prefix .. 'resv:' .. rid
 local expires = now + ttl
+-- The reservation record is written in one HSET at the end; a counter's expiry is set when the
+-- increment shows the field was new (an existing key keeps the expiry it was given then).
+local record = { 'exp', int(expires) }
 for i = 1, n do
   local ch = checks[i]
   local amt = amount(ch.fixed, ch.per, out)
-  redis.call('HINCRBY', ch.key, 'resv', int(amt))
-  if ch.finish then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end
-  redis.call('HSET', rk, 'c:' .. ch.key, int(amt))
+  local after = redis.call('HINCRBY', ch.key, 'resv', int(amt))
+  if ch.finish and after == amt then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end
+  record[#record + 1] = 'c:' .. ch.key
+  record[#record + 1] = int(amt)
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
 end
 if conv_key then
@@ -147,14 +151,17 @@ if conv_key then
   end
   redis.call('HSET', prefix .. 'conv:' .. conv_id, 'root', conv_root)
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
-  redis.call('HSET', rk, 'conv', conv_root, 'convAmt', int(amt))
+  record[#record + 1] = 'conv'
+  record[#record + 1] = conv_root
+  record[#record + 1] = 'convAmt'
+  record[#record + 1] = int(amt)
   for _, st in ipairs(states) do if st[1] == 'conv' then st[4] = st[4] + amt end end
 end
 if parallel then
   redis.call('ZADD', inflight_key, expires, rid)
   for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
 end
-redis.call('HSET', rk, 'exp', int(expires))
+redis.call('HSET', rk, unpack(record))
 redis.call('PEXPIRE', rk, ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 

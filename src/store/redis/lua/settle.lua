@@ -29,8 +29,9 @@ if #held > 0 then
     if string.sub(f, 1, 2) == 'c:' then
       local key = string.sub(f, 3)
       local dim = string.match(string.sub(key, #prefix + 1), '^([%w_]+):')
-      redis.call('HINCRBY', key, 'resv', int(-num(v)))
-      redis.call('HINCRBY', key, 'used', int(actual[dim] or 0))
+      -- Only the fields that change: a zero refund or a zero charge costs no command.
+      if num(v) ~= 0 then redis.call('HINCRBY', key, 'resv', int(-num(v))) end
+      if (actual[dim] or 0) ~= 0 then redis.call('HINCRBY', key, 'used', int(actual[dim])) end
     elseif f == 'conv' then
       conv_root = v
     elseif f == 'convAmt' then
