@@ -7,11 +7,17 @@ import type { Config } from '../config/loader.js';
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
 
+/** Node checks the headers and request timeouts only this often (30 s unless told), so it is tied to them. */
+const checkEvery = (s: Config['server']) => Math.max(100, Math.min(1000, Math.floor(Math.min(s.headers_timeout_ms, s.request_timeout_ms) / 2)));
+
 /** `fetch` is the app's (`app.fetch`): the app is built for HTTP/1 bindings, which this server gives it. */
 export function createServer(config: Config, fetch: (request: Request, env: never) => Response | Promise<Response>): Server {
-  const server = createAdaptorServer({ fetch: fetch as FetchCallback, hostname: config.server.host }) as Server;
-  server.headersTimeout = config.server.headers_timeout_ms;
-  server.requestTimeout = config.server.request_timeout_ms;
-  server.keepAliveTimeout = config.server.keep_alive_timeout_ms;
-  return server;
+  const s = config.server;
+  return createAdaptorServer({
+    fetch: fetch as FetchCallback, hostname: s.host,
+    serverOptions: {
+      headersTimeout: s.headers_timeout_ms, requestTimeout: s.request_timeout_ms, keepAliveTimeout: s.keep_alive_timeout_ms,
+      connectionsCheckingInterval: checkEvery(s),
+    },
+  }) as Server;
 }

@@ -17,6 +17,8 @@ export interface Hostile {
   /** Runs a case: `send` returns the status the client saw (0 when the connection was closed). */
   check(name: string, send: () => Promise<number>, expected: { status: number | number[]; rejected: boolean }): Promise<void>;
   usage(): Promise<number>;
+  /** Parallel-request slots the user holds now. */
+  slots(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -24,16 +26,16 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
   const upstream = await createTestUpstream();
   const gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'server.body_limit_bytes': 1024 * 1024, ...overrides } });
   const user = 'mallory';
-  const key = await gw.userWithKey(user, { tokens_per_day: 10_000_000, requests_per_day: 100_000 });
+  const key = await gw.userWithKey(user, { tokens_per_day: 10_000_000, requests_per_day: 100_000, max_parallel_requests: 64 });
   const post: Hostile['post'] = (body, headers = {}, path = '/v1/chat/completions') => fetch(gw.url + path, {
     method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
   });
-  const usage = async () => {
-    const q = (await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Array<{ dimension: string; window: string; used: number; reserved: number }> };
-    return q.limits.filter((l) => l.dimension !== 'parallel_requests').reduce((n, l) => n + l.used + l.reserved, 0);
-  };
+  const quota = async () =>
+    ((await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Array<{ dimension: string; window: string; used: number; reserved: number }> }).limits;
+  const usage = async () => (await quota()).filter((l) => l.dimension !== 'parallel_requests').reduce((n, l) => n + l.used + l.reserved, 0);
+  const slots = async () => (await quota()).find((l) => l.dimension === 'parallel_requests')?.used ?? 0;
   return {
-    gw, upstream, key, user, post, usage,
+    gw, upstream, key, user, post, usage, slots,
     async check(name, send, expected) {
       const calls = upstream.state.requests.length;
       const before = await usage();
@@ -42,7 +44,7 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
       const alive = await fetch(`${gw.url}/healthz`).then((r) => r.ok, () => false);
       const upstreamCalls = expected.rejected ? upstream.state.requests.length - calls : 0;
       const charges = expected.rejected ? (await usage()) - before : 0;
-      const leaks = gw.inFlight.requests + gw.inFlight.listeners + gw.inFlight.settling;
+      const leaks = gw.inFlight.requests + gw.inFlight.listeners + gw.inFlight.settling + (await slots());
       recordFigures('HOSTILE_REPORT', { name, status, crashes: alive ? 0 : 1, upstreamCalls, charges, leaks });
       const wanted = Array.isArray(expected.status) ? expected.status : [expected.status];
       expect({ name, status, expected: wanted.includes(status) }).toEqual({ name, status, expected: true });
@@ -55,7 +57,10 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
   };
 }
 
-/** Sends raw bytes over a socket and returns the HTTP status the server answered (0 if it closed without one). */
+/**
+ * Sends raw bytes over a socket, `gapMs` apart, then closes its side; returns the HTTP status the
+ * server answered (0 if it closed without one).
+ */
 export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 0): Promise<number> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
@@ -76,3 +81,7 @@ export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 
     });
   });
 }
+
+/** A request line and then one header trickled a byte at a time, `n` pieces in all. */
+export const trickledHeaders = (n: number): string[] =>
+  ['POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-slow: ', ...Array.from({ length: n - 1 }, () => 'a')];

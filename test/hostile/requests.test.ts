@@ -2,7 +2,7 @@
 // through untouched), with no upstream call and no charge, and the gateway stays up.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostile, rawRequest, type Hostile } from './harness.js';
+import { createHostile, rawRequest, trickledHeaders, type Hostile } from './harness.js';
 
 const OK_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 const json = (extra: Record<string, unknown>) => JSON.stringify({ ...OK_BODY, ...extra });
@@ -111,13 +111,32 @@ describe('hostile requests', () => {
     await h.check('wrong method', () => status(fetch(`${h.gw.url}/v1/embeddings`, { method: 'PUT', headers: { authorization: `Bearer ${h.key}` } })), { status: 405, rejected: true });
     await h.check('unknown route', () => status(h.post(json({}), {}, '/v1/fine_tuning/jobs')), { status: 404, rejected: true });
   });
+});
 
-  it('a client trickling its headers is cut off by the headers timeout, holding nothing', () =>
-    h.check('slow headers', () => rawRequest(h.gw.url, ['POST /v1/chat/completions HTTP/1.1\r\n', 'host: x\r\n', 'x-a: 1\r\n', 'x-b: 2\r\n', 'x-c: 3\r\n'], 400), { status: [400, 408, 0], rejected: true }));
+// A slow client is cut off by the server's own timeouts, long before it would give up by itself (it
+// trickles for 8 s and then closes: a 408 can only come from the server's timeout). A gateway of
+// their own, so nothing else shares its connections.
+describe('slow clients', () => {
+  let h: Hostile;
+  beforeAll(async () => {
+    h = await createHostile({ 'server.headers_timeout_ms': 500, 'server.request_timeout_ms': 1000 });
+  });
+  afterAll(async () => h.close());
 
-  it('a client trickling its body is cut off by the request timeout, holding nothing', () =>
+  it('a client trickling its headers is cut off by the headers timeout (408), holding nothing', () =>
+    h.check('slow headers', () => rawRequest(h.gw.url, trickledHeaders(80), 100), { status: 408, rejected: true }));
+
+  it('a client trickling its body is cut off by the request timeout (408), holding nothing', () =>
     h.check('slow body', () => rawRequest(h.gw.url, [
       `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"model":`,
-      '"gpt', '-4o', '-mini"', ',', ' ',
-    ], 400), { status: [400, 408, 0], rejected: true }));
+      ...Array.from({ length: 79 }, () => ' '),
+    ], 100), { status: 408, rejected: true }));
+
+  it('a response that streams for longer than the request timeout is not cut (that timeout covers only the request)', async () => {
+    const r = await h.post(JSON.stringify({ model: 'slow:50:openai-chat-stream-usage.sse', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    const started = Date.now();
+    const text = await r.text();
+    expect(Date.now() - started).toBeGreaterThan(1000);
+    expect(text).toContain('[DONE]');
+  });
 });
