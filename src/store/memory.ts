@@ -22,8 +22,10 @@ interface UserState {
 }
 
 const DONE_TTL = 86_400_000;
-const DONE_MAX = 200_000;
-const LEDGER_MAX = 100_000;
+const DONE_MAX = 50_000;
+// The embedded store keeps the newest records and ids per user in memory only: bounded, so a busy
+// single-instance gateway does not grow without end (Redis keeps 100,000 ledger records per user).
+const LEDGER_MAX = 20_000;
 
 export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const clock = options.clock ?? systemClock;
