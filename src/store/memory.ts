@@ -210,7 +210,8 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
     if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
     s.ledger.push(req.record);
-    if (s.ledger.length > LEDGER_MAX) s.ledger.splice(0, s.ledger.length - LEDGER_MAX);
+    // Trimmed in batches: a splice per settle would shift the whole array every time.
+    if (s.ledger.length > LEDGER_MAX * 1.25) s.ledger.splice(0, s.ledger.length - LEDGER_MAX);
     return { applied: true };
   }
 
