@@ -4,6 +4,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { Config } from '../config/loader.js';
+import { answerClientError } from './client-error.js';
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
 
@@ -13,11 +14,13 @@ const checkEvery = (s: Config['server']) => Math.max(100, Math.min(1000, Math.fl
 /** `fetch` is the app's (`app.fetch`): the app is built for HTTP/1 bindings, which this server gives it. */
 export function createServer(config: Config, fetch: (request: Request, env: never) => Response | Promise<Response>): Server {
   const s = config.server;
-  return createAdaptorServer({
+  const server = createAdaptorServer({
     fetch: fetch as FetchCallback, hostname: s.host,
     serverOptions: {
       headersTimeout: s.headers_timeout_ms, requestTimeout: s.request_timeout_ms, keepAliveTimeout: s.keep_alive_timeout_ms,
       connectionsCheckingInterval: checkEvery(s),
     },
   }) as Server;
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -59,9 +59,9 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
 
 /**
  * Sends raw bytes over a socket, `gapMs` apart, then closes its side; returns the HTTP status the
- * server answered (0 if it closed without one).
+ * server answered (0 if it closed without one) and the body.
  */
-export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 0): Promise<number> {
+export function rawExchange(url: string, chunks: Array<string | Buffer>, gapMs = 0): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect(Number(port), hostname);
@@ -70,7 +70,10 @@ export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 
       answer += d.toString('latin1');
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    socket.on('close', () => resolve({
+      status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
+      body: answer.slice(answer.indexOf('\r\n\r\n') + 4),
+    }));
     socket.on('connect', async () => {
       for (const c of chunks) {
         if (socket.destroyed) return;
@@ -80,6 +83,13 @@ export function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 
       setTimeout(() => socket.end(), 200);
     });
   });
+}
+
+/** The status of a raw exchange, after checking that an error came in OpenAI's shape. */
+export async function rawRequest(url: string, chunks: Array<string | Buffer>, gapMs = 0): Promise<number> {
+  const { status, body } = await rawExchange(url, chunks, gapMs);
+  if (status >= 400) expect((JSON.parse(body) as { error?: { message?: string } }).error?.message, `an OpenAI-shaped error for ${status}`).toBeTruthy();
+  return status;
 }
 
 /** A request line and then one header trickled a byte at a time, `n` pieces in all. */

@@ -107,6 +107,19 @@ describe('hostile requests', () => {
     `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\n${line}\r\ncontent-length: ${json({}).length}\r\nconnection: close\r\n\r\n${json({})}`,
   ]), { status: 400, rejected: true }));
 
+  // Requests Node's parser refuses before the app sees them: still answered in OpenAI's shape.
+  const head = () => `host: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\n`;
+  it.each([
+    ['20 KB of headers (past Node\'s 16 KB)', 431, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}x-junk: ${'j'.repeat(20 * 1024)}\r\ncontent-length: 2\r\n\r\n{}`],
+    ['Content-Length and Transfer-Encoding both (smuggling)', 400, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}content-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`],
+    ['two different Content-Lengths', 400, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}content-length: 2\r\ncontent-length: 3\r\n\r\n{}`],
+    ['a Content-Length that is not a number', 400, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}content-length: 1e3\r\n\r\n{}`],
+    ['a NUL byte in a header value', 400, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}x-conversation-id: a\u0000b\r\ncontent-length: 2\r\n\r\n{}`],
+    ['a malformed request line', 400, () => `POST /v1/chat/completions HTTP/9.9 extra\r\n${head()}content-length: 2\r\n\r\n{}`],
+    ['a bad chunk size in a chunked body', 400, () => `POST /v1/chat/completions HTTP/1.1\r\n${head()}transfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
+  ] as Array<[string, number, () => string]>)('protocol: %s -> %i', (name, expected, request) =>
+    h.check(`protocol: ${name}`, () => rawRequest(h.gw.url, [request()]), { status: expected, rejected: true }));
+
   it('wrong method -> 405, unknown route -> 404', async () => {
     await h.check('wrong method', () => status(fetch(`${h.gw.url}/v1/embeddings`, { method: 'PUT', headers: { authorization: `Bearer ${h.key}` } })), { status: 405, rejected: true });
     await h.check('unknown route', () => status(h.post(json({}), {}, '/v1/fine_tuning/jobs')), { status: 404, rejected: true });
