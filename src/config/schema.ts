@@ -38,7 +38,7 @@ export const configSchema = z
     fail_mode: z.enum(['closed', 'open']).default('closed'),
     limits: z.object(limitsShape).strict().default({}),
     metering: z.object({
-      default_max_output_tokens: z.number().int().positive().default(4096),
+      default_max_output_tokens: z.number().int().positive().default(16_384),
       min_output_tokens: count.default(16),
       prompt_bytes_per_token: z.number().positive().default(1),
       tokens_per_image: count.default(1600),

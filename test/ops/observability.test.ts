@@ -64,7 +64,7 @@ describe('metrics, logs and request ids', () => {
     const line = JSON.parse(settled[0] as string) as Record<string, unknown>;
     expect(line).toMatchObject({ userId: 'olga', outcome: 'ok', model: 'gpt-4.1-nano-2025-04-14', estimated: false,
       actual: { tokens: 379, spendMicros: 147, credits: 1 } });
-    expect(line.reserved).toMatchObject({ maxOutput: 4096 });
+    expect(line.reserved).toMatchObject({ maxOutput: 16_384 });
     expect((line.upstream as { firstByteMs: number }).firstByteMs).toBeGreaterThanOrEqual(0);
     const all = gw.logLines.join('\n');
     expect(all).not.toContain(key);
