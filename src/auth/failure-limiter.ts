@@ -1,6 +1,7 @@
 // Slows down key guessing: an address that presents more than N bad keys in a minute gets 429 for
-// the rest of that minute instead of a key lookup. Keys already known good (cached) still pass,
-// so valid users behind the same address are not affected. In memory, per process, bounded.
+// the rest of that minute instead of a key lookup. Keys this process has seen valid still go on to
+// their lookup (see user-auth.ts), so valid users behind the same address are not affected. In
+// memory, per process, bounded.
 
 export interface FailureLimiter {
   /** Whether this address has used up its failures for the current minute. */

@@ -18,7 +18,8 @@ export interface PrincipalResolver {
   resolve(key: string): Promise<Principal | null>;
   /** Effective limits of a user by id (for admin views). */
   limitsOf(user: UserRecord): Promise<Readonly<Record<string, number>>>;
-  /** Whether this key resolved to a principal recently (a cache hit, no store call). */
+  /** Whether this key has resolved to a principal in this process (no store call). The bad-key
+   * limiter lets such a key through to its lookup, which still decides. */
   knownGood(key: string): boolean;
   forget(): void;
 }
@@ -33,9 +34,13 @@ export interface ResolverOptions {
 }
 
 const MAX_ENTRIES = 50_000;
+const MAX_VOUCHED = 100_000;
 
 export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
   const cache = new Map<string, { at: number; value: Principal | null }>();
+  // Digests of keys that resolved to a principal. Kept apart from the cache (which holds bad keys
+  // too, and only for cache_ms): only a valid key gets in, so guessing cannot crowd one out.
+  const vouched = new Set<string>();
   let defaults: { at: number; value: Readonly<Record<string, number | null | undefined>> } | null = null;
 
   async function currentDefaults(now: number) {
@@ -76,14 +81,17 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       }
       if (cache.size >= MAX_ENTRIES) cache.clear();
       cache.set(digest, { at: now, value });
+      if (value === null) vouched.delete(digest);
+      else if (!vouched.has(digest)) {
+        if (vouched.size >= MAX_VOUCHED) vouched.clear();
+        vouched.add(digest);
+      }
       return value;
     },
     limitsOf,
-    knownGood(presented) {
-      const hit = cache.get(digestKey(presented));
-      return hit !== undefined && hit.value !== null && o.clock.now() - hit.at < o.cacheMs;
-    },
+    knownGood: (presented) => vouched.has(digestKey(presented)),
     forget() {
+      // `vouched` stays: it grants nothing, only a lookup past the bad-key limiter.
       cache.clear();
       defaults = null;
     },

@@ -1,7 +1,9 @@
 // Security properties, each a test: secrets stay where they belong, users stay apart, the upstream
 // host comes only from configuration, and key guessing is slowed down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UPSTREAM_KEY } from '../support/gateway.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { createManualClock } from '../../src/util/clock.js';
+import { startGateway, UPSTREAM_KEY } from '../support/gateway.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 import { createHostile, rawRequest, type Hostile } from './harness.js';
 
@@ -75,5 +77,22 @@ describe('security properties', () => {
     const ok = await h.post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
     expect(ok.status).toBe(200);
     await ok.arrayBuffer();
+  });
+
+  // Regression: "keys seen valid still pass" held only while the key sat in the 1 s auth cache, so a
+  // valid user sharing an address (a NAT, a proxy) with a key guesser got 429 for the rest of the minute.
+  it('a valid key last seen longer ago than the auth cache still passes an address blocked for bad keys', async () => {
+    const clock = createManualClock(Date.UTC(2026, 10, 24, 12, 0, 5));
+    const gw = await startGateway({ upstreamUrl: h.upstream.url, store: createMemoryStore({ clock }), clock, overrides: { 'auth.failures_per_minute': 3, 'auth.cache_ms': 1000 } });
+    const key = await gw.userWithKey('nat-neighbour');
+    const quota = (k: string) => fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${k}` } }).then(async (r) => (await r.arrayBuffer(), r.status));
+    expect(await quota(key)).toBe(200);
+    clock.advance(5000);
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push(await quota(`tg-guess-${i}`));
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    expect(await quota(key)).toBe(200);
+    expect(await quota('tg-guess-again')).toBe(429);
+    await gw.close();
   });
 });
