@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { expect } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { recordFigures } from '../support/figures.js';
+import { reportHostile } from '../support/hostile-report.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
@@ -37,15 +37,15 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
   return {
     gw, upstream, key, user, post, usage, slots,
     async check(name, send, expected) {
-      const calls = upstream.state.requests.length;
+      const calls = upstream.state.started;
       const before = await usage();
       const status = await send().catch(() => 0);
       await expect.poll(() => gw.inFlight.requests + gw.inFlight.settling, { timeout: 5000 }).toBe(0);
       const alive = await fetch(`${gw.url}/healthz`).then((r) => r.ok, () => false);
-      const upstreamCalls = expected.rejected ? upstream.state.requests.length - calls : 0;
+      const upstreamCalls = expected.rejected ? upstream.state.started - calls : 0;
       const charges = expected.rejected ? (await usage()) - before : 0;
       const leaks = gw.inFlight.requests + gw.inFlight.listeners + gw.inFlight.settling + (await slots());
-      recordFigures('HOSTILE_REPORT', { name, status, crashes: alive ? 0 : 1, upstreamCalls, charges, leaks });
+      reportHostile({ name, crashes: alive ? 0 : 1, upstreamCalls, charges, leaks });
       const wanted = Array.isArray(expected.status) ? expected.status : [expected.status];
       expect({ name, status, expected: wanted.includes(status) }).toEqual({ name, status, expected: true });
       expect({ alive, upstreamCalls, charges, leaks }).toEqual({ alive: true, upstreamCalls: 0, charges: 0, leaks: 0 });

@@ -1,7 +1,9 @@
 // A hostile upstream: the client gets what the upstream sent (or a clean error), the user is
 // charged correctly — never credited, never charged an absurd figure, nothing for an error — and
-// the gateway stays up with nothing left in flight.
+// the gateway stays up with nothing left in flight. Each case is a row of `npm run verify:hostile`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPSTREAM_KEY } from '../support/gateway.js';
+import { reportHostile } from '../support/hostile-report.js';
 import { createHostile, type Hostile } from './harness.js';
 
 describe('hostile upstreams', () => {
@@ -14,12 +16,17 @@ describe('hostile upstreams', () => {
   /** Sends one request to a hostile upstream; returns what the client got and what the user was charged. */
   async function through(kind: string, stream = true) {
     const before = await h.usage();
-    const r = await h.post(JSON.stringify({ model: `hostile:${kind}`, stream, messages: [{ role: 'user', content: 'hi' }] }));
-    const text = await r.text().catch(() => '<cut>');
+    const r = await h.post(JSON.stringify({ model: kind.includes(':') ? kind : `hostile:${kind}`, stream, messages: [{ role: 'user', content: 'hi' }] }))
+      .catch(() => null);
+    const text = r ? await r.text().catch(() => '<cut>') : '<no response>';
     await expect.poll(() => h.gw.inFlight.requests + h.gw.inFlight.settling + h.gw.inFlight.listeners).toBe(0);
     const [record] = await h.gw.store.ledger(h.user, 1);
-    expect((await fetch(`${h.gw.url}/healthz`)).ok).toBe(true);
-    return { status: r.status, text, charged: (await h.usage()) - before, record };
+    const alive = await fetch(`${h.gw.url}/healthz`).then((x) => x.ok, () => false);
+    const leaks = h.gw.inFlight.requests + h.gw.inFlight.listeners + h.gw.inFlight.settling + (await h.slots())
+      + (text.includes(UPSTREAM_KEY) ? 1 : 0);
+    reportHostile({ name: `upstream: ${kind}`, crashes: alive ? 0 : 1, upstreamCalls: 0, charges: 0, leaks });
+    expect({ alive, leaks }).toEqual({ alive: true, leaks: 0 });
+    return { status: r?.status ?? 0, text, charged: (await h.usage()) - before, record };
   }
 
   it('garbage lines and bad JSON among good events: passed through, charged the usage it reported', async () => {
@@ -28,6 +35,7 @@ describe('hostile upstreams', () => {
     expect(g.text).toContain('this is not sse');
     expect(g.record).toMatchObject({ promptTokens: 5, completionTokens: 2, estimated: false });
     const b = await through('bad-json-midstream');
+    expect(b.text).toContain('{"choices":[{"delta":{"content":"b"\n');
     expect(b.record).toMatchObject({ promptTokens: 4, completionTokens: 3, estimated: false });
   });
 
@@ -64,27 +72,38 @@ describe('hostile upstreams', () => {
     expect(r.charged).toBeGreaterThan(0);
   });
 
-  it('a 200 with an HTML body and a 500 with a JSON error pass through and cost nothing', async () => {
+  it('a 200 with an HTML body and a 500 with a JSON error pass through as sent and cost nothing', async () => {
     const html = await through('html-200', false);
     expect(html.status).toBe(200);
-    expect(html.text).toContain('Bad Gateway');
+    expect(html.text).toBe('<html><body>502 Bad Gateway (from a proxy)</body></html>');
     expect(html.charged).toBe(0);
     const e500 = await through('json-500', false);
     expect(e500.status).toBe(500);
+    expect(e500.text).toBe('{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}');
     expect(e500.charged).toBe(0);
   });
 
-  it('a response far larger than configured is cut off there', async () => {
+  it('a body far larger than upstream.max_response_bytes is cut off there', async () => {
     const r = await through('too-large', false);
     expect(r.text.length).toBeLessThan(2 * 1024 * 1024);
     expect(r.record?.outcome).toBe('upstream_error');
   });
 
+  it('a stream far larger than upstream.max_response_bytes passes through (memory stays bounded) and is charged what it reported', async () => {
+    const r = await through('too-large-stream');
+    expect(r.text.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(r.record).toMatchObject({ outcome: 'ok', completionTokens: 3072, estimated: false });
+  });
+
   it('a connection reset mid-stream: the client sees the cut, the user is charged for what was streamed', async () => {
-    const before = await h.usage();
-    const r = await h.post(JSON.stringify({ model: 'reset-stream:openai-chat-stream-no-usage.sse', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
-    await r.text().catch(() => '');
-    await expect.poll(() => h.gw.inFlight.requests + h.gw.inFlight.settling).toBe(0);
-    expect((await h.usage()) - before).toBeGreaterThan(0);
+    const r = await through('reset-stream:openai-chat-stream-no-usage.sse');
+    expect(r.record).toMatchObject({ outcome: 'upstream_error', estimated: true });
+    expect(r.charged).toBeGreaterThan(0);
+  });
+
+  it('an upstream that cannot be reached: a clean 502, nothing charged', async () => {
+    const r = await through('fail:503', false);
+    expect(r.status).toBe(503);
+    expect(r.charged).toBe(0);
   });
 });

@@ -4,14 +4,14 @@
 // counts TCP connections, so a test can prove that a refused request never reached it.
 //
 // The body's `model` can pick behaviour: `fixture:<file>`, `fail:<status>`, `hang-headers`,
-// `hang-stream:<file>`, `reset-stream:<file>`, `slow:<ms>:<file>`.
+// `hang-stream:<file>`, `reset-stream:<file>`, `slow:<ms>:<file>`, and `hostile:<kind>` (see HOSTILE).
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSplitter } from './split.js';
 
 export interface RecordedRequest { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; rawBody: string }
-export interface UpstreamState { connections: number; requests: RecordedRequest[]; openSockets: number; closedMidStream: number }
+export interface UpstreamState { connections: number; requests: RecordedRequest[]; openSockets: number; closedMidStream: number; /** Requests whose headers arrived (counted before the body is read). */ started: number }
 export interface UpstreamOptions { seed?: number; chunkDelayMs?: number; splitStreams?: boolean }
 export interface TestUpstream { url: string; port: number; state: UpstreamState; reset(): void; close(): Promise<void> }
 
@@ -36,7 +36,7 @@ const RESPONSE_JSON = JSON.stringify({ id: 'resp_test', object: 'response', crea
 const MODELS_JSON = JSON.stringify({ object: 'list', data: ['gpt-4o-mini', 'gpt-4.1-nano', 'text-embedding-3-small'].map((id) => ({ id, object: 'model', created: 1, owned_by: 'system' })) });
 
 export async function createTestUpstream(options: UpstreamOptions = {}): Promise<TestUpstream> {
-  const state: UpstreamState = { connections: 0, requests: [], openSockets: 0, closedMidStream: 0 };
+  const state: UpstreamState = { connections: 0, requests: [], openSockets: 0, closedMidStream: 0, started: 0 };
   const sockets = new Set<Socket>();
   const split = createSplitter(options.seed ?? 1);
   let n = 0;
@@ -78,6 +78,7 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
   }
 
   async function handle(req: http.IncomingMessage, res: ServerResponse): Promise<void> {
+    state.started++;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');
@@ -99,7 +100,7 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
       return sendJson(res, Number(model.slice(5)) || 500, JSON.stringify({ error: { message: 'upstream failure (test)', type: 'server_error', param: null, code: null } }));
     }
     if (model === 'hang-headers') return;
-    if (model.startsWith('hostile:')) return hostile(res, model.slice(8), state);
+    if (model.startsWith('hostile:')) return hostile(res, model.slice(8), state, req.headers);
     if (model.startsWith('fixture:')) return replay(res, model.slice(8), delay);
     if (model.startsWith('slow:')) {
       const [, ms, file] = model.split(':');
@@ -146,6 +147,7 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
     state,
     reset() {
       state.connections = 0;
+      state.started = 0;
       state.requests.length = 0;
       state.closedMidStream = 0;
     },
@@ -161,7 +163,7 @@ const chunk = (content: string, extra = '') => `data: {"id":"c","object":"chat.c
 const usageChunk = (u: string) => `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[],"usage":${u}}\n\n`;
 
 /** Upstreams that misbehave, for the hostile-input suite. */
-const HOSTILE: Record<string, { type: string; status?: number; body: () => string; then?: 'hang' }> = {
+const HOSTILE: Record<string, { type: string; status?: number; body: (req: IncomingHttpHeaders) => string; then?: 'hang' }> = {
   'garbage-sse': { type: 'text/event-stream', body: () => `${chunk('hi')}this is not sse\n\n:::\n\ndata: {not json}\n\n${chunk(' there')}${usageChunk('{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}')}data: [DONE]\n\n` },
   'huge-line': { type: 'text/event-stream', body: () => `${chunk('x'.repeat(5 * 1024 * 1024))}${usageChunk('{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}')}data: [DONE]\n\n` },
   'no-separators': { type: 'text/event-stream', body: () => `${chunk('a').trimEnd()}\n${chunk('b').trimEnd()}\ndata: [DONE]` },
@@ -173,9 +175,15 @@ const HOSTILE: Record<string, { type: string; status?: number; body: () => strin
   'html-200': { type: 'text/html', body: () => '<html><body>502 Bad Gateway (from a proxy)</body></html>' },
   'json-500': { type: 'application/json', status: 500, body: () => '{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}' },
   'too-large': { type: 'application/json', body: () => `{"data":"${'y'.repeat(3 * 1024 * 1024)}","usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}` },
+  'too-large-stream': { type: 'text/event-stream', body: () => `${chunk('z'.repeat(1024)).repeat(3 * 1024)}${usageChunk('{"prompt_tokens":5,"completion_tokens":3072,"total_tokens":3077}')}data: [DONE]\n\n` },
+  'mixed-usage': { type: 'text/event-stream', body: () => `${chunk('a b c d e f g h')}${usageChunk('{"prompt_tokens":5,"completion_tokens":-9,"total_tokens":"many"}')}data: [DONE]\n\n` },
+  'headers-then-hang': { type: 'text/event-stream', body: () => '', then: 'hang' },
+  'json-headers-then-hang': { type: 'application/json', body: () => '', then: 'hang' },
+  // A provider (or a proxy in front of it) that quotes the credential it was sent back in its error.
+  'echo-key-401': { type: 'application/json', status: 401, body: (req) => JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.authorization ?? '').slice(7)}`, type: 'invalid_request_error', code: 'invalid_api_key' } }) },
 };
 
-async function hostile(res: ServerResponse, kind: string, state: UpstreamState): Promise<void> {
+async function hostile(res: ServerResponse, kind: string, state: UpstreamState, req: IncomingHttpHeaders): Promise<void> {
   const h = HOSTILE[kind];
   if (!h) {
     res.writeHead(400, { 'content-type': 'application/json' });
@@ -187,7 +195,9 @@ async function hostile(res: ServerResponse, kind: string, state: UpstreamState):
   res.on('close', () => {
     if (!finished) state.closedMidStream++;
   });
-  res.write(h.body());
+  const body = h.body(req);
+  if (body === '') res.flushHeaders();
+  else res.write(body);
   if (h.then === 'hang') return;
   finished = true;
   res.end();
