@@ -114,6 +114,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     }
     const body = collector as ReturnType<typeof createCollector>;
     if (notAnAnswer) return { usage: null, model: null, estimated: false };
+    // Headers and then not one byte before it broke off: like a stream with no event, it costs nothing.
+    if (how !== 'done' && body.bytes === 0) return { usage: null, model: null, estimated: false };
     if (body.overflowed) return { usage: roughUsage(o.promptBytes, body.bytes), model: null, estimated: true };
     const text = body.text();
     if (how === 'done') {

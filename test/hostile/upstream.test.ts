@@ -72,6 +72,15 @@ describe('hostile upstreams', () => {
     expect(r.charged).toBeGreaterThan(0);
   });
 
+  it('headers then nothing: the idle timeout ends it and, with nothing generated, it costs nothing', async () => {
+    const sse = await through('headers-then-hang');
+    expect(sse.record).toMatchObject({ outcome: 'upstream_error', promptTokens: 0, completionTokens: 0 });
+    expect(sse.charged).toBe(0);
+    const json = await through('json-headers-then-hang', false);
+    expect(json.record).toMatchObject({ outcome: 'upstream_error', promptTokens: 0, completionTokens: 0 });
+    expect(json.charged).toBe(0);
+  });
+
   it('a 200 with an HTML body and a 500 with a JSON error pass through as sent and cost nothing', async () => {
     const html = await through('html-200', false);
     expect(html.status).toBe(200);
