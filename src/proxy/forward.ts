@@ -16,6 +16,7 @@ import { roughUsage } from '../settle/amounts.js';
 import type { SettleOutcome, Settlement } from '../settle/settlement.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
+import { redactHeaders, redactSecret } from '../upstream/redact.js';
 import { createCollector, writeToClient, type RelayEnd } from './client-writer.js';
 
 export interface ForwardOptions {
@@ -85,10 +86,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
 
   const base = { ...o.headers, 'x-request-id': requestId };
   if (reply.status >= 400) {
-    const text = await readLimited(reply, ERROR_BODY_LIMIT);
+    const secret = deps.config.upstream.api_key;
+    const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), secret);
     end();
     void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings() });
-    return new Response(text, { status: reply.status, headers: { ...clientHeaders(reply.headers, false), ...base } });
+    return new Response(text, { status: reply.status, headers: { ...redactHeaders(clientHeaders(reply.headers, false), secret), ...base } });
   }
 
   const contentType = String(reply.headers['content-type'] ?? '');

@@ -92,6 +92,14 @@ describe('hostile upstreams', () => {
     expect(e500.charged).toBe(0);
   });
 
+  it('an error that quotes the upstream key back never shows it to the client', async () => {
+    const r = await through('echo-key-401', false);
+    expect(r.status).toBe(401);
+    expect(r.text).not.toContain(UPSTREAM_KEY);
+    expect(r.text).toContain('Incorrect API key provided');
+    expect(r.charged).toBe(0);
+  });
+
   it('a body far larger than upstream.max_response_bytes is cut off there', async () => {
     const r = await through('too-large', false);
     expect(r.text.length).toBeLessThan(2 * 1024 * 1024);
