@@ -42,8 +42,19 @@ function reportedCost(o: Obj): number | null {
   return null;
 }
 
+const COUNT_FIELDS = ['prompt_tokens', 'input_tokens', 'completion_tokens', 'output_tokens', 'total_tokens'] as const;
+
+/** A count the provider sent that cannot be one (negative, non-numeric, not finite); null is "not sent". */
+const bogus = (v: unknown) => v !== undefined && v !== null && count(v) === undefined;
+
+/**
+ * The provider's usage, or null when it sent none — or sent one with a count that cannot be true:
+ * then none of its figures is believed (a negative completion beside a good prompt would under-
+ * charge) and the request is counted from its text instead, flagged `estimated`.
+ */
 export function normalizeUsage(raw: unknown): Usage | null {
   if (!isObj(raw)) return null;
+  if (COUNT_FIELDS.some((f) => bogus(raw[f]))) return null;
   const prompt = count(raw.prompt_tokens) ?? count(raw.input_tokens);
   const completion = count(raw.completion_tokens) ?? count(raw.output_tokens);
   const total = count(raw.total_tokens);

@@ -60,6 +60,12 @@ describe('hostile upstreams', () => {
     expect(str.charged).toBeGreaterThan(0);
   });
 
+  it('a usage with one count negative or non-numeric is not believed at all: counted from the text, flagged estimated', async () => {
+    const r = await through('mixed-usage');
+    expect(r.record).toMatchObject({ estimated: true });
+    expect(r.record?.completionTokens).toBeGreaterThan(0);
+  });
+
   it('an absurd count (10^15) is capped at the reservation and flagged in the ledger', async () => {
     const r = await through('absurd-usage');
     expect(r.record).toMatchObject({ anomaly: 'usage_capped' });
