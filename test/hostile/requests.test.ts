@@ -37,6 +37,14 @@ describe('hostile requests', () => {
     ['max_tokens a string', json({ max_tokens: '100' }), 400],
     ['stream not a boolean', json({ stream: 'true' }), 400],
     ['n too large', json({ n: 1000 }), 400],
+    ['n zero', json({ n: 0 }), 400],
+    ['n a string', json({ n: '2' }), 400],
+    ['a 100 KB model name', json({ model: 'm'.repeat(100 * 1024) }), 400],
+    ['an empty model name', json({ model: '' }), 400],
+    ['max_completion_tokens negative beside a good max_tokens', json({ max_tokens: 10, max_completion_tokens: -1 }), 400],
+    ['an empty body', '', 400],
+    ['JSON null', 'null', 400],
+    ['a JSON string', '"{\\"model\\":\\"gpt-4o-mini\\"}"', 400],
   ];
   for (const [name, body, expected] of BODIES) {
     it(`body: ${name} -> ${expected}`, () => h.check(`body: ${name}`, () => status(h.post(body)), { status: expected, rejected: true }));
@@ -53,6 +61,7 @@ describe('hostile requests', () => {
       const req = http.request(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' } });
       req.on('response', (res) => {
         res.resume();
+        expect(sent, 'MB sent when the 413 came').toBeLessThan(100);
         resolve(res.statusCode ?? 0);
         req.destroy();
       });
@@ -70,11 +79,70 @@ describe('hostile requests', () => {
     }), { status: [413, 0], rejected: true });
   });
 
-  it('unknown fields pass through untouched (and cost what the request costs)', async () => {
-    const r = await h.post(json({ x_custom_flag: { deep: [1, 2] }, top_k: 3 }));
+  it('a 100 MB Content-Length is refused at once, before any of the body is read', () =>
+    h.check('100 MB declared', () => new Promise<number>((resolve) => {
+      const req = http.request(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(100 * 1024 * 1024) } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', () => resolve(0));
+      req.write('{"model":');
+    }), { status: 413, rejected: true }));
+
+  // Decided: fields Tollgate does not know are the upstream's business. They go upstream byte for
+  // byte (a ceiling or include_usage Tollgate adds is put in front of them) and cost what the request costs.
+  it('unknown fields pass through untouched, byte for byte', async () => {
+    const extra = '"x_custom_flag":{"deep":[1,2.50,-0]},"top_k":3,"seed":12345678901234567890,"logit_bias":{"50256":-100},"note":"\\u00e9\\ud83d\\ude00"';
+    const sent = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],${extra}}`;
+    const r = await h.post(sent);
     expect(r.status).toBe(200);
     await r.arrayBuffer();
-    expect(h.upstream.state.requests.at(-1)?.body).toMatchObject({ x_custom_flag: { deep: [1, 2] }, top_k: 3 });
+    expect(h.upstream.state.requests.at(-1)?.rawBody).toContain(extra);
+  });
+
+  it('a __proto__ field passes through as data and pollutes nothing', async () => {
+    const r = await h.post('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"__proto__":{"polluted":true,"max_tokens":-1},"constructor":{"prototype":{"polluted":true}}}');
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(h.upstream.state.requests.at(-1)?.rawBody).toContain('"__proto__":{"polluted":true,"max_tokens":-1}');
+  });
+
+  // Decided: n > 1 (up to 128) is served, and the output ceiling is reserved once per choice.
+  it('n = 3 reserves the output ceiling three times while it runs, then settles what was used', async () => {
+    const body = json({ model: 'slow:40:openai-chat-stream-usage.sse', stream: true, n: 3, max_tokens: 100 });
+    const before = await h.usage();
+    const r = await h.post(body);
+    const reader = (r.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const q = (await (await fetch(`${h.gw.url}/v1/quota`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { limits: Array<{ dimension: string; window: string; reserved: number }> };
+    expect(q.limits.find((l) => l.dimension === 'tokens' && l.window === 'day')?.reserved).toBe(Buffer.byteLength(body) + 3 * 100);
+    while (!(await reader.read()).done);
+    await expect.poll(() => h.gw.inFlight.requests + h.gw.inFlight.settling).toBe(0);
+    const [record] = await h.gw.store.ledger(h.user, 1);
+    expect(record).toMatchObject({ outcome: 'ok', estimated: false });
+    expect((await h.usage()) - before).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['no Content-Type at all', undefined, 200],
+    ['application/json; charset=utf-8', 'application/json; charset=utf-8', 200],
+    ['application/vnd.api+json', 'application/vnd.api+json', 200],
+  ])('Content-Type %s is accepted', async (_name, type, expected) => {
+    const r = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', body: new Blob([json({})]), headers: { authorization: `Bearer ${h.key}`, ...(type ? { 'content-type': type } : {}) } });
+    expect(r.status).toBe(expected);
+    await r.arrayBuffer();
+  });
+
+  it('a hostile X-Request-Id is not echoed: a fresh id is used', async () => {
+    for (const given of ['x'.repeat(10 * 1024), 'short', 'has space in it', '<script>alert(1)</script>']) {
+      const r = await h.post(json({}), { 'x-request-id': given });
+      await r.arrayBuffer();
+      expect(r.headers.get('x-request-id')).toMatch(/^tg_[0-9a-f]{32}$/);
+      expect(h.upstream.state.requests.at(-1)?.headers['x-request-id']).toBe(r.headers.get('x-request-id'));
+    }
   });
 
   const HEADERS: Array<[string, Record<string, string>, number]> = [
@@ -89,6 +157,16 @@ describe('hostile requests', () => {
     ['a budget of abc', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': 'abc' }, 400],
     ['a budget of 2^64', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '18446744073709551616' }, 400],
     ['Content-Type text/plain', { 'content-type': 'text/plain' }, 415],
+    ['Content-Type form-urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
+    ['Content-Type multipart', { 'content-type': 'multipart/form-data; boundary=x' }, 415],
+    ['Content-Type json-looking', { 'content-type': 'text/json-ish' }, 415],
+    ['a 10 KB bearer token', { authorization: `Bearer tg-${'A'.repeat(10 * 1024)}` }, 401],
+    ['Bearer with no token', { authorization: 'Bearer ' }, 401],
+    ['the key without Bearer', { authorization: 'tg-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, 401],
+    ['a parent conversation id without a conversation id', { 'x-parent-conversation-id': 'p1' }, 400],
+    ['a parent conversation id with a slash', { 'x-conversation-id': 'c1', 'x-parent-conversation-id': '../p1' }, 400],
+    ['a budget with a plus sign', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '+5' }, 400],
+    ['a budget with a fraction', { 'x-conversation-id': 'c1', 'x-conversation-spend-limit-micros': '5.5' }, 400],
   ];
   for (const [name, headers, expected] of HEADERS) {
     it(`headers: ${name} -> ${expected}`, () => h.check(`headers: ${name}`, () => status(h.post(json({}), headers)), { status: expected, rejected: true }));
