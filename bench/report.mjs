@@ -1,50 +1,119 @@
-// The results as a Markdown table (bench/results.md) and a latency-percentile chart (bench/latency.svg).
+// The results as Markdown (printed, and written to bench/results.md) and the latency chart
+// (bench/latency.svg). Targets are reported against, never asserted: these machines are noisy.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repo } from './processes.mjs';
+import { CHART_PERCENTILES, latencySvg } from './chart.mjs';
+import { percentile } from './requests.mjs';
 
-const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
+const GATEWAYS = ['tollgate-redis', 'tollgate-memory'];
+const n = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+const signed = (v) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(0)}` : '—');
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+const met = (ok) => (ok ? 'met' : '**missed**');
+
+function throughputTable(r) {
+  const floor = r.load.floor;
+  return table(
+    ['target', 'JSON req/s', '÷ floor', 'stream req/s', '÷ floor', 'req/s by pass (JSON; stream)', 'CPU µs/req JSON, stream', 'Redis CPU µs/req', 'failed', 'peak RSS MB', 'other load on the machine'],
+    r.targets.map((t) => {
+      const x = r.load[t];
+      const gateway = t !== 'direct';
+      return [t, n(x.json.rps), gateway ? n(x.json.rps / floor.json.rps, 2) : '', n(x.stream.rps),
+        gateway ? n(x.stream.rps / floor.stream.rps, 2) : '', `${x.json.passRps.map((v) => n(v)).join(', ')}; ${x.stream.passRps.map((v) => n(v)).join(', ')}`,
+        `${n(x.json.cpuUsPerRequest)}, ${n(x.stream.cpuUsPerRequest)}`,
+        Number.isFinite(x.json.redisCpuUsPerRequest) ? `${n(x.json.redisCpuUsPerRequest)}, ${n(x.stream.redisCpuUsPerRequest)}` : '',
+        x.json.failed + x.stream.failed, gateway ? n(Math.max(x.json.peakRssMb, x.stream.peakRssMb)) : '',
+        `${n(x.json.backgroundPct)} %, ${n(x.stream.backgroundPct)} %`];
+    }),
+  );
+}
+
+function latencyTable(r) {
+  const p = (t, q) => percentile(r.latency[t].samples, q);
+  return table(
+    ['target', 'p50 µs', 'p90 µs', 'p99 µs', 'p99.9 µs', 'added p50 µs', 'added p99 µs', 'samples'],
+    r.targets.map((t) => [t, n(p(t, 50)), n(p(t, 90)), n(p(t, 99)), n(p(t, 99.9)),
+      t === 'direct' ? '' : signed(p(t, 50) - p('direct', 50)), t === 'direct' ? '' : signed(p(t, 99) - p('direct', 99)),
+      r.latency[t].samples.length]),
+  );
+}
+
+function streamTable(r) {
+  const s = (t, k, q) => percentile(r.streams[t][k], q);
+  const added = (t, k, q) => (t === 'direct' ? '' : signed(s(t, k, q) - s('direct', k, q)));
+  return table(
+    ['target', 'TTFB p50 µs', 'TTFB p99 µs', 'added TTFB p50 µs', 'added TTFB p99 µs', 'gap p50 µs', 'added gap p50 µs', 'added gap p99 µs', 'added last-chunk p50 µs'],
+    r.targets.map((t) => [t, n(s(t, 'ttfb', 50)), n(s(t, 'ttfb', 99)), added(t, 'ttfb', 50), added(t, 'ttfb', 99),
+      n(s(t, 'gaps', 50)), added(t, 'gaps', 50), added(t, 'gaps', 99), added(t, 'last', 50)]),
+  );
+}
+
+function openTable(r) {
+  return table(
+    ['gateway', 'RSS before MB', 'peak RSS MB', 'streams open at once', 'KB per open stream', 'opened', 'completed', 'failed'],
+    Object.entries(r.open).map(([t, o]) => [t, n(o.baselineRssMb), n(o.peakRssMb), `${o.maxOpen} of ${o.count}`,
+      n((1024 * (o.peakRssMb - o.baselineRssMb)) / o.maxOpen), o.opened, o.completed, o.failed]),
+  );
+}
+
+function targetRows(r) {
+  const lat = (t, q) => percentile(r.latency[t].samples, q) - percentile(r.latency.direct.samples, q);
+  const st = (t, k) => percentile(r.streams[t][k], 50) - percentile(r.streams.direct[k], 50);
+  const rows = [];
+  for (const t of GATEWAYS) {
+    const x = r.load[t];
+    const rssLoad = Math.max(x.json.peakRssMb, x.stream.peakRssMb);
+    const jsonRatio = x.json.rps / r.load.floor.json.rps;
+    const streamRatio = x.stream.rps / r.load.floor.stream.rps;
+    const o = r.open[t];
+    rows.push(
+      [t, 'throughput ≥ 0.6 × floor (JSON, stream)', `${n(jsonRatio, 2)}, ${n(streamRatio, 2)}`, met(jsonRatio >= 0.6 && streamRatio >= 0.6)],
+      [t, 'added p50 ≤ 300 µs', `${n(lat(t, 50))} µs`, met(lat(t, 50) <= 300)],
+      [t, 'added p99 ≤ 1,500 µs', `${n(lat(t, 99))} µs`, met(lat(t, 99) <= 1500)],
+      [t, 'added TTFB ≤ 500 µs (p50)', `${n(st(t, 'ttfb'))} µs`, met(st(t, 'ttfb') <= 500)],
+      [t, 'no added delay between chunks (p50 gap within 100 µs)', `${n(st(t, 'gaps'))} µs`, met(st(t, 'gaps') <= 100)],
+      [t, 'RSS ≤ 150 MB under 50 connections', `${n(rssLoad)} MB`, met(rssLoad <= 150)],
+      [t, `RSS ≤ 300 MB with ${o.count} streams open`, `${n(o.peakRssMb)} MB with ${o.maxOpen} open`, met(o.peakRssMb <= 300 && o.maxOpen === o.count)],
+    );
+  }
+  const m = r.storeCalls.monitor;
+  rows.push(['tollgate-redis', 'store calls: exactly 1 before the upstream call, 1 after',
+    `${n(m.scriptsBefore, 2)} before, ${n(m.scriptsAfter, 2)} after (${m.exactlyOneEachSide} of ${m.requests} requests exactly 1 + 1)`,
+    met(m.exactlyOneEachSide === m.requests)]);
+  return rows;
+}
 
 export function markdown(r) {
-  const rows = ['direct', 'floor', 'tollgate-redis', 'tollgate-memory'].map((t) => {
-    const x = r.targets[t];
-    const vsFloor = (k) => (t.startsWith('tollgate') ? ` (${f(x[k] / r.targets.floor[k], 2)}×)` : '');
-    return `| ${t} | ${f(x.rps)}${vsFloor('rps')} | ${f(x.streamRps)}${vsFloor('streamRps')} | ${f(x.lat.p50)} | ${f(x.lat.p99)} | ${f(x.lat.p50 - r.targets.direct.lat.p50)} | ${f(x.lat.p99 - r.targets.direct.lat.p99)} | ${f(x.stream.ttfbP50 - r.targets.direct.stream.ttfbP50)} | ${f(x.stream.gapMean - r.targets.direct.stream.gapMean)} | ${t === 'direct' ? '—' : f(x.peakRssMb)} |`;
-  });
+  const c = r.storeCalls;
   return [
-    `# Benchmark (${r.date}, ${r.machine})`, '',
-    'Ratios are against the floor (a bare hono + undici pass-through); added latencies against direct (no proxy), measured in the same run.', '',
-    '| target | req/s JSON (÷ floor) | req/s stream (÷ floor) | p50 µs | p99 µs | added p50 µs | added p99 µs | added TTFB µs | added gap µs | peak RSS MB (50 conns) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows, '',
-    `- Store calls per request (Redis EVALSHA ÷ requests, sequential run): ${f(r.storeCallsPerRequest, 2)} (1 reserve + 1 settle = 2)`,
-    `- Peak RSS with ${r.openStreams.count} streams open at once: tollgate-redis ${f(r.openStreams.redis, 0)} MB, tollgate-memory ${f(r.openStreams.memory, 0)} MB`,
-    `- Load: ${r.connections} connections × ${r.seconds} s each (autocannon); sequential: ${r.sequentialN} requests; stream timing: ${r.streamN} streams of ${r.chunks} chunks ${r.chunkDelay} ms apart`,
-    `- Failed requests (any run): ${r.failed}`, '',
-    'Targets: metered throughput ≥ 0.6 × floor; added p50 ≤ 300 µs, p99 ≤ 1500 µs; added TTFB ≤ 500 µs; no added gap; RSS ≤ 150 MB (50 conns), ≤ 300 MB (1,000 streams).',
-    '',
+    '# Tollgate benchmark', '',
+    `${r.date} · Tollgate ${r.revision} · ${r.machine} · Redis ${r.redis} · load average ${r.loadBefore} before, ${r.loadAfter} after · ${n(r.seconds, 0)} s in all`, '',
+    'All on 127.0.0.1, each server in its own process: the bench upstream, a bare hono + @hono/node-server + undici',
+    'pass-through with no auth or metering (**floor**), Tollgate on Redis and on its memory store. **direct** is the',
+    'upstream with no proxy. Ratios are against the floor, added latencies against direct, all from the same run.', '',
+    `## Throughput (autocannon, ${r.params.connections} connections, ${r.params.seconds} s per target and mode in ${r.params.passes} passes)`, '',
+    `Each target is first warmed up (${r.params.warmupSeconds} s of each mode, not counted); the passes alternate the targets' order (direct → memory, then memory → direct) so that other work on the machine falls on all alike.`,
+    'CPU µs/req: the target process\'s CPU time ÷ requests served (for direct, the upstream\'s). Other load: CPU taken by',
+    'processes outside this benchmark during the run, as a share of the whole machine — high values make every number here worse.', '',
+    throughputTable(r), '',
+    `## Sequential latency (one connection, ${r.params.latency.rounds} rounds rotating the targets)`, '', latencyTable(r), '',
+    '![latency percentiles](latency.svg)', '',
+    `## Streams (${r.params.streams.chunks} chunks ${r.params.streams.delayMs} ms apart, ${r.params.streams.streams} streams per target)`, '',
+    streamTable(r), '',
+    `## ${r.params.open.count} streams open at once (${r.params.open.chunks} chunks ${r.params.open.delayMs} ms apart, cancelled after ${r.params.open.holdMs / 1000} s)`, '',
+    openTable(r), '',
+    '## Store calls per request (tollgate-redis)', '',
+    `- MONITOR, ${c.monitor.requests} sequential requests (half JSON, half streaming): ${n(c.monitor.scriptsBefore, 2)} script calls before the upstream call, ${n(c.monitor.scriptsAfter, 2)} after; ${c.monitor.exactlyOneEachSide} of ${c.monitor.requests} requests exactly one each side. Other commands from the gateway's connections: ${n(c.monitor.otherCommands, 3)} per request (auth-cache refreshes). Commands the two scripts run inside Redis: ${n(c.monitor.commandsInsideScripts, 1)} per request.`,
+    `- INFO commandstats, EVALSHA + EVAL ÷ requests${r.redisOwn ? '' : ' (a shared Redis: other clients\' scripts would count too)'}: sequential run ${n(c.stats.sequential, 3)}, JSON load ${n(c.stats.json, 3)}, stream load ${n(c.stats.stream, 3)}.`, '',
+    '## Against the targets (reported, not asserted)', '',
+    table(['gateway', 'target', 'measured', ''], targetRows(r)), '',
+    r.failures.length === 0 ? 'No run failed.' : `**Failed:**\n\n${r.failures.map((f) => `- ${f}`).join('\n')}`, '',
   ].join('\n');
 }
 
-export function svg(r) {
-  const targets = ['direct', 'floor', 'tollgate-redis', 'tollgate-memory'];
-  const colors = ['#555', '#1f77b4', '#d62728', '#2ca02c'];
-  const ps = ['p50', 'p90', 'p99', 'p999'];
-  const max = Math.max(...targets.flatMap((t) => ps.map((p) => r.targets[t].lat[p])));
-  const W = 640, H = 320, L = 60, B = 40, barW = 28;
-  const y = (v) => H - B - ((H - B - 20) * v) / max;
-  const bars = ps.flatMap((p, i) => targets.map((t, j) => {
-    const v = r.targets[t].lat[p];
-    const x = L + i * 140 + j * (barW + 2);
-    return `<rect x="${x}" y="${y(v)}" width="${barW}" height="${H - B - y(v)}" fill="${colors[j]}"><title>${t} ${p}: ${v.toFixed(0)} µs</title></rect>`;
-  }));
-  const labels = ps.map((p, i) => `<text x="${L + i * 140 + 60}" y="${H - 20}" font-size="12" text-anchor="middle">${p}</text>`);
-  const legend = targets.map((t, j) => `<rect x="${L + j * 140}" y="4" width="10" height="10" fill="${colors[j]}"/><text x="${L + j * 140 + 14}" y="13" font-size="11">${t}</text>`);
-  const axis = [0, 0.5, 1].map((k) => `<text x="${L - 6}" y="${y(max * k) + 4}" font-size="10" text-anchor="end">${(max * k).toFixed(0)}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><text x="8" y="${H / 2}" font-size="11" transform="rotate(-90 8 ${H / 2})">latency µs (sequential)</text>${axis.join('')}${bars.join('')}${labels.join('')}${legend.join('')}</svg>\n`;
-}
-
-export function write(r) {
-  writeFileSync(path.join(repo, 'bench/results.md'), markdown(r));
-  writeFileSync(path.join(repo, 'bench/latency.svg'), svg(r));
+export function writeReport(r, dir) {
+  writeFileSync(path.join(dir, 'results.md'), markdown(r));
+  const series = Object.fromEntries(r.targets.map((t) => [t, CHART_PERCENTILES.map((q) => percentile(r.latency[t].samples, q))]));
+  writeFileSync(path.join(dir, 'latency.svg'), latencySvg(series, `Sequential latency, ${r.date.slice(0, 10)} (${r.machine})`));
 }

@@ -1,74 +1,166 @@
-// npm run bench — how much the meter costs, measured against a bare pass-through (the floor) and
-// against the upstream itself (direct), all in one run on 127.0.0.1. Bounded (about three
-// minutes), stops everything it started, exits non-zero only if a run failed.
+// npm run bench — what the meter costs. In one run on 127.0.0.1: a bench upstream, a Redis, a
+// bare pass-through (the floor), Tollgate on Redis and Tollgate on its memory store, each in its
+// own process; then store calls, sequential latency, stream timing, throughput at 50
+// connections and 1,000 open streams. Writes bench/results.md and bench/latency.svg. Bounded in
+// time; stops every process it started (by PID); exits non-zero only when a run failed.
+// BENCH_SECONDS sets each target's load time (default 10, in BENCH_PASSES passes, default 2);
+// BENCH_SKIP_BUILD=1 uses dist/ as it is. A CPU profile of Tollgate: node bench/profile.mjs.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { openStreams, sequential, streamTiming, throughput } from './measure.mjs';
-import { evalshaCalls, repo, startRedis, startScript, startTollgate, stopAll } from './processes.mjs';
-import { markdown, write } from './report.mjs';
+import path from 'node:path';
+import { startChild, stopAll, stopChild, unexpectedExits, waitForOutput } from './children.mjs';
+import { sequentialLatency } from './latency.mjs';
+import { throughputPasses } from './load.mjs';
+import { openStreams } from './open-streams.mjs';
+import { deleteUserKeys, findOrStartRedis, localRedisPid, redactedUrl, scriptCalls } from './redis.mjs';
+import { markdown, writeReport } from './report.mjs';
+import { smokeTest } from './smoke.mjs';
+import { storeCalls } from './store-calls.mjs';
+import { streamTiming } from './stream-timing.mjs';
+import { deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = 50;
-const SEQUENTIAL = 2000;
-const STREAMS = 200;
-const CHUNKS = 20;
-const CHUNK_DELAY = 2;
-const OPEN_STREAMS = 1000;
-
-execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
-const upstream = await startScript('bench/upstream-server.mjs', ['0', '0', String(CHUNKS)]);
-const slow = await startScript('bench/upstream-server.mjs', ['0', String(CHUNK_DELAY), String(CHUNKS)]);
-const held = await startScript('bench/upstream-server.mjs', ['0', '100', '40']);
-const redis = await startRedis();
-const url = (port) => `http://127.0.0.1:${port}/v1`;
-
-const floor = await startScript('bench/floor-proxy.mjs', ['0', url(upstream.port)]);
-const floorSlow = await startScript('bench/floor-proxy.mjs', ['0', url(slow.port)]);
-const targets = {
-  direct: { base: `http://127.0.0.1:${upstream.port}`, slowBase: `http://127.0.0.1:${slow.port}` },
-  floor: { base: `http://127.0.0.1:${floor.port}`, pid: floor.child.pid, slowBase: `http://127.0.0.1:${floorSlow.port}` },
+const PARAMS = {
+  connections: 50, seconds: SECONDS, passes: Number(process.env.BENCH_PASSES ?? 2), warmupSeconds: 2,
+  latency: { warmup: 300, rounds: 8, perRound: 400 },
+  streams: { streams: 240, rounds: 8, chunks: 8, delayMs: 2 },
+  open: { count: 1000, chunks: 30, delayMs: 200, holdMs: 9000 },
+  storeCalls: { n: 100, settleWaitMs: 10 },
 };
-for (const [name, redisUrl] of [['tollgate-redis', redis.url], ['tollgate-memory', undefined]]) {
-  const fast = await startTollgate({ upstreamUrl: url(upstream.port), redisUrl });
-  const slowGw = await startTollgate({ upstreamUrl: url(slow.port), redisUrl });
-  const heldGw = await startTollgate({ upstreamUrl: url(held.port), redisUrl });
-  targets[name] = { base: fast.url, key: fast.key, pid: fast.child.pid, slowBase: slowGw.url, slowKey: slowGw.key, heldBase: heldGw.url, heldKey: heldGw.key, heldPid: heldGw.child.pid };
+const WATCHDOG_MS = 6 * 60_000;
+
+const began = Date.now();
+const runId = `bench-${began.toString(36)}`;
+const failures = [];
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const log = (msg) => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
+const failed = (what, n) => { if (n > 0) failures.push(`${what}: ${n} failed`); };
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 60_000} minutes; stopping everything`);
+  void stopAll().finally(() => process.exit(1));
+}, WATCHDOG_MS);
+
+async function startNode(name, script, args) {
+  const entry = startChild(name, process.execPath, [path.join(repo, script), ...args]);
+  const [, port] = await waitForOutput(entry, /ready (\d+)/);
+  return { name, entry, pid: entry.child.pid, origin: `http://127.0.0.1:${port}` };
 }
 
-let failed = 0;
-let storeCallsPerRequest = NaN;
-const openStreamRss = {};
-try {
-  for (const [name, t] of Object.entries(targets)) {
-    process.stdout.write(`${name}: sequential… `);
-    const before = name === 'tollgate-redis' ? evalshaCalls(redis.port) : 0;
-    t.lat = await sequential({ base: t.base, key: t.key, n: SEQUENTIAL });
-    if (name === 'tollgate-redis') storeCallsPerRequest = (evalshaCalls(redis.port) - before) / SEQUENTIAL;
-    process.stdout.write('streams… ');
-    t.stream = await streamTiming({ base: t.slowBase, key: t.slowKey ?? t.key, n: STREAMS });
-    process.stdout.write('load… ');
-    const json = await throughput({ base: t.base, key: t.key, stream: false, seconds: SECONDS, connections: CONNECTIONS, pid: t.pid });
-    const sse = await throughput({ base: t.base, key: t.key, stream: true, seconds: SECONDS, connections: CONNECTIONS, pid: t.pid });
-    t.rps = json.rps;
-    t.streamRps = sse.rps;
-    t.peakRssMb = Math.max(json.peakRssMb, sse.peakRssMb);
-    failed += t.lat.failed + t.stream.failed + json.failed + sse.failed;
-    if (t.heldBase) {
-      process.stdout.write(`${OPEN_STREAMS} open streams… `);
-      const open = await openStreams({ base: t.heldBase, key: t.heldKey, count: OPEN_STREAMS, pid: t.heldPid });
-      openStreamRss[name === 'tollgate-redis' ? 'redis' : 'memory'] = open.peakRssMb;
-      failed += open.failed;
-    }
-    console.log('done');
-  }
-  const result = {
-    date: new Date().toISOString(), machine: `${os.cpus().length} cores, Node ${process.version}`,
-    targets, storeCallsPerRequest, openStreams: { count: OPEN_STREAMS, ...openStreamRss },
-    connections: CONNECTIONS, seconds: SECONDS, sequentialN: SEQUENTIAL, streamN: STREAMS, chunks: CHUNKS, chunkDelay: CHUNK_DELAY, failed,
-  };
-  write(result);
-  console.log(`\n${markdown(result)}`);
-} finally {
-  stopAll();
+/** One gateway of each kind: the floor, Tollgate on Redis (`redisUrl`), Tollgate on memory. */
+async function startGateway(kind, upstreamV1, redisUrl, userId) {
+  if (kind === 'floor') return startNode(kind, 'bench/floor-proxy.mjs', [upstreamV1]);
+  const g = await startTollgate({ name: kind, upstreamUrl: upstreamV1, redisUrl: kind === 'tollgate-redis' ? redisUrl : null, userId });
+  return { ...g, origin: g.url };
 }
-process.exit(failed > 0 ? 1 : 0);
+
+/** Store calls, sequential latency, stream timing and throughput, with every target running. */
+async function measureTargets(targets, redis, upstream) {
+  const names = targets.map((t) => t.name);
+  const metered = targets.find((t) => t.name === 'tollgate-redis');
+  log('smoke test: every target answers JSON and streams correctly');
+  for (const t of targets) await smokeTest(t, t.name.startsWith('tollgate'));
+
+  log('store calls per request (MONITOR)');
+  const monitor = await storeCalls(redis.client, metered, PARAMS.storeCalls);
+  failed('store-call requests', monitor.failed);
+
+  log('sequential latency');
+  const scriptsBefore = await scriptCalls(redis.client);
+  const latency = await sequentialLatency(targets, PARAMS.latency);
+  const sequentialScripts = ((await scriptCalls(redis.client)) - scriptsBefore) / (PARAMS.latency.warmup + PARAMS.latency.rounds * PARAMS.latency.perRound);
+  for (const t of names) failed(`sequential requests to ${t}`, latency[t].failed);
+
+  log('stream timing');
+  const streams = await streamTiming(targets, PARAMS.streams);
+  for (const t of names) failed(`timed streams through ${t}`, streams[t].failed);
+
+  const redisPid = await localRedisPid(redis);
+  const load = await throughputPasses(targets, {
+    passes: PARAMS.passes, seconds: SECONDS, warmupSeconds: PARAMS.warmupSeconds, connections: PARAMS.connections, pids: [upstream.pid, redisPid], redisPid,
+    scriptsOf: 'tollgate-redis', scriptCalls: () => scriptCalls(redis.client), log,
+  });
+  for (const t of names) for (const mode of ['json', 'stream']) failed(`${mode} load on ${t}`, load.results[t][mode].failed);
+  return { latency, streams, load: load.results, storeCalls: { monitor, stats: { sequential: sequentialScripts, ...load.scriptsPerRequest } } };
+}
+
+/** 1,000 streams through a fresh gateway of each kind, one at a time. */
+async function measureOpenStreams(upstreamV1, redis, users) {
+  const open = {};
+  for (const kind of ['floor', 'tollgate-redis', 'tollgate-memory']) {
+    log(`${PARAMS.open.count} streams open at once through a fresh ${kind}`);
+    const g = await startGateway(kind, upstreamV1, redis.url, `${runId}-${kind}-open`);
+    open[kind] = await openStreams(g, PARAMS.open);
+    failed(`open streams through ${kind}`, open[kind].failed);
+    for (const e of open[kind].errors) failures.push(`open streams through ${kind}: ${e}`);
+    if (kind === 'tollgate-redis') {
+      users.push(g.userId);
+      await deleteUser(g);
+    }
+    await stopChild(g.entry);
+  }
+  return open;
+}
+
+/** The commit measured, and whether src/ differed from it (other work in the tree is built too). */
+function revision() {
+  const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const built = revision();
+  if (process.env.BENCH_SKIP_BUILD !== '1') {
+    log('npm run build');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
+  }
+  const loadBefore = loadAverage();
+  const redis = await findOrStartRedis();
+  const users = [];
+  try {
+    log(`redis at ${redactedUrl(redis.url)} (${redis.own ? 'started here' : 'already running'})`);
+    const upstream = await startNode('upstream', 'bench/upstream-server.mjs', [redis.url]);
+    const upstreamV1 = `${upstream.origin}/v1`;
+    const gateways = [];
+    for (const kind of ['floor', 'tollgate-redis', 'tollgate-memory']) gateways.push(await startGateway(kind, upstreamV1, redis.url, `${runId}-${kind}`));
+    const targets = [{ name: 'direct', origin: upstream.origin, pid: upstream.pid }, ...gateways];
+    users.push(gateways[1].userId);
+
+    const measured = await measureTargets(targets, redis, upstream);
+    await deleteUser(gateways[1]);
+    await Promise.all(gateways.map((g) => stopChild(g.entry)));
+    const open = await measureOpenStreams(upstreamV1, redis, users);
+
+    failures.push(...unexpectedExits());
+    const result = {
+      date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`,
+      redis: redis.own ? 'started for this run' : 'already running (shared)', redisOwn: redis.own,
+      revision: built, loadBefore, loadAfter: loadAverage(), seconds: (Date.now() - began) / 1000, params: PARAMS,
+      targets: targets.map((t) => t.name), ...measured, open, failures,
+    };
+    writeReport(result, path.join(repo, 'bench'));
+    console.log(`\n${markdown(result)}`);
+    log('wrote bench/results.md and bench/latency.svg');
+  } finally {
+    if (!redis.own) for (const id of users) await deleteUserKeys(redis.client, id);
+    redis.client.disconnect();
+  }
+}
+
+let code = 0;
+try {
+  await main();
+  if (failures.length > 0) code = 1;
+} catch (e) {
+  console.error('bench: a run failed:', e);
+  for (const f of [...failures, ...unexpectedExits()]) console.error(`  ${f}`);
+  code = 1;
+} finally {
+  await stopAll();
+}
+clearTimeout(watchdog);
+process.exit(code);

@@ -1,0 +1,45 @@
+// Profiles Tollgate on Redis under load: `node --cpu-prof dist/main.js`, autocannon at 50
+// connections (JSON, then streams), SIGTERM (the profile is written as the process exits), then a
+// summary in bench/profile.md. The .cpuprofile stays in a temporary directory (never committed).
+// Usage: node bench/profile.mjs   (after npm run build; BENCH_SECONDS sets each load, default 10)
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startChild, stopAll, stopChild, waitForOutput } from './children.mjs';
+import { summarise, summaryMarkdown } from './cpuprofile-summary.mjs';
+import { combine, throughput } from './load.mjs';
+import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
+import { deleteUser, repo, startTollgate } from './tollgate.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tollgate-profile-'));
+const redis = await findOrStartRedis();
+try {
+  const up = startChild('upstream', process.execPath, [path.join(repo, 'bench/upstream-server.mjs')]);
+  const [, port] = await waitForOutput(up, /ready (\d+)/);
+  const gw = await startTollgate({
+    name: 'tollgate-redis (profiled)', upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: redis.url,
+    userId: `bench-profile-${Date.now().toString(36)}`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  const target = { name: 'tollgate-redis', origin: gw.url, key: gw.key, pid: gw.pid };
+  const json = combine([await throughput(target, { stream: false, seconds: SECONDS, connections: 50 })]);
+  const sse = combine([await throughput(target, { stream: true, seconds: SECONDS, connections: 50 })]);
+  await deleteUser(gw);
+  await stopChild(gw.entry, 15_000);
+  if (!redis.own) await deleteUserKeys(redis.client, gw.userId);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+  const summary = summaryMarkdown(summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))));
+  const md = [
+    '# Tollgate CPU profile under load', '',
+    `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on Redis, 50 connections:`,
+    `${json.rps.toFixed(0)} JSON req/s for ${SECONDS} s, then ${sse.rps.toFixed(0)} stream req/s for ${SECONDS} s (${json.failed + sse.failed} failed);`,
+    `${((json.cpuUsPerRequest * json.requests + sse.cpuUsPerRequest * sse.requests) / (json.requests + sse.requests)).toFixed(0)} µs of Tollgate CPU per request (profiler on).`,
+    `Profile: ${path.join(dir, file)} (not committed).`, '', summary,
+  ].join('\n');
+  writeFileSync(path.join(repo, 'bench/profile.md'), md);
+  console.log(md);
+} finally {
+  redis.client.disconnect();
+  await stopAll();
+}

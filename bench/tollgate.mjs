@@ -1,0 +1,74 @@
+// Tollgate from dist/, as it runs in production (`node dist/main.js`), with a config copied from
+// config/gateway.yaml whose default limits are high enough that nothing is refused, quiet logs,
+// and a user and key made through the admin API.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { freePort, sleep, startChild } from './children.mjs';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+/** Every limit that applies by default (so every check runs), none of them ever reached. */
+const LIMITS = {
+  requests_per_minute: 100_000_000, requests_per_day: 1_000_000_000, messages_per_day: 1_000_000_000,
+  tokens_per_day: 1_000_000_000_000, spend_micros_per_day: 1_000_000_000_000, max_parallel_requests: 100_000,
+};
+// The user carries the same values: a default stored with PUT /admin/settings in a shared Redis
+// would win over the file's, but never over a user's own.
+const USER_LIMITS = LIMITS;
+
+/** Environment variables Tollgate reads; ours replace whatever the caller had set. */
+const TOLLGATE_ENV = ['PORT', 'HOST', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', 'OPENAI_API_KEY', 'REDIS_URL', 'REDIS_CLUSTER_NODES',
+  'TOLLGATE_ADMIN_KEY', 'TOLLGATE_CONFIG', 'MONTHLY_MESSAGE_CREDIT_LIMIT', 'TOLLGATE_FAIL_MODE', 'TOLLGATE_ENFORCEMENT', 'LOG_LEVEL', 'TOLLGATE_JOURNAL'];
+
+function writeConfig(dir) {
+  const config = parse(readFileSync(path.join(repo, 'config/gateway.yaml'), 'utf8'));
+  config.limits = LIMITS;
+  config.metering.prices_file = path.join(repo, 'config/prices.yaml');
+  config.log_level = 'warn';
+  const file = path.join(dir, 'gateway.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+async function admin(url, route, body) {
+  const r = await fetch(url + route, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await r.json();
+  if (!r.ok) throw new Error(`POST ${route}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Starts Tollgate on `upstreamUrl` (the memory store when `redisUrl` is null) and makes user
+ * `userId` with a key. `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
+ * entry point (to compare a change against dist/).
+ */
+export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js') }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
+  const port = await freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
+  Object.assign(env, {
+    PORT: String(port), HOST: '127.0.0.1', UPSTREAM_BASE_URL: upstreamUrl, UPSTREAM_API_KEY: 'sk-bench-upstream',
+    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
+  });
+  if (redisUrl) env.REDIS_URL = redisUrl;
+  const entry = startChild(name, process.execPath, [...nodeArgs, main], { env, cwd: dir });
+  entry.child.stdout.resume();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline || entry.child.exitCode !== null) throw new Error(`${name} did not become ready\n${entry.stderr}`);
+    await sleep(50);
+  }
+  await admin(url, '/admin/users', { id: userId, limits: USER_LIMITS });
+  const { key } = await admin(url, '/admin/users/' + userId + '/keys', {});
+  return { name, entry, pid: entry.child.pid, url, key, userId, dir };
+}
+
+/** Deletes the user (its record and keys) through the admin API. */
+export async function deleteUser(gateway) {
+  await fetch(`${gateway.url}/admin/users/${gateway.userId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+}
