@@ -28,6 +28,7 @@ export const configSchema = z
         total_ms: ms.default(1_800_000),
       }).strict().prefault({}),
       max_response_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+      max_connections: z.number().int().positive().default(4096),
     }).strict().prefault({}),
     store: z.object({
       redis_url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').nullable().default(null),

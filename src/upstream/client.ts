@@ -37,7 +37,9 @@ export function createUpstreamClient(config: Config): UpstreamClient {
     headersTimeout: t.headers_ms,
     bodyTimeout: t.idle_ms,
     keepAliveTimeout: 10_000,
-    connections: 256,
+    // Each open stream holds an upstream connection: the pool must be as large as the number of
+    // streams the gateway serves at once, or the rest queue (the bench saw 256 of 1,000 open).
+    connections: config.upstream.max_connections,
   });
 
   return {
