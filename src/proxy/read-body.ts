@@ -24,7 +24,8 @@ export async function readBody(incoming: IncomingMessage, limit: number): Promis
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark in the text, so JSON.parse refuses it: the upstream would too.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** No API body nests this deep; deeper ones are refused before they are parsed or forwarded. */
 const MAX_DEPTH = 128;

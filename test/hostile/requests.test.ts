@@ -43,6 +43,7 @@ describe('hostile requests', () => {
     ['an empty model name', json({ model: '' }), 400],
     ['max_completion_tokens negative beside a good max_tokens', json({ max_tokens: 10, max_completion_tokens: -1 }), 400],
     ['an empty body', '', 400],
+    ['a UTF-8 BOM before the JSON', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json({}))]), 400],
     ['JSON null', 'null', 400],
     ['a JSON string', '"{\\"model\\":\\"gpt-4o-mini\\"}"', 400],
   ];
