@@ -127,21 +127,19 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       if (busy >= req.parallelLimit) denied = states[parallelIndex] ?? null;
     }
 
-    // 3. Every counter.
+    // 3. Every limited counter (counters kept only for reporting are charged at settle).
     const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: string; index: number }> = [];
     if (!denied) {
       for (const check of req.checks) {
+        if (check.limit === null) continue;
         const p = periodOf(check.window, now);
         const key = counterKey(req.userId, check.dimension, check.window, p.start);
-        let index = -1;
-        if (check.limit !== null) {
-          const c = s.counters.get(key);
-          const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
-          const used = live?.used ?? 0;
-          const resv = live?.resv ?? 0;
-          index = states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
-          if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
-        }
+        const c = s.counters.get(key);
+        const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
+        const used = live?.used ?? 0;
+        const resv = live?.resv ?? 0;
+        const index = states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
+        if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
         plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
       }
     }
@@ -182,7 +180,14 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     const s = stateOf(req.userId);
     if ((s.done.get(req.requestId) ?? 0) > now) return { applied: false };
     const h = s.held.get(req.requestId);
+    const charge = (check: SettleRequest['checks'][number]) => {
+      const p = periodOf(check.window, now);
+      const c = counter(s, counterKey(req.userId, check.dimension, check.window, p.start), now);
+      c.used += req.actual[check.dimension];
+      if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
+    };
     if (h) {
+      for (const check of req.checks) if (check.limit === null) charge(check);
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
         cur.resv -= c.amount;
@@ -195,12 +200,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       }
       s.held.delete(req.requestId);
     } else {
-      for (const check of req.checks) {
-        const p = periodOf(check.window, now);
-        const c = counter(s, counterKey(req.userId, check.dimension, check.window, p.start), now);
-        c.used += req.actual[check.dimension];
-        if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
-      }
+      for (const check of req.checks) charge(check);
       const root = req.conversationRoot ? (tree(s, req.conversationRoot)?.root ?? req.conversationRoot) : null;
       const t = root ? tree(s, root) : undefined;
       if (t) t.used += req.actual.spend_micros;

@@ -38,7 +38,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const a = req.actual;
     const args: Array<string | number> = [now(), req.requestId, req.conversationRoot ?? '',
       a.requests, a.messages, a.tokens, a.credits, a.spend_micros, req.checks.length];
-    for (const c of req.checks) args.push(c.dimension, c.window);
+    for (const c of req.checks) args.push(c.dimension, c.window, c.limit === null ? 0 : 1);
     const fields = recordFields(req.record);
     args.push(fields.length / 2, ...fields);
     return { applied: (await redis.tgSettle(userPrefix(req.userId), ...args)) === 1 };

@@ -103,21 +103,22 @@ if denied == 0 and parallel then
   if busy >= parallel then denied = idx end
 end
 
--- 3. Every counter: read, and narrow the output ceiling to what every limit allows.
+-- 3. Every limited counter: read, and narrow the output ceiling to what every limit allows.
+-- Counters kept only for reporting (no limit) are not reserved: settle charges them.
 local checks = {}
 if denied == 0 then
   for i = 1, n do
     local b = 14 + (i - 1) * 5
     local dim, window, limit = ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
     local fixed, per = num(ARGV[b + 4]), num(ARGV[b + 5])
-    local s, e = period(window, now)
-    local key = counter_key(prefix, dim, window, s)
-    local cur = redis.call('HMGET', key, 'used', 'resv')
-    checks[i] = { key = key, fixed = fixed, per = per, finish = e, window = window }
     if limit then
+      local s, e = period(window, now)
+      local key = counter_key(prefix, dim, window, s)
+      local cur = redis.call('HMGET', key, 'used', 'resv')
+      checks[#checks + 1] = { key = key, fixed = fixed, per = per, finish = e, window = window }
       local used, resv = num(cur[1]), num(cur[2])
       local idx = state(i, limit, used, resv, e or -1, window)
-      checks[i].state = idx
+      checks[#checks].state = idx
       if denied == 0 and not fit(limit, used, resv, fixed, per) then denied = idx end
     end
   end
@@ -135,8 +136,7 @@ local expires = now + ttl
 -- The reservation record is written in one HSET at the end; a counter's expiry is set when the
 -- increment shows the field was new (an existing key keeps the expiry it was given then).
 local record = { 'exp', int(expires) }
-for i = 1, n do
-  local ch = checks[i]
+for _, ch in ipairs(checks) do
   local amt = amount(ch.fixed, ch.per, out)
   local after = redis.call('HINCRBY', ch.key, 'resv', int(amt))
   if ch.finish and after == amt then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end

@@ -4,7 +4,8 @@
 -- KEYS[1] user prefix `tg:{u:<id>}:`
 -- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
 --       actual requests, messages, tokens, credits, spend_micros,
---       nChecks, then per check: dim, window   (used only when the reservation is gone)
+--       nChecks, then per check: dim, window, limited(1|0)   (unlimited counters, and all of them
+--       when the reservation is gone, are charged here in the current period)
 --       nFields, then ledger field/value pairs
 -- Returns 1 when applied, 0 when this request id was settled before.
 
@@ -21,6 +22,17 @@ local actual = {
 local n = num(ARGV[9])
 local rk = prefix .. 'resv:' .. rid
 local held = redis.call('HGETALL', rk)
+
+-- Charges one counter of the current period directly (its expiry set when the field is new).
+local function charge(dim, window)
+  local amt = actual[dim] or 0
+  if amt == 0 then return end
+  local s, e = period(window, now)
+  local key = counter_key(prefix, dim, window, s)
+  if redis.call('HINCRBY', key, 'used', int(amt)) == amt and e then
+    redis.call('PEXPIREAT', key, e + RETENTION[window])
+  end
+end
 
 if #held > 0 then
   local conv_root, conv_amt = nil, 0
@@ -43,14 +55,15 @@ if #held > 0 then
     redis.call('HINCRBY', ck, 'resv', int(-conv_amt))
     redis.call('HINCRBY', ck, 'used', int(actual.spend_micros))
   end
+  for i = 1, n do
+    local b = 9 + (i - 1) * 3
+    if ARGV[b + 3] ~= '1' then charge(ARGV[b + 1], ARGV[b + 2]) end
+  end
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
   for i = 1, n do
-    local dim, window = ARGV[9 + (i - 1) * 2 + 1], ARGV[9 + (i - 1) * 2 + 2]
-    local s, e = period(window, now)
-    local key = counter_key(prefix, dim, window, s)
-    redis.call('HINCRBY', key, 'used', int(actual[dim] or 0))
-    if e then redis.call('PEXPIREAT', key, e + RETENTION[window]) end
+    local b = 9 + (i - 1) * 3
+    charge(ARGV[b + 1], ARGV[b + 2])
   end
   if ARGV[3] ~= '' then
     local root = redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3]
@@ -63,7 +76,7 @@ redis.call('ZREM', prefix .. 'resvs', rid)
 redis.call('ZREM', prefix .. 'inflight', rid)
 redis.call('SET', done_key, '1', 'PX', DAY)
 
-local b = 9 + n * 2 + 1
+local b = 9 + n * 3 + 1
 local nf = num(ARGV[b])
 local fields = {}
 for i = 1, nf * 2 do fields[i] = ARGV[b + i] end
