@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { expect } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
+import type { Store } from '../../src/store/types.js';
 import { reportHostile } from '../support/hostile-report.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
@@ -22,9 +23,9 @@ export interface Hostile {
   close(): Promise<void>;
 }
 
-export async function createHostile(overrides: Record<string, unknown> = {}): Promise<Hostile> {
+export async function createHostile(overrides: Record<string, unknown> = {}, store: Store = createMemoryStore()): Promise<Hostile> {
   const upstream = await createTestUpstream();
-  const gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'server.body_limit_bytes': 1024 * 1024, ...overrides } });
+  const gw = await startGateway({ upstreamUrl: upstream.url, store, overrides: { 'server.body_limit_bytes': 1024 * 1024, ...overrides } });
   const user = 'mallory';
   const key = await gw.userWithKey(user, { tokens_per_day: 10_000_000, requests_per_day: 100_000, max_parallel_requests: 64 });
   const post: Hostile['post'] = (body, headers = {}, path = '/v1/chat/completions') => fetch(gw.url + path, {
@@ -53,6 +54,7 @@ export async function createHostile(overrides: Record<string, unknown> = {}): Pr
     async close() {
       await gw.close();
       await upstream.close();
+      await store.close();
     },
   };
 }
