@@ -12,6 +12,7 @@ import type { Api } from '../../src/meter/usage.js';
 import { readRequestFacts, type RequestFacts } from '../../src/plan/request-body.js';
 import { readConversation } from '../../src/proxy/conversation.js';
 import { parseJsonObject } from '../../src/proxy/read-body.js';
+import { rewriteBody } from '../../src/proxy/rewrite-body.js';
 import { reportHostile } from '../support/hostile-report.js';
 import { createHostile, type Hostile } from './harness.js';
 
@@ -51,6 +52,29 @@ describe('fuzzing the request parser', () => {
       }
     }), { numRuns: RUNS });
     fuzzed('known fields, any values', RUNS);
+  });
+
+  // The rewrite must say what it means to (the fields it sets, all else as it was) and keep the
+  // client's bytes for every member it does not set, however the body is spaced or repeats keys.
+  it('the rewrite of a random body: the same object with the fields set, every other member byte for byte', () => {
+    const key = fc.oneof(fc.constantFrom('model', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'stream_options', 'messages', 'n'), fc.string({ maxLength: 8 }));
+    const member = fc.tuple(key, fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('', ' ', '\n  ', '\t'));
+    fc.assert(fc.property(fc.array(member, { maxLength: 8 }), fc.constantFrom<Api>('chat', 'completions', 'responses'), fc.option(fc.integer({ min: 1, max: 100_000 })), fc.boolean(), (members, a, ceiling, forceUsage) => {
+      const texts = members.map(([k, v, sp]) => `${sp}${JSON.stringify(k)}${sp}:${sp}${JSON.stringify(v, null, sp.length > 1 ? 2 : undefined)}${sp}`);
+      const raw = Buffer.from(`{${texts.join(',')}}`);
+      const body = JSON.parse(raw.toString()) as Record<string, unknown>;
+      const out = rewriteBody(raw, body, { api: a, ceiling, forceUsage }).toString();
+      const got = JSON.parse(out) as Record<string, unknown>;
+      const set = Object.keys(got).filter((k) => JSON.stringify(got[k]) !== JSON.stringify(body[k]));
+      const allowed = new Set([...(forceUsage ? ['stream_options'] : []), ...(ceiling === null ? [] : ['max_tokens', 'max_completion_tokens', 'max_output_tokens'])]);
+      expect(set.every((k) => allowed.has(k))).toBe(true);
+      expect(Object.keys(body).every((k) => k in got)).toBe(true);
+      if (forceUsage) expect((got.stream_options as Record<string, unknown>).include_usage).toBe(true);
+      members.forEach(([k], i) => {
+        if (!allowed.has(k)) expect(out).toContain(texts[i]?.trim());
+      });
+    }), { numRuns: RUNS });
+    fuzzed('request rewrites', RUNS);
   });
 
   it('random bytes as a body', () => {

@@ -101,6 +101,13 @@ describe('hostile requests', () => {
     expect(r.status).toBe(200);
     await r.arrayBuffer();
     expect(h.upstream.state.requests.at(-1)?.rawBody).toContain(extra);
+    // A ceiling the client sent and cannot afford is lowered in place: still byte for byte around it.
+    const lowered = await h.post(`{"model":"gpt-4o-mini","max_tokens":10000000,"messages":[{"role":"user","content":"hi"}],${extra}}`);
+    expect(lowered.status).toBe(200);
+    await lowered.arrayBuffer();
+    const upstream = h.upstream.state.requests.at(-1);
+    expect(upstream?.rawBody).toContain(extra);
+    expect((upstream?.body as { max_tokens: number }).max_tokens).toBeLessThan(10_000_000);
   });
 
   it('a __proto__ field passes through as data and pollutes nothing', async () => {
