@@ -13,10 +13,13 @@ export function header(c: { env: AppEnv['Bindings'] }, name: string): string | u
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/** A request id of Tollgate's own: unique. */
+export const newRequestId = (): string => `tg_${randomUUID().replaceAll('-', '')}`;
+
 export function requestIdMiddleware(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function requestId(c, next) {
     const given = header(c, 'x-request-id');
-    const id = given && VALID.test(given) ? given : `tg_${randomUUID().replaceAll('-', '')}`;
+    const id = given && VALID.test(given) ? given : newRequestId();
     c.set('requestId', id);
     c.set('log', logger.child({ requestId: id }));
     await next();

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
-import { header } from '../http/request-id.js';
+import { header, newRequestId } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
 import { createPlanner } from '../plan/plan.js';
 import { promptParts } from '../plan/prompt-text.js';
@@ -28,6 +28,9 @@ export function createMeteredHandler(deps: Deps, api: Api) {
   return async function metered(c: Context<AppEnv>): Promise<Response> {
     const principal = c.get('principal');
     const requestId = c.get('requestId');
+    // The store settles each reservation once per id. A client's own X-Request-Id may repeat, so it
+    // names the request (response, upstream, log, ledger) but never keys its reservation.
+    const meterId = header(c, 'x-request-id') === requestId ? newRequestId() : requestId;
     const log = c.get('log');
     const type = header(c, 'content-type');
     if (type !== undefined && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
@@ -48,7 +51,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     const reserveStart = performance.now();
     try {
       reserved = await store.reserve({
-        userId: principal.userId, requestId, checks: p.checks, maxOutput: p.maxOutput,
+        userId: principal.userId, requestId: meterId, checks: p.checks, maxOutput: p.maxOutput,
         minOutput: config.metering.min_output_tokens, mode: config.enforcement, parallelLimit: p.parallelLimit,
         ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend,
       });
@@ -70,7 +73,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
     const settlement = createSettlement({
       store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, route: api, clock, log, prices: config.prices, userId: principal.userId,
-      requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
+      requestId: meterId, shownId: requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
       conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
     });
 

@@ -23,7 +23,10 @@ export interface SettlementContext {
   readonly log: Logger;
   readonly prices: PriceTable;
   readonly userId: string;
+  /** The id the store settles this request under: unique to it. */
   readonly requestId: string;
+  /** The id the client, the upstream and the log know it by (the client's X-Request-Id, which may repeat): the ledger's. */
+  readonly shownId?: string;
   readonly plan: Plan;
   readonly userInitiated: boolean;
   readonly requestedModel: string;
@@ -78,7 +81,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       actual: charge?.amounts ?? NOTHING,
       conversationRoot: ctx.conversationRoot,
       record: {
-        requestId: ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
+        requestId: ctx.shownId ?? ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
         costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null, anomaly,

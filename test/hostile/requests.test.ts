@@ -144,6 +144,28 @@ describe('hostile requests', () => {
     await r.arrayBuffer();
   });
 
+  // Regression: the client's own X-Request-Id was the key a reservation was settled under, so a
+  // client repeating one id was served for free after its first request (the settle counted as a
+  // repeat), and each of those reservations stayed held until it expired.
+  it('a client repeating its own X-Request-Id is charged for every request, and holds nothing after', async () => {
+    const before = await h.usage();
+    const charges: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const last = await h.usage();
+      const r = await h.post(json({}), { 'x-request-id': 'my-own-id-0001' });
+      await r.arrayBuffer();
+      expect(r.headers.get('x-request-id')).toBe('my-own-id-0001');
+      await expect.poll(() => h.gw.inFlight.requests + h.gw.inFlight.settling).toBe(0);
+      charges.push((await h.usage()) - last);
+    }
+    expect(charges.every((c) => c > 0 && c === charges[0])).toBe(true);
+    const records = await h.gw.store.ledger(h.user, 3);
+    expect(records.map((r) => r.requestId)).toEqual(['my-own-id-0001', 'my-own-id-0001', 'my-own-id-0001']);
+    const q = (await (await fetch(`${h.gw.url}/v1/quota`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as { limits: Array<{ reserved: number }> };
+    expect(q.limits.every((l) => l.reserved === 0)).toBe(true);
+    expect((await h.usage()) - before).toBe(3 * (charges[0] as number));
+  });
+
   it('a hostile X-Request-Id is not echoed: a fresh id is used', async () => {
     for (const given of ['x'.repeat(10 * 1024), 'short', 'has space in it', '<script>alert(1)</script>']) {
       const r = await h.post(json({}), { 'x-request-id': given });
