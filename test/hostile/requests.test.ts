@@ -228,8 +228,18 @@ describe('hostile requests', () => {
   ] as Array<[string, number, () => string]>)('protocol: %s -> %i', (name, expected, request) =>
     h.check(`protocol: ${name}`, () => rawRequest(h.gw.url, [request()]), { status: expected, rejected: true }));
 
+  it('a budget of 1000000000 (1e9 written out) is taken', async () => {
+    const r = await h.post(json({}), { 'x-conversation-id': 'c-billion', 'x-conversation-spend-limit-micros': '1000000000' });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+  });
+
   it('wrong method -> 405, unknown route -> 404', async () => {
     await h.check('wrong method', () => status(fetch(`${h.gw.url}/v1/embeddings`, { method: 'PUT', headers: { authorization: `Bearer ${h.key}` } })), { status: 405, rejected: true });
+    for (const [method, path] of [['DELETE', '/v1/chat/completions'], ['PATCH', '/v1/responses'], ['OPTIONS', '/v1/chat/completions'], ['POST', '/v1/models'], ['DELETE', '/v1/quota']]) {
+      await h.check(`wrong method: ${method} ${path}`, () => status(fetch(h.gw.url + path, { method, headers: { authorization: `Bearer ${h.key}` } })), { status: 405, rejected: true });
+    }
+    await h.check('HEAD on a POST route', () => fetch(`${h.gw.url}/v1/chat/completions`, { method: 'HEAD', headers: { authorization: `Bearer ${h.key}` } }).then((r) => r.status), { status: 405, rejected: true });
     await h.check('unknown route', () => status(h.post(json({}), {}, '/v1/fine_tuning/jobs')), { status: 404, rejected: true });
   });
 });
