@@ -63,10 +63,10 @@ describe.each(STORES)('store calls per request (%s store)', (name, makeStore) =>
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
     for await (const _chunk of stream) { /* drain */ }
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
-    await expect.poll(() => calls.get('settle')).toBe(3);
+    await expect.poll(() => calls.get('settle'), { timeout: 5000 }).toBe(3);
     expect(Object.fromEntries(calls)).toEqual({ reserve: 3, settle: 3 });
     if (monitor) {
-      await expect.poll(() => scripts.length).toBe(6);
+      await expect.poll(() => scripts.length, { timeout: 5000 }).toBe(6);
       expect(scripts.every((s) => s === 'evalsha' || s === 'eval')).toBe(true);
       monitor.disconnect();
     }
