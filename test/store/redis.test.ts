@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
+import { createManualClock } from '../../src/util/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, storeContract } from './contract.js';
 
@@ -18,6 +19,52 @@ describe('RedisStore specifics', () => {
     const keys = await client.keys(`tg:{u:${user}}:*`);
     expect(keys).toContain(`tg:{u:${user}}:requests:day:${dayStart}`);
     expect(await client.pttl(`tg:{u:${user}}:requests:day:${dayStart}`)).toBeGreaterThan(86_400_000);
+    await store.close();
+    await client.quit();
+  });
+
+  it('gives a counter the same lifetime past its window under an injected clock long past', async () => {
+    const client = testRedis();
+    const t = Date.UTC(2020, 0, 1, 12); // a counter expiring at an absolute time would be gone at once
+    const store = createRedisStore({ client: testRedis(), clock: createManualClock(t) });
+    const user = uniqueId('past');
+    const checks = [check('tokens', 'day', 1000, 10)];
+    await store.reserve({ userId: user, requestId: 'r1', checks, maxOutput: 0, minOutput: 0,
+      mode: 'hard', parallelLimit: null, ttlMs: 1000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    const key = `tg:{u:${user}}:tokens:day:${Date.UTC(2020, 0, 1) / 1000}`;
+    const ttl = await client.pttl(key);
+    // Half a day left in the window, then the three days a day counter is kept.
+    expect(ttl).toBeGreaterThan(3.5 * 86_400_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(3.5 * 86_400_000);
+    const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+    expect(state).toMatchObject({ used: 0, reserved: 10 });
+    await store.close();
+    await client.quit();
+  });
+
+  it('reclaims and honours reservations written by the previous record format (rolling upgrade)', async () => {
+    const client = testRedis();
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+    const store = createRedisStore({ client: testRedis(), clock });
+    const user = uniqueId('upgrade');
+    const p = `tg:{u:${user}}:`;
+    const counter = `${p}tokens:day:${Date.UTC(2026, 10, 23) / 1000}`;
+    const checks = [check('tokens', 'day', 1000, 10)];
+    // An earlier Tollgate held 400 tokens as a hash record and then crashed; another request of it was settled.
+    await client.hset(counter, 'resv', 400);
+    await client.hset(`${p}resv:old-1`, 'exp', clock.now() + 1000, `c:${counter}`, 400);
+    await client.zadd(`${p}resvs`, clock.now() + 1000, 'old-1');
+    await client.set(`${p}done:old-2`, '1');
+    clock.advance(2000);
+    const r = await store.reserve({ userId: user, requestId: 'new-1', checks, maxOutput: 0, minOutput: 0,
+      mode: 'hard', parallelLimit: null, ttlMs: 60_000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    expect(r.states[0]).toMatchObject({ used: 0, reserved: 10 });
+    const record = { requestId: 'old-2', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
+      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const actual = { requests: 0, messages: 0, tokens: 5, credits: 0, spend_micros: 0 };
+    expect(await store.settle({ userId: user, requestId: 'old-2', checks, actual, conversationRoot: null, record })).toEqual({ applied: false });
+    const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+    expect(state).toMatchObject({ used: 0, reserved: 10 });
     await store.close();
     await client.quit();
   });

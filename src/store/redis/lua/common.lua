@@ -5,6 +5,8 @@
 local MINUTE = 60000
 local DAY = 86400000
 local RETENTION = { minute = 2 * MINUTE, day = 3 * DAY, month = 40 * DAY }
+-- Expiries are set relative to `now` (PEXPIRE, not PEXPIREAT): with an injected clock, a counter
+-- lives as long past its window as it would on Redis TIME.
 
 local function clock_now(arg)
   local now = tonumber(arg)
@@ -60,4 +62,41 @@ end
 -- An integer as Redis wants it: never "-0" (which HINCRBY refuses) nor exponent notation.
 local function int(v)
   return string.format('%d', v)
+end
+
+-- A reservation record (`resv:<requestId>`) is one string: what each counter and the tree hold,
+-- as JSON { c = { {counterSuffix, amount}, ... }, conv = root|nil, convAmt = amount }, or `done`
+-- once settled (so a second settle of the same request changes nothing).
+local function read_record(prefix, rk)
+  local raw = redis.pcall('GET', rk)
+  if type(raw) == 'table' and raw.err then
+    -- A hash written by an earlier Tollgate (a rolling upgrade): c:<key> → amount, conv, convAmt.
+    local held = redis.call('HGETALL', rk)
+    local rec = { c = {}, convAmt = '0' }
+    for i = 1, #held, 2 do
+      local f, v = held[i], held[i + 1]
+      if string.sub(f, 1, 2) == 'c:' then
+        rec.c[#rec.c + 1] = { string.sub(f, 3 + #prefix), v }
+      elseif f == 'conv' then
+        rec.conv = v
+      elseif f == 'convAmt' then
+        rec.convAmt = v
+      end
+    end
+    return rec
+  end
+  if not raw then return nil end
+  if raw == 'done' then return 'done' end
+  return cjson.decode(raw)
+end
+
+-- Gives back what a reservation holds on its counters and its conversation tree.
+local function release(prefix, rec)
+  for _, c in ipairs(rec.c) do
+    local amt = num(c[2])
+    if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'resv', int(-amt)) end
+  end
+  if rec.conv then
+    redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'resv', int(-num(rec.convAmt)))
+  end
 end

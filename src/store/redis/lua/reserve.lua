@@ -23,25 +23,17 @@ local spend_fixed, spend_per = num(ARGV[11]), num(ARGV[12])
 local priced = ARGV[13] == '1'
 local n = num(ARGV[14])
 
+-- Every reservation not yet settled, scored by when it expires: the requests in flight.
 local resvs_key = prefix .. 'resvs'
-local inflight_key = prefix .. 'inflight'
 
 -- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
 local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now, 'LIMIT', 0, 20)
 for _, old in ipairs(stale) do
   local rk = prefix .. 'resv:' .. old
-  local held = redis.call('HGETALL', rk)
-  for i = 1, #held, 2 do
-    local f, v = held[i], held[i + 1]
-    if string.sub(f, 1, 2) == 'c:' then
-      redis.call('HINCRBY', string.sub(f, 3), 'resv', int(-num(v)))
-    elseif f == 'conv' then
-      redis.call('HINCRBY', prefix .. 'conv:' .. v, 'resv', int(-num(redis.call('HGET', rk, 'convAmt'))))
-    end
-  end
+  local rec = read_record(prefix, rk)
+  if type(rec) == 'table' then release(prefix, rec) end
   redis.call('DEL', rk)
   redis.call('ZREM', resvs_key, old)
-  redis.call('ZREM', inflight_key, old)
 end
 
 local states = {}
@@ -97,8 +89,7 @@ end
 
 -- 2. Requests in flight.
 if denied == 0 and parallel then
-  redis.call('ZREMRANGEBYSCORE', inflight_key, '-inf', now)
-  local busy = redis.call('ZCARD', inflight_key)
+  local busy = redis.call('ZCOUNT', resvs_key, '(' .. int(now), '+inf')
   local idx = state('parallel', parallel, busy, 0, -1, 'instant')
   if busy >= parallel then denied = idx end
 end
@@ -115,7 +106,9 @@ if denied == 0 then
       local s, e = period(window, now)
       local key = counter_key(prefix, dim, window, s)
       local cur = redis.call('HMGET', key, 'used', 'resv')
-      checks[#checks + 1] = { key = key, fixed = fixed, per = per, finish = e, window = window }
+      -- A counter with neither field is new in this period: it gets its expiry when reserved.
+      local fresh = not cur[1] and not cur[2]
+      checks[#checks + 1] = { key = key, suffix = string.sub(key, #prefix + 1), fixed = fixed, per = per, finish = e, window = window, fresh = fresh }
       local used, resv = num(cur[1]), num(cur[2])
       local idx = state(i, limit, used, resv, e or -1, window)
       checks[#checks].state = idx
@@ -130,18 +123,16 @@ if denied ~= 0 then
   return flat
 end
 
--- 4. Reserve: every counter, the tree, the slot, and a record that settle (or a sweep) undoes.
+-- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
+-- `resvs` is what holds the request's parallel slot.
 local rk = prefix .. 'resv:' .. rid
 local expires = now + ttl
--- The reservation record is written in one HSET at the end; a counter's expiry is set when the
--- increment shows the field was new (an existing key keeps the expiry it was given then).
-local record = { 'exp', int(expires) }
+local record = { c = {} }
 for _, ch in ipairs(checks) do
   local amt = amount(ch.fixed, ch.per, out)
-  local after = redis.call('HINCRBY', ch.key, 'resv', int(amt))
-  if ch.finish and after == amt then redis.call('PEXPIREAT', ch.key, ch.finish + RETENTION[ch.window]) end
-  record[#record + 1] = 'c:' .. ch.key
-  record[#record + 1] = int(amt)
+  redis.call('HINCRBY', ch.key, 'resv', int(amt))
+  if ch.finish and ch.fresh then redis.call('PEXPIRE', ch.key, ch.finish + RETENTION[ch.window] - now) end
+  record.c[#record.c + 1] = { ch.suffix, int(amt) }
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
 end
 if conv_key then
@@ -151,18 +142,14 @@ if conv_key then
   end
   redis.call('HSET', prefix .. 'conv:' .. conv_id, 'root', conv_root)
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
-  record[#record + 1] = 'conv'
-  record[#record + 1] = conv_root
-  record[#record + 1] = 'convAmt'
-  record[#record + 1] = int(amt)
+  record.conv = conv_root
+  record.convAmt = int(amt)
   for _, st in ipairs(states) do if st[1] == 'conv' then st[4] = st[4] + amt end end
 end
 if parallel then
-  redis.call('ZADD', inflight_key, expires, rid)
   for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
 end
-redis.call('HSET', rk, unpack(record))
-redis.call('PEXPIRE', rk, ttl + DAY)
+redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 
 local flat = { 1, out, 0, conv_root }

@@ -1,5 +1,6 @@
 -- Replace a reservation with what the request really used, and append its ledger record,
--- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id.
+-- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id:
+-- the reservation record becomes `done` (kept a day), and a second settle changes nothing.
 --
 -- KEYS[1] user prefix `tg:{u:<id>}:`
 -- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
@@ -12,16 +13,17 @@
 local prefix = KEYS[1]
 local now = clock_now(ARGV[1])
 local rid = ARGV[2]
-local done_key = prefix .. 'done:' .. rid
-if redis.call('EXISTS', done_key) == 1 then return 0 end
+local rk = prefix .. 'resv:' .. rid
+local rec = read_record(prefix, rk)
+if rec == 'done' then return 0 end
+-- Gone: reclaimed by a sweep, or settled by an earlier Tollgate (which kept a `done:` key).
+if not rec and redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
 
 local actual = {
   requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
   credits = num(ARGV[7]), spend_micros = num(ARGV[8]),
 }
 local n = num(ARGV[9])
-local rk = prefix .. 'resv:' .. rid
-local held = redis.call('HGETALL', rk)
 
 -- Charges one counter of the current period directly (its expiry set when the field is new).
 local function charge(dim, window)
@@ -30,29 +32,21 @@ local function charge(dim, window)
   local s, e = period(window, now)
   local key = counter_key(prefix, dim, window, s)
   if redis.call('HINCRBY', key, 'used', int(amt)) == amt and e then
-    redis.call('PEXPIREAT', key, e + RETENTION[window])
+    redis.call('PEXPIRE', key, e + RETENTION[window] - now)
   end
 end
 
-if #held > 0 then
-  local conv_root, conv_amt = nil, 0
-  for i = 1, #held, 2 do
-    local f, v = held[i], held[i + 1]
-    if string.sub(f, 1, 2) == 'c:' then
-      local key = string.sub(f, 3)
-      local dim = string.match(string.sub(key, #prefix + 1), '^([%w_]+):')
-      -- Only the fields that change: a zero refund or a zero charge costs no command.
-      if num(v) ~= 0 then redis.call('HINCRBY', key, 'resv', int(-num(v))) end
-      if (actual[dim] or 0) ~= 0 then redis.call('HINCRBY', key, 'used', int(actual[dim])) end
-    elseif f == 'conv' then
-      conv_root = v
-    elseif f == 'convAmt' then
-      conv_amt = num(v)
-    end
+if rec then
+  -- Only the fields that change: a zero refund or a zero charge costs no command.
+  for _, c in ipairs(rec.c) do
+    local key, held = prefix .. c[1], num(c[2])
+    local dim = string.match(c[1], '^([%w_]+):')
+    if held ~= 0 then redis.call('HINCRBY', key, 'resv', int(-held)) end
+    if (actual[dim] or 0) ~= 0 then redis.call('HINCRBY', key, 'used', int(actual[dim])) end
   end
-  if conv_root then
-    local ck = prefix .. 'conv:' .. conv_root
-    redis.call('HINCRBY', ck, 'resv', int(-conv_amt))
+  if rec.conv then
+    local ck = prefix .. 'conv:' .. rec.conv
+    redis.call('HINCRBY', ck, 'resv', int(-num(rec.convAmt)))
     redis.call('HINCRBY', ck, 'used', int(actual.spend_micros))
   end
   for i = 1, n do
@@ -71,10 +65,8 @@ else
   end
 end
 
-redis.call('DEL', rk)
+redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
-redis.call('ZREM', prefix .. 'inflight', rid)
-redis.call('SET', done_key, '1', 'PX', DAY)
 
 local b = 9 + n * 3 + 1
 local nf = num(ARGV[b])
