@@ -14,6 +14,8 @@ const CLIENT: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   enableOfflineQueue: false,
+  // Under load, the reserve and settle calls of many requests go out in one write (one syscall).
+  enableAutoPipelining: true,
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
