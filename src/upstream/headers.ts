@@ -12,15 +12,20 @@ const NEVER_UPSTREAM = new Set(['authorization', 'api-key', 'x-api-key', 'cookie
 
 const NEVER_DOWNSTREAM = new Set(['set-cookie', 'content-encoding', 'alt-svc', 'strict-transport-security']);
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const raw = Array.isArray(value) ? value.join(',') : (value ?? '');
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  // Most messages name no header in Connection beyond keep-alive/close: no set to build.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NONE;
+  const raw = Array.isArray(value) ? value.join(',') : value;
   return new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
 export function upstreamHeaders(client: IncomingHttpHeaders, apiKey: string | null, requestId: string): Record<string, string> {
   const dropped = connectionTokens(client.connection);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(client)) {
+  for (const name in client) {
+    const value = client[name];
     if (value === undefined || HOP_BY_HOP.has(name) || NEVER_UPSTREAM.has(name) || dropped.has(name)) continue;
     if (name.startsWith('x-tollgate-') || name.startsWith('x-conversation-') || name === 'x-parent-conversation-id') continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -34,7 +39,8 @@ export function upstreamHeaders(client: IncomingHttpHeaders, apiKey: string | nu
 export function clientHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>, keepLength: boolean): Record<string, string> {
   const dropped = connectionTokens(upstream.connection);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || dropped.has(name) || NEVER_DOWNSTREAM.has(name) || name.startsWith('x-ratelimit-')) continue;
     if (HOP_BY_HOP.has(name) && !(keepLength && name === 'content-length')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
