@@ -1,7 +1,8 @@
 // Writes an upstream body to the client through a tap (the SSE meter, or a copy of a JSON body),
 // straight onto Node's response: each chunk as it arrives, back-pressure through 'drain', and the
-// headers in the same write as the first chunk (streams flush them at once instead). Ends exactly
-// once, whichever comes first: the upstream's end, an upstream error, or the client going away.
+// headers in the same write as the first chunk (a stream's go out within the same event-loop turn
+// even when no chunk has come). Ends exactly once, whichever comes first: the upstream's end, an
+// upstream error, or the client going away.
 import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../upstream/client.js';
 
@@ -71,7 +72,14 @@ export function writeToClient(o: ClientWriteOptions): void {
   };
 
   outgoing.writeHead(o.status, o.headers);
-  if (o.flushHeaders) outgoing.flushHeaders();
+  // A stream's headers go out at the end of this turn of the event loop: with its first chunk
+  // when that is already here (one write instead of two), on their own when it is not.
+  if (o.flushHeaders) {
+    setImmediate(() => {
+      // (headersSent is already true after writeHead; a flush once they went with a chunk writes nothing.)
+      if (!outgoing.destroyed && !outgoing.writableEnded) outgoing.flushHeaders();
+    });
+  }
   body.on('data', onData);
   body.once('end', onUpstreamEnd);
   body.on('error', onUpstreamError);

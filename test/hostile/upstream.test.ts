@@ -87,6 +87,15 @@ describe('hostile upstreams', () => {
     expect(json.charged).toBe(0);
   });
 
+  it('a stream\'s headers reach the client as soon as the upstream sends them, before any chunk', async () => {
+    // The upstream sends its headers and then nothing until the idle timeout (300 ms here) cuts the
+    // stream: a client that had not been sent the headers by then would see the connection reset.
+    const r = await h.post(JSON.stringify({ model: 'hostile:headers-then-hang', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    await r.text().catch(() => '');
+  });
+
   it('a 200 with an HTML body and a 500 with a JSON error pass through as sent and cost nothing', async () => {
     const html = await through('html-200', false);
     expect(html.status).toBe(200);
