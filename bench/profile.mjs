@@ -12,18 +12,23 @@ import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
 import { deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// PROFILE_STORE=memory profiles Tollgate on its memory store instead.
+const MEMORY = process.env.PROFILE_STORE === 'memory';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tollgate-profile-'));
 const redis = await findOrStartRedis();
 try {
   const up = startChild('upstream', process.execPath, [path.join(repo, 'bench/upstream-server.mjs')]);
   const [, port] = await waitForOutput(up, /ready (\d+)/);
   const gw = await startTollgate({
-    name: 'tollgate-redis (profiled)', upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: redis.url,
+    name: `tollgate-${MEMORY ? 'memory' : 'redis'} (profiled)`, upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: MEMORY ? null : redis.url,
     userId: `bench-profile-${Date.now().toString(36)}`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   const target = { name: 'tollgate-redis', origin: gw.url, key: gw.key, pid: gw.pid };
-  const json = combine([await throughput(target, { stream: false, seconds: SECONDS, connections: 50 })]);
-  const sse = combine([await throughput(target, { stream: true, seconds: SECONDS, connections: 50 })]);
+  // PROFILE_MODES=stream (or json) profiles one mode only.
+  const modes = (process.env.PROFILE_MODES ?? 'json,stream').split(',');
+  const run = async (stream) => combine([await throughput(target, { stream, seconds: modes.includes(stream ? 'stream' : 'json') ? SECONDS : 0.01, connections: 50 })]);
+  const json = await run(false);
+  const sse = await run(true);
   await deleteUser(gw);
   await stopChild(gw.entry, 15_000);
   if (!redis.own) await deleteUserKeys(redis.client, gw.userId);
@@ -32,7 +37,7 @@ try {
   const summary = summaryMarkdown(summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))));
   const md = [
     '# Tollgate CPU profile under load', '',
-    `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on Redis, 50 connections:`,
+    `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on ${MEMORY ? 'its memory store' : 'Redis'}, 50 connections:`,
     `${json.rps.toFixed(0)} JSON req/s for ${SECONDS} s, then ${sse.rps.toFixed(0)} stream req/s for ${SECONDS} s (${json.failed + sse.failed} failed);`,
     `${((json.cpuUsPerRequest * json.requests + sse.cpuUsPerRequest * sse.requests) / (json.requests + sse.requests)).toFixed(0)} µs of Tollgate CPU per request (profiler on).`,
     `Profile: ${path.join(dir, file)} (not committed).`, '', summary,

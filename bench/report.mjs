@@ -12,15 +12,19 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
 const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 const met = (ok) => (ok ? 'met' : '**missed**');
 
+/** Each pass's rate ÷ the floor's in the same pass (the machine's speed drifts between passes). */
+const passRatios = (x, floor) => x.passRps.map((v, i) => v / floor.passRps[i]);
+
 function throughputTable(r) {
   const floor = r.load.floor;
   return table(
-    ['target', 'JSON req/s', '÷ floor', 'stream req/s', '÷ floor', 'req/s by pass (JSON; stream)', 'CPU µs/req JSON, stream', 'Redis CPU µs/req', 'failed', 'peak RSS MB', 'other load on the machine'],
+    ['target', 'JSON req/s', '÷ floor', 'stream req/s', '÷ floor', 'req/s by pass (JSON; stream)', '÷ floor by pass (JSON; stream)', 'CPU µs/req JSON, stream', 'Redis CPU µs/req', 'failed', 'peak RSS MB', 'other load on the machine'],
     r.targets.map((t) => {
       const x = r.load[t];
       const gateway = t !== 'direct';
       return [t, n(x.json.rps), gateway ? n(x.json.rps / floor.json.rps, 2) : '', n(x.stream.rps),
         gateway ? n(x.stream.rps / floor.stream.rps, 2) : '', `${x.json.passRps.map((v) => n(v)).join(', ')}; ${x.stream.passRps.map((v) => n(v)).join(', ')}`,
+        gateway ? `${passRatios(x.json, floor.json).map((v) => n(v, 2)).join(', ')}; ${passRatios(x.stream, floor.stream).map((v) => n(v, 2)).join(', ')}` : '',
         `${n(x.json.cpuUsPerRequest)}, ${n(x.stream.cpuUsPerRequest)}`,
         Number.isFinite(x.json.redisCpuUsPerRequest) ? `${n(x.json.redisCpuUsPerRequest)}, ${n(x.stream.redisCpuUsPerRequest)}` : '',
         x.json.failed + x.stream.failed, gateway ? n(Math.max(x.json.peakRssMb, x.stream.peakRssMb)) : '',

@@ -1,0 +1,43 @@
+// Quick A/B: throughput and CPU per request of floor / tollgate-redis / tollgate-memory, one mode
+// at a time, for profiling work (not part of npm run bench). QUICK_SECONDS (default 5),
+// QUICK_MAIN=path/to/other/dist/main.js adds "other-redis" and "other-memory" targets.
+import path from 'node:path';
+import { startChild, stopAll, waitForOutput } from './children.mjs';
+import { combine, throughput } from './load.mjs';
+import { findOrStartRedis, localRedisPid } from './redis.mjs';
+import { repo, startTollgate } from './tollgate.mjs';
+
+const SECONDS = Number(process.env.QUICK_SECONDS ?? 5);
+const redis = await findOrStartRedis();
+const redisPid = await localRedisPid(redis);
+try {
+  const up = startChild('upstream', process.execPath, [path.join(repo, 'bench/upstream-server.mjs')]);
+  const [, port] = await waitForOutput(up, /ready (\d+)/);
+  const v1 = `http://127.0.0.1:${port}/v1`;
+  const fl = startChild('floor', process.execPath, [path.join(repo, 'bench/floor-proxy.mjs'), v1]);
+  const [, fport] = await waitForOutput(fl, /ready (\d+)/);
+  const targets = [{ name: 'floor', origin: `http://127.0.0.1:${fport}`, pid: fl.child.pid }];
+  const only = (process.env.QUICK_TARGETS ?? 'redis,memory').split(',');
+  const mains = [['', path.join(repo, 'dist/main.js')]];
+  if (process.env.QUICK_MAIN) mains.push(['other-', process.env.QUICK_MAIN]);
+  for (const [pre, main] of mains) {
+    for (const kind of only) {
+      const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: kind === 'redis' ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main });
+      targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, pid: g.pid, redis: kind === 'redis' });
+    }
+  }
+  const modes = (process.env.QUICK_MODES ?? 'json,stream').split(',');
+  for (const t of targets) for (const m of modes) await throughput(t, { stream: m === 'stream', seconds: 2, connections: 50 });
+  const rows = [];
+  for (const m of modes) {
+    for (const t of targets) {
+      const r = combine([await throughput(t, { stream: m === 'stream', seconds: SECONDS, connections: 50, pids: [up.child.pid], redisPid: t.redis ? redisPid : null })]);
+      rows.push(`${m.padEnd(6)} ${t.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  redis ${Number.isFinite(r.redisCpuUsPerRequest) ? r.redisCpuUsPerRequest.toFixed(0) : '-'} µs/req  rss ${r.peakRssMb.toFixed(0)} MB  failed ${r.failed}  other ${r.backgroundPct.toFixed(0)}%`);
+      console.log(rows.at(-1));
+    }
+  }
+} finally {
+  await stopAll();
+  redis.client.disconnect();
+}
+process.exit(0);
