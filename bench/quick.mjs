@@ -1,6 +1,7 @@
 // Quick A/B: throughput and CPU per request of floor / tollgate-redis / tollgate-memory, one mode
 // at a time, for profiling work (not part of npm run bench). QUICK_SECONDS (default 5),
-// QUICK_MAIN=path/to/other/dist/main.js adds "other-redis" and "other-memory" targets.
+// QUICK_MAIN=path/to/other/dist/main.js adds "other-redis" and "other-memory" targets (QUICK_NODE_ARGS:
+// node flags for those, e.g. to try a V8 setting on the same build).
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { combine, throughput } from './load.mjs';
@@ -20,9 +21,10 @@ try {
   const only = (process.env.QUICK_TARGETS ?? 'redis,memory').split(',');
   const mains = [['', path.join(repo, 'dist/main.js')]];
   if (process.env.QUICK_MAIN) mains.push(['other-', process.env.QUICK_MAIN]);
+  const otherArgs = (process.env.QUICK_NODE_ARGS ?? '').split(' ').filter(Boolean);
   for (const [pre, main] of mains) {
     for (const kind of only) {
-      const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: kind === 'redis' ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main });
+      const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: kind === 'redis' ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [] });
       targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, pid: g.pid, redis: kind === 'redis' });
     }
   }
