@@ -68,4 +68,20 @@ describe('RedisStore specifics', () => {
     await store.close();
     await client.quit();
   });
+
+  it('stores a ledger record whose model name is not well-formed UTF-16 (U+FFFD for the lone surrogate)', async () => {
+    const store = createRedisStore({ client: testRedis(), clock: createManualClock(Date.UTC(2026, 10, 23, 12)) });
+    const user = uniqueId('utf16');
+    const checks = [check('tokens', 'day', 1000, 10)];
+    await store.reserve({ userId: user, requestId: 'r1', checks, maxOutput: 0, minOutput: 0,
+      mode: 'hard', parallelLimit: null, ttlMs: 60_000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    const record = { requestId: 'r1', time: 1, user, model: 'gpt\ud800-x 🚀 "q"\n', conversation: null, promptTokens: 1, completionTokens: 1,
+      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const actual = { requests: 0, messages: 0, tokens: 7, credits: 0, spend_micros: 0 };
+    expect(await store.settle({ userId: user, requestId: 'r1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
+    expect((await store.ledger(user, 1))[0]?.model).toBe('gpt\ufffd-x 🚀 "q"\n');
+    const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+    expect(state).toMatchObject({ used: 7, reserved: 0 });
+    await store.close();
+  });
 });

@@ -8,9 +8,9 @@ export function reserveArgs(req: ReserveRequest, now: number): Array<string | nu
   const args: Array<string | number> = [
     now, req.requestId, req.mode, req.maxOutput, req.minOutput, req.parallelLimit ?? '', req.ttlMs,
     req.conversation?.id ?? '', req.conversation?.parentId ?? '', req.conversation?.budgetMicros ?? '',
-    req.spend.fixed, req.spend.perOutput, req.spend.priced ? 1 : 0, req.checks.length,
+    req.spend.fixed, req.spend.perOutput, req.spend.priced ? 1 : 0,
+    JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit, c.fixed, c.perOutput])),
   ];
-  for (const c of req.checks) args.push(c.dimension, c.window, c.limit ?? '', c.fixed, c.perOutput);
   return args;
 }
 

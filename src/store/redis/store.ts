@@ -7,6 +7,15 @@ import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * A string Redis's cjson can read back: a lone surrogate (a model name from a broken upstream)
+ * becomes U+FFFD, as it always did on its way into Redis; JSON.stringify would escape it as
+ * \udXXX, which cjson refuses.
+ */
+const wellFormed = (s: string): string => (SURROGATE.test(s) ? Buffer.from(s, 'utf8').toString('utf8') : s);
+
 export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
@@ -36,12 +45,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest) {
     await firstConnect();
     const a = req.actual;
-    const args: Array<string | number> = [now(), req.requestId, req.conversationRoot ?? '',
-      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, req.checks.length];
-    for (const c of req.checks) args.push(c.dimension, c.window, c.limit === null ? 0 : 1);
-    const fields = recordFields(req.record);
-    args.push(fields.length / 2, ...fields);
-    return { applied: (await redis.tgSettle(userPrefix(req.userId), ...args)) === 1 };
+    const checks = JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit === null ? 0 : 1]));
+    return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
+      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)))) === 1 };
   }
 
   async function peek(q: PeekRequest) {

@@ -4,7 +4,8 @@
 -- KEYS[1] user prefix `tg:{u:<id>}:`
 -- ARGV: now(ms, 0 = Redis TIME), requestId, mode(hard|soft), maxOutput, minOutput,
 --       parallelLimit('' = none), ttlMs, convId, convParent, convBudget, spendFixed,
---       spendPerOutput, priced(1|0), nChecks, then per check: dim, window, limit('' = none), fixed, perOutput
+--       spendPerOutput, priced(1|0), checks: a JSON array of [dim, window, limit (null = none), fixed, perOutput]
+--       (one argument rather than five per check: the client's cost is per argument)
 -- Returns { ok(1|0), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
@@ -21,7 +22,8 @@ local ttl = num(ARGV[7])
 local conv_id, conv_parent, conv_budget = ARGV[8], ARGV[9], tonumber(ARGV[10])
 local spend_fixed, spend_per = num(ARGV[11]), num(ARGV[12])
 local priced = ARGV[13] == '1'
-local n = num(ARGV[14])
+local list = cjson.decode(ARGV[14])
+local n = #list
 
 -- Every reservation not yet settled, scored by when it expires: the requests in flight.
 local resvs_key = prefix .. 'resvs'
@@ -99,9 +101,9 @@ end
 local checks = {}
 if denied == 0 then
   for i = 1, n do
-    local b = 14 + (i - 1) * 5
-    local dim, window, limit = ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
-    local fixed, per = num(ARGV[b + 4]), num(ARGV[b + 5])
+    local c = list[i]
+    local dim, window, limit = c[1], c[2], tonumber(c[3])
+    local fixed, per = num(c[4]), num(c[5])
     if limit then
       local s, e = period(window, now)
       local key = counter_key(prefix, dim, window, s)

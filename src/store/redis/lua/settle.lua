@@ -5,9 +5,9 @@
 -- KEYS[1] user prefix `tg:{u:<id>}:`
 -- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
 --       actual requests, messages, tokens, credits, spend_micros,
---       nChecks, then per check: dim, window, limited(1|0)   (unlimited counters, and all of them
---       when the reservation is gone, are charged here in the current period)
---       nFields, then ledger field/value pairs
+--       checks: a JSON array of [dim, window, limited(1|0)]   (unlimited counters, and all of them
+--       when the reservation is gone, are charged here in the current period),
+--       ledger: a JSON array of field, value, field, value ... (strings)
 -- Returns 1 when applied, 0 when this request id was settled before.
 
 local prefix = KEYS[1]
@@ -23,7 +23,7 @@ local actual = {
   requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
   credits = num(ARGV[7]), spend_micros = num(ARGV[8]),
 }
-local n = num(ARGV[9])
+local checks = cjson.decode(ARGV[9])
 
 -- Charges one counter of the current period directly (its expiry set when the field is new).
 local function charge(dim, window)
@@ -49,16 +49,12 @@ if rec then
     redis.call('HINCRBY', ck, 'resv', int(-num(rec.convAmt)))
     redis.call('HINCRBY', ck, 'used', int(actual.spend_micros))
   end
-  for i = 1, n do
-    local b = 9 + (i - 1) * 3
-    if ARGV[b + 3] ~= '1' then charge(ARGV[b + 1], ARGV[b + 2]) end
+  for _, c in ipairs(checks) do
+    if c[3] ~= 1 then charge(c[1], c[2]) end
   end
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
-  for i = 1, n do
-    local b = 9 + (i - 1) * 3
-    charge(ARGV[b + 1], ARGV[b + 2])
-  end
+  for _, c in ipairs(checks) do charge(c[1], c[2]) end
   if ARGV[3] ~= '' then
     local root = redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3]
     redis.call('HINCRBY', prefix .. 'conv:' .. root, 'used', int(actual.spend_micros))
@@ -68,9 +64,5 @@ end
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
-local b = 9 + n * 3 + 1
-local nf = num(ARGV[b])
-local fields = {}
-for i = 1, nf * 2 do fields[i] = ARGV[b + i] end
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(fields))
+redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(cjson.decode(ARGV[10])))
 return 1
