@@ -72,7 +72,7 @@ export async function throughputPasses(targets, { passes, seconds, warmupSeconds
           scripts[mode].requests += x.requests;
         }
         runs[t.name][mode].push(x);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   }

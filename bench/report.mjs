@@ -14,17 +14,18 @@ const met = (ok) => (ok ? 'met' : '**missed**');
 
 /** Each pass's rate ÷ the floor's in the same pass (the machine's speed drifts between passes). */
 const passRatios = (x, floor) => x.passRps.map((v, i) => v / floor.passRps[i]);
+const span = (values, digits) => `${n(Math.min(...values), digits)}–${n(Math.max(...values), digits)}`;
 
 function throughputTable(r) {
   const floor = r.load.floor;
   return table(
-    ['target', 'JSON req/s', '÷ floor', 'stream req/s', '÷ floor', 'req/s by pass (JSON; stream)', '÷ floor by pass (JSON; stream)', 'CPU µs/req JSON, stream', 'Redis CPU µs/req', 'failed', 'peak RSS MB', 'other load on the machine'],
+    ['target', 'JSON req/s', '÷ floor', 'stream req/s', '÷ floor', 'req/s, slowest–fastest pass (JSON; stream)', '÷ floor by pass, lowest–highest (JSON; stream)', 'CPU µs/req JSON, stream', 'Redis CPU µs/req', 'failed', 'peak RSS MB', 'other load on the machine'],
     r.targets.map((t) => {
       const x = r.load[t];
       const gateway = t !== 'direct';
       return [t, n(x.json.rps), gateway ? n(x.json.rps / floor.json.rps, 2) : '', n(x.stream.rps),
-        gateway ? n(x.stream.rps / floor.stream.rps, 2) : '', `${x.json.passRps.map((v) => n(v)).join(', ')}; ${x.stream.passRps.map((v) => n(v)).join(', ')}`,
-        gateway ? `${passRatios(x.json, floor.json).map((v) => n(v, 2)).join(', ')}; ${passRatios(x.stream, floor.stream).map((v) => n(v, 2)).join(', ')}` : '',
+        gateway ? n(x.stream.rps / floor.stream.rps, 2) : '', `${span(x.json.passRps, 0)}; ${span(x.stream.passRps, 0)}`,
+        gateway ? `${span(passRatios(x.json, floor.json), 2)}; ${span(passRatios(x.stream, floor.stream), 2)}` : '',
         `${n(x.json.cpuUsPerRequest)}, ${n(x.stream.cpuUsPerRequest)}`,
         Number.isFinite(x.json.redisCpuUsPerRequest) ? `${n(x.json.redisCpuUsPerRequest)}, ${n(x.stream.redisCpuUsPerRequest)}` : '',
         x.json.failed + x.stream.failed, gateway ? n(Math.max(x.json.peakRssMb, x.stream.peakRssMb)) : '',

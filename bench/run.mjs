@@ -3,7 +3,7 @@
 // own process; then store calls, sequential latency, stream timing, throughput at 50
 // connections and 1,000 open streams. Writes bench/results.md and bench/latency.svg. Bounded in
 // time; stops every process it started (by PID); exits non-zero only when a run failed.
-// BENCH_SECONDS sets each target's load time (default 10, in BENCH_PASSES passes, default 4);
+// BENCH_SECONDS sets each target's load time (default 10, in BENCH_PASSES passes, default 10);
 // BENCH_SKIP_BUILD=1 uses dist/ as it is. A CPU profile of Tollgate: node bench/profile.mjs.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PARAMS = {
-  connections: 50, seconds: SECONDS, passes: Number(process.env.BENCH_PASSES ?? 4), warmupSeconds: 2,
+  connections: 50, seconds: SECONDS, passes: Number(process.env.BENCH_PASSES ?? 10), warmupSeconds: 2,
   latency: { warmup: 300, rounds: 8, perRound: 400 },
   streams: { streams: 240, rounds: 8, chunks: 8, delayMs: 2 },
   open: { count: 1000, chunks: 30, delayMs: 200, holdMs: 9000 },
