@@ -1,6 +1,7 @@
 // What createApp is built from, and the per-request variables handlers share through Hono.
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
+import type { RequestLog } from './log/logger.js';
 import type { Principal, PrincipalResolver } from './auth/principals.js';
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -23,7 +24,7 @@ export interface Deps {
 
 export interface AppVariables {
   requestId: string;
-  log: Logger;
+  log: RequestLog;
   principal: Principal;
 }
 

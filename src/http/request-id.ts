@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../app-types.js';
+import { requestLog } from '../log/logger.js';
 
 const VALID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -21,7 +22,7 @@ export function requestIdMiddleware(logger: Logger): MiddlewareHandler<AppEnv> {
     const given = header(c, 'x-request-id');
     const id = given && VALID.test(given) ? given : newRequestId();
     c.set('requestId', id);
-    c.set('log', logger.child({ requestId: id }));
+    c.set('log', requestLog(logger, id));
     await next();
   };
 }

@@ -14,3 +14,30 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** The logger a request's code uses: every line carries the request id. */
+export interface RequestLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  isLevelEnabled(level: LevelWithSilent): boolean;
+}
+
+/**
+ * Lines tagged with the request id, written by the root logger: one small object per request. A
+ * pino child per request would compile its bindings (and redaction) for every request, logged or not.
+ */
+class TaggedLog implements RequestLog {
+  constructor(private readonly base: Logger, private readonly requestId: string) {}
+  private write(level: 'debug' | 'info' | 'warn' | 'error', obj: object, msg?: string): void {
+    if (this.base.isLevelEnabled(level)) this.base[level]({ requestId: this.requestId, ...obj }, msg);
+  }
+  debug(obj: object, msg?: string): void { this.write('debug', obj, msg); }
+  info(obj: object, msg?: string): void { this.write('info', obj, msg); }
+  warn(obj: object, msg?: string): void { this.write('warn', obj, msg); }
+  error(obj: object, msg?: string): void { this.write('error', obj, msg); }
+  isLevelEnabled(level: LevelWithSilent): boolean { return this.base.isLevelEnabled(level); }
+}
+
+export const requestLog = (base: Logger, requestId: string): RequestLog => new TaggedLog(base, requestId);

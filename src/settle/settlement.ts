@@ -1,7 +1,7 @@
 // Settles one request exactly once, whichever exit path gets there first (end of stream, client
 // abort, upstream error). A settle the store refuses goes to the durable journal and is
 // replayed when the store is back; settle is idempotent, so nothing is lost or charged twice.
-import type { Logger } from 'pino';
+import type { RequestLog } from '../log/logger.js';
 import type { Usage } from '../meter/usage.js';
 import type { Plan } from '../plan/plan.js';
 import type { PriceTable } from '../pricing/price-table.js';
@@ -20,7 +20,7 @@ export interface SettlementContext {
   /** The API route, for metrics. */
   readonly route: string;
   readonly clock: Clock;
-  readonly log: Logger;
+  readonly log: RequestLog;
   readonly prices: PriceTable;
   readonly userId: string;
   /** The id the store settles this request under: unique to it. */
