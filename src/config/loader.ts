@@ -37,6 +37,8 @@ const OVERRIDES: ReadonlyArray<[string, string, (v: string) => unknown]> = [
   ['HOST', 'server.host', (v) => v],
   ['UPSTREAM_BASE_URL', 'upstream.base_url', (v) => v],
   ['UPSTREAM_API_KEY', 'upstream.api_key', (v) => v],
+  ['UPSTREAM_ORGANIZATION', 'upstream.organization', (v) => v],
+  ['UPSTREAM_PROJECT', 'upstream.project', (v) => v],
   ['REDIS_URL', 'store.redis_url', (v) => v],
   ['REDIS_CLUSTER_NODES', 'store.cluster_nodes', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
   ['TOLLGATE_ADMIN_KEY', 'admin_key', (v) => v],

@@ -21,6 +21,10 @@ export const configSchema = z
     upstream: z.object({
       base_url: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
       api_key: z.string().min(1).nullable().default(null),
+      // Sent as OpenAI-Organization / OpenAI-Project with every upstream call; a client's own
+      // values are never forwarded (they would choose what the gateway's key is billed to).
+      organization: z.string().min(1).nullable().default(null),
+      project: z.string().min(1).nullable().default(null),
       timeouts: z.object({
         connect_ms: ms.default(10_000),
         headers_ms: ms.default(300_000),

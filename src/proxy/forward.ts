@@ -72,7 +72,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     if (clientGone) throw new Error('client closed the request before it was sent upstream');
     reply = await deps.upstream.call({
       method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
-      headers: { ...upstreamHeaders(c.env.incoming.headers, deps.config.upstream.api_key, requestId), 'content-type': 'application/json' },
+      headers: { ...upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId), 'content-type': 'application/json' },
     });
   } catch (e) {
     end();

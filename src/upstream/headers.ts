@@ -8,7 +8,17 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings',
 ]);
 
-const NEVER_UPSTREAM = new Set(['authorization', 'api-key', 'x-api-key', 'cookie', 'accept-encoding', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip']);
+// OpenAI-Organization / OpenAI-Project pick which organization and project the gateway's key bills:
+// that is the operator's choice (upstream.organization / upstream.project), never a client's.
+const NEVER_UPSTREAM = new Set(['authorization', 'api-key', 'x-api-key', 'cookie', 'accept-encoding', 'forwarded', 'x-forwarded-for',
+  'x-forwarded-host', 'x-real-ip', 'openai-organization', 'openai-project']);
+
+/** What the operator sends with every upstream call. */
+export interface UpstreamIdentity {
+  readonly api_key: string | null;
+  readonly organization: string | null;
+  readonly project: string | null;
+}
 
 const NEVER_DOWNSTREAM = new Set(['set-cookie', 'content-encoding', 'alt-svc', 'strict-transport-security']);
 
@@ -21,7 +31,7 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
   return new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
-export function upstreamHeaders(client: IncomingHttpHeaders, apiKey: string | null, requestId: string): Record<string, string> {
+export function upstreamHeaders(client: IncomingHttpHeaders, upstream: UpstreamIdentity, requestId: string): Record<string, string> {
   const dropped = connectionTokens(client.connection);
   const out: Record<string, string> = {};
   for (const name in client) {
@@ -32,7 +42,9 @@ export function upstreamHeaders(client: IncomingHttpHeaders, apiKey: string | nu
   }
   out['accept-encoding'] = 'identity';
   out['x-request-id'] = requestId;
-  if (apiKey) out.authorization = `Bearer ${apiKey}`;
+  if (upstream.api_key) out.authorization = `Bearer ${upstream.api_key}`;
+  if (upstream.organization) out['openai-organization'] = upstream.organization;
+  if (upstream.project) out['openai-project'] = upstream.project;
   return out;
 }
 

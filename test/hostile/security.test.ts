@@ -38,6 +38,28 @@ describe('security properties', () => {
     await evil.close();
   });
 
+  it('a client cannot choose the organization or project the upstream key bills: only the configured ones go upstream', async () => {
+    const picked = { 'OpenAI-Organization': 'org-someone-else', 'OpenAI-Project': 'proj_someone_else' };
+    const found: string[] = [];
+    const from = h.upstream.state.requests.length;
+    expect(await chat(h.gw.url, h.key, picked, { model: 'gpt-4o-mini' })).toBe(200);
+    for (const r of h.upstream.state.requests.slice(from)) {
+      if (r.headers['openai-organization'] !== undefined || r.headers['openai-project'] !== undefined) found.push(`client's org/project sent upstream: ${JSON.stringify(r.headers)}`);
+    }
+    const upstream = await createTestUpstream();
+    const gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'upstream.organization': 'org-ops', 'upstream.project': 'proj_ops' } });
+    try {
+      const key = await gw.userWithKey('olive', { tokens_per_day: 100_000 });
+      expect(await chat(gw.url, key, picked, { model: 'gpt-4o-mini' })).toBe(200);
+      const [sent] = upstream.state.requests;
+      if (sent?.headers['openai-organization'] !== 'org-ops' || sent.headers['openai-project'] !== 'proj_ops') found.push(`configured org/project not sent: ${JSON.stringify(sent?.headers)}`);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+    await verdict('org and project are the operator\'s', h.gw, found);
+  });
+
   it('the upstream key never reaches a client, a log line, an error or /metrics; the user key never goes upstream', async () => {
     const seen: string[] = [];
     for (const model of ['gpt-4o-mini', 'fail:500', 'fail:401', 'hostile:html-200', 'hostile:echo-key-401', 'hang-headers']) {
