@@ -6,22 +6,45 @@ import { badRequest, GatewayError } from '../http/errors.js';
 const tooLarge = (limit: number) =>
   new GatewayError({ status: 413, code: 'request_too_large', message: `request body is larger than ${limit} bytes` });
 
-export async function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  // Listeners rather than for-await: no async iterator and no promise per chunk on every request.
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onBroken);
+      incoming.off('close', onBroken);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) throw tooLarge(limit);
+      if (size > limit) {
+        done();
+        // Refused while it streams in: the rest is never read (the connection goes with it).
+        incoming.destroy();
+        reject(tooLarge(limit));
+        return;
+      }
       parts.push(chunk);
-    }
-  } catch (e) {
-    if (e instanceof GatewayError) throw e;
-    throw new GatewayError({ status: 400, code: 'invalid_request_error', message: 'the request body was not received in full', cause: e });
-  }
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    };
+    const onEnd = () => {
+      done();
+      resolve(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size));
+    };
+    const onBroken = (e?: unknown) => {
+      done();
+      reject(new GatewayError({ status: 400, code: 'invalid_request_error', message: 'the request body was not received in full', cause: e }));
+    };
+    if (incoming.readableEnded) return onEnd();
+    if (incoming.destroyed) return onBroken();
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onBroken);
+    incoming.on('close', onBroken);
+  });
 }
 
 // ignoreBOM keeps a byte-order mark in the text, so JSON.parse refuses it: the upstream would too.
