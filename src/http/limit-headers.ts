@@ -6,6 +6,11 @@ const NAMES: Readonly<Record<string, string>> = {
   requests: 'requests', tokens: 'tokens', messages: 'messages', credits: 'credits', spend_micros: 'spend-micros',
 };
 
+/** Header names of each dimension, made once. */
+const HEADERS = new Map(Object.entries(NAMES).map(([dimension, name]) => [dimension, {
+  name, limit: `x-ratelimit-limit-${name}`, remaining: `x-ratelimit-remaining-${name}`, reset: `x-ratelimit-reset-${name}`,
+}]));
+
 /** A duration the way OpenAI writes it: `20ms`, `1s`, `6m0s`, `23h59m59s`. */
 export function formatDuration(ms: number): string {
   if (ms <= 0) return '0s';
@@ -23,46 +28,48 @@ export function formatDuration(ms: number): string {
 export const remainingOf = (s: LimitState): number => Math.max(0, s.limit - s.used - s.reserved);
 
 /** The state of each dimension with the least left (ties: the one that resets last). */
-function tightest(states: readonly LimitState[]): Map<string, LimitState> {
-  const out = new Map<string, LimitState>();
+function tightest(states: readonly LimitState[]): LimitState[] {
+  const out: LimitState[] = [];
   for (const s of states) {
-    if (s.scope !== 'user' || s.limit < 0 || !(s.dimension in NAMES)) continue;
-    const cur = out.get(s.dimension);
-    if (!cur || remainingOf(s) < remainingOf(cur) || (remainingOf(s) === remainingOf(cur) && (s.resetsAt ?? 0) > (cur.resetsAt ?? 0))) {
-      out.set(s.dimension, s);
+    if (s.scope !== 'user' || s.limit < 0 || !HEADERS.has(s.dimension)) continue;
+    const i = out.findIndex((o) => o.dimension === s.dimension);
+    const cur = out[i];
+    if (!cur) {
+      out.push(s);
+      continue;
     }
+    const left = remainingOf(s);
+    const curLeft = remainingOf(cur);
+    if (left < curLeft || (left === curLeft && (s.resetsAt ?? 0) > (cur.resetsAt ?? 0))) out[i] = s;
   }
   return out;
 }
 
 export function limitHeaders(states: readonly LimitState[], now: number): Record<string, string> {
   const h: Record<string, string> = {};
-  const policies: string[] = [];
-  const current: string[] = [];
-  for (const [dimension, s] of tightest(states)) {
-    const name = NAMES[dimension] as string;
+  let policies = '';
+  let current = '';
+  for (const s of tightest(states)) {
+    const names = HEADERS.get(s.dimension) as NonNullable<ReturnType<typeof HEADERS.get>>;
     const resetMs = s.resetsAt === null ? 0 : s.resetsAt - now;
-    h[`x-ratelimit-limit-${name}`] = String(s.limit);
-    h[`x-ratelimit-remaining-${name}`] = String(remainingOf(s));
-    h[`x-ratelimit-reset-${name}`] = formatDuration(resetMs);
-    const id = `"${name}-${s.window}"`;
-    policies.push(`${id};q=${s.limit}${windowSeconds(s.window) ? `;w=${windowSeconds(s.window)}` : ''}`);
-    current.push(`${id};r=${remainingOf(s)};t=${Math.max(0, Math.ceil(resetMs / 1000))}`);
+    const left = String(remainingOf(s));
+    const limit = String(s.limit);
+    h[names.limit] = limit;
+    h[names.remaining] = left;
+    h[names.reset] = formatDuration(resetMs);
+    const id = `"${names.name}-${s.window}"`;
+    const w = WINDOW_SECONDS[s.window];
+    const sep = policies === '' ? '' : ', ';
+    policies += `${sep}${id};q=${limit}${w ? `;w=${w}` : ''}`;
+    current += `${sep}${id};r=${left};t=${Math.max(0, Math.ceil(resetMs / 1000))}`;
   }
   const tree = states.find((s) => s.scope === 'conversation' && s.limit >= 0);
   if (tree) h['x-conversation-spend-remaining-micros'] = String(remainingOf(tree));
-  if (policies.length > 0) {
-    h['ratelimit-policy'] = policies.join(', ');
-    h.ratelimit = current.join(', ');
+  if (policies !== '') {
+    h['ratelimit-policy'] = policies;
+    h.ratelimit = current;
   }
   return h;
 }
 
-function windowSeconds(window: string): number | null {
-  switch (window) {
-    case 'minute': return 60;
-    case 'day': return 86_400;
-    case 'month': return 2_592_000;
-    default: return null;
-  }
-}
+const WINDOW_SECONDS: Readonly<Record<string, number>> = { minute: 60, day: 86_400, month: 2_592_000 };
