@@ -45,8 +45,8 @@ function tightest(states: readonly LimitState[]): LimitState[] {
   return out;
 }
 
-export function limitHeaders(states: readonly LimitState[], now: number): Record<string, string> {
-  const h: Record<string, string> = {};
+/** The headers for these states, added to `h` (a new object unless one is given). */
+export function limitHeaders(states: readonly LimitState[], now: number, h: Record<string, string> = {}): Record<string, string> {
   let policies = '';
   let current = '';
   for (const s of tightest(states)) {

@@ -72,7 +72,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     if (clientGone) throw new Error('client closed the request before it was sent upstream');
     reply = await deps.upstream.call({
       method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
-      headers: { ...upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId), 'content-type': 'application/json' },
+      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId), { 'content-type': 'application/json' }),
     });
   } catch (e) {
     end();
@@ -84,13 +84,18 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   firstByteMs = Math.round(performance.now() - started);
   deps.metrics.upstreamFirstByte(o.api, firstByteMs / 1000);
 
-  const base = { ...o.headers, 'x-request-id': requestId };
+  // Tollgate's headers over the upstream's, added to the object clientHeaders just made (no copies).
+  const withOurs = (upstream: Record<string, string>): Record<string, string> => {
+    Object.assign(upstream, o.headers);
+    upstream['x-request-id'] = requestId;
+    return upstream;
+  };
   if (reply.status >= 400) {
     const secret = deps.config.upstream.api_key;
     const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), secret);
     end();
     void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings() });
-    return new Response(text, { status: reply.status, headers: { ...redactHeaders(clientHeaders(reply.headers, false), secret), ...base } });
+    return new Response(text, { status: reply.status, headers: withOurs(redactHeaders(clientHeaders(reply.headers, false), secret)) });
   }
 
   const contentType = String(reply.headers['content-type'] ?? '');
@@ -139,7 +144,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   writeToClient({
     outgoing, status: reply.status, reply, tap: meter ?? (collector as NonNullable<typeof collector>), onEnd: finish,
     tooLarge: () => collector?.overflowed === true,
-    headers: { ...clientHeaders(reply.headers, !isSse && !o.hideUsageChunk), ...base }, flushHeaders: isSse,
+    headers: withOurs(clientHeaders(reply.headers, !isSse && !o.hideUsageChunk)), flushHeaders: isSse,
   });
   return RESPONSE_ALREADY_SENT;
 }

@@ -67,7 +67,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     }
     if (!reserved.ok) throw denialError(reserved, facts.model, clock.now());
 
-    Object.assign(headers, limitHeaders(reserved.states, clock.now()));
+    limitHeaders(reserved.states, clock.now(), headers);
     const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
     if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
