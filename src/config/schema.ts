@@ -17,6 +17,9 @@ export const configSchema = z
       headers_timeout_ms: ms.default(10_000),
       request_timeout_ms: ms.default(60_000),
       keep_alive_timeout_ms: ms.default(5_000),
+      // Client connections at once; past this a new connection is closed at once (before it can
+      // use up the process's file descriptors). Each open stream also holds an upstream connection.
+      max_connections: z.number().int().positive().default(10_000),
     }).strict().prefault({}),
     upstream: z.object({
       base_url: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),

@@ -21,6 +21,7 @@ export function createServer(config: Config, fetch: (request: Request, env: neve
       connectionsCheckingInterval: checkEvery(s),
     },
   }) as Server;
+  server.maxConnections = s.max_connections;
   server.on('clientError', answerClientError);
   return server;
 }
