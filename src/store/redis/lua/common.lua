@@ -90,7 +90,13 @@ local function read_record(prefix, rk)
   return cjson.decode(raw)
 end
 
--- Gives back what a reservation holds on its counters and its conversation tree.
+-- Requests of this user in flight: reservations in `resvs` not yet expired.
+local function in_flight(prefix, now)
+  return redis.call('ZCOUNT', prefix .. 'resvs', '(' .. int(now), '+inf')
+end
+
+-- Gives back what a reservation holds on its counters and its conversation tree (a zero amount
+-- costs no command).
 local function release(prefix, rec)
   for _, c in ipairs(rec.c) do
     local amt = num(c[2])

@@ -22,7 +22,7 @@ if conv_id ~= '' then
   end
 end
 if parallel then
-  push('parallel', parallel, redis.call('ZCOUNT', prefix .. 'resvs', '(' .. int(now), '+inf'), 0, -1, 'instant')
+  push('parallel', parallel, in_flight(prefix, now), 0, -1, 'instant')
 end
 for i = 1, n do
   local b = 4 + (i - 1) * 3

@@ -91,7 +91,7 @@ end
 
 -- 2. Requests in flight.
 if denied == 0 and parallel then
-  local busy = redis.call('ZCOUNT', resvs_key, '(' .. int(now), '+inf')
+  local busy = in_flight(prefix, now)
   local idx = state('parallel', parallel, busy, 0, -1, 'instant')
   if busy >= parallel then denied = idx end
 end

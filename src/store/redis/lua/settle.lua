@@ -37,17 +37,15 @@ local function charge(dim, window)
 end
 
 if rec then
-  -- Only the fields that change: a zero refund or a zero charge costs no command.
+  -- Give back what was held, then charge what was used to the same counters (a zero charge costs
+  -- no command).
+  release(prefix, rec)
   for _, c in ipairs(rec.c) do
-    local key, held = prefix .. c[1], num(c[2])
-    local dim = string.match(c[1], '^([%w_]+):')
-    if held ~= 0 then redis.call('HINCRBY', key, 'resv', int(-held)) end
-    if (actual[dim] or 0) ~= 0 then redis.call('HINCRBY', key, 'used', int(actual[dim])) end
+    local amt = actual[string.match(c[1], '^([%w_]+):')] or 0
+    if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'used', int(amt)) end
   end
   if rec.conv then
-    local ck = prefix .. 'conv:' .. rec.conv
-    redis.call('HINCRBY', ck, 'resv', int(-num(rec.convAmt)))
-    redis.call('HINCRBY', ck, 'used', int(actual.spend_micros))
+    redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'used', int(actual.spend_micros))
   end
   for _, c in ipairs(checks) do
     if c[3] ~= 1 then charge(c[1], c[2]) end
