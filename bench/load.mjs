@@ -51,21 +51,25 @@ export function combine(passes) {
  * `seconds` in all, after `warmupSeconds` of each mode that are not counted (a fresh process grows
  * its heap and opens its upstream connections first). `scriptCalls()` (Redis EVALSHA + EVAL so
  * far) is read around the runs of the target named `scriptsOf`, for script calls per request.
+ * Redis's CPU is counted for the targets named in `redisTargets` (by default `scriptsOf`).
  */
-export async function throughputPasses(targets, { passes, seconds, warmupSeconds, connections, pids, redisPid, scriptsOf, scriptCalls, log }) {
+export async function throughputPasses(targets, {
+  passes, seconds, warmupSeconds, connections, pids, redisPid, scriptsOf, scriptCalls, log,
+  modes = ['json', 'stream'], redisTargets = [scriptsOf],
+}) {
   const runs = Object.fromEntries(targets.map((t) => [t.name, { json: [], stream: [] }]));
   const scripts = { json: { calls: 0, requests: 0 }, stream: { calls: 0, requests: 0 } };
   log(`throughput: warming every target up, ${warmupSeconds} s of each mode`);
   for (const t of targets) {
-    for (const mode of ['json', 'stream']) await throughput(t, { stream: mode === 'stream', seconds: warmupSeconds, connections });
+    for (const mode of modes) await throughput(t, { stream: mode === 'stream', seconds: warmupSeconds, connections });
   }
   for (let pass = 0; pass < passes; pass++) {
     for (const t of pass % 2 === 0 ? targets : [...targets].reverse()) {
-      for (const mode of ['json', 'stream']) {
+      for (const mode of modes) {
         log(`throughput: ${t.name}, ${mode}, ${connections} connections × ${seconds / passes} s (pass ${pass + 1} of ${passes})`);
         const before = t.name === scriptsOf ? await scriptCalls() : 0;
         const x = await throughput(t, {
-          stream: mode === 'stream', seconds: seconds / passes, connections, pids, redisPid: t.name === scriptsOf ? redisPid : null,
+          stream: mode === 'stream', seconds: seconds / passes, connections, pids, redisPid: redisTargets.includes(t.name) ? redisPid : null,
         });
         if (t.name === scriptsOf) {
           scripts[mode].calls += (await scriptCalls()) - before;
@@ -77,7 +81,7 @@ export async function throughputPasses(targets, { passes, seconds, warmupSeconds
     }
   }
   return {
-    results: Object.fromEntries(targets.map((t) => [t.name, { json: combine(runs[t.name].json), stream: combine(runs[t.name].stream) }])),
+    results: Object.fromEntries(targets.map((t) => [t.name, Object.fromEntries(modes.map((m) => [m, combine(runs[t.name][m])]))])),
     scriptsPerRequest: { json: scripts.json.calls / scripts.json.requests, stream: scripts.stream.calls / scripts.stream.requests },
   };
 }

@@ -4,7 +4,7 @@
 // node flags for those, e.g. to try a V8 setting on the same build).
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
-import { combine, throughput } from './load.mjs';
+import { throughputPasses } from './load.mjs';
 import { findOrStartRedis, localRedisPid } from './redis.mjs';
 import { repo, startTollgate } from './tollgate.mjs';
 
@@ -29,19 +29,15 @@ try {
     }
   }
   const modes = (process.env.QUICK_MODES ?? 'json,stream').split(',');
-  for (const t of targets) for (const m of modes) await throughput(t, { stream: m === 'stream', seconds: 2, connections: 50 });
   // The machine's speed drifts within seconds: each target gets QUICK_ROUNDS short slices, taken in turn.
-  const rounds = Number(process.env.QUICK_ROUNDS ?? 5);
+  const { results } = await throughputPasses(targets, {
+    passes: Number(process.env.QUICK_ROUNDS ?? 5), seconds: SECONDS, warmupSeconds: 2, connections: 50, pids: [up.child.pid], redisPid,
+    modes, redisTargets: targets.filter((t) => t.redis).map((t) => t.name), log: () => undefined,
+  });
   for (const m of modes) {
-    const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
-        runs[t.name].push(await throughput(t, { stream: m === 'stream', seconds: SECONDS / rounds, connections: 50, pids: [up.child.pid], redisPid: t.redis ? redisPid : null }));
-      }
-    }
-    const floorRps = combine(runs.floor).rps;
+    const floorRps = results.floor[m].rps;
     for (const t of targets) {
-      const r = combine(runs[t.name]);
+      const r = results[t.name][m];
       console.log(`${m.padEnd(6)} ${t.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s (${(r.rps / floorRps).toFixed(2)} × floor)  cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  redis ${Number.isFinite(r.redisCpuUsPerRequest) ? r.redisCpuUsPerRequest.toFixed(0) : '-'} µs/req  rss ${r.peakRssMb.toFixed(0)} MB  failed ${r.failed}  other ${r.backgroundPct.toFixed(0)}%`);
     }
   }
