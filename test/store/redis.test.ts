@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
+import type { CounterCheck, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/util/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, storeContract } from './contract.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 
+/** A plain hard-mode reservation of `checks` with no output, slot or tree. */
+const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) => store.reserve({
+  userId, requestId, checks, maxOutput: 0, minOutput: 0, mode: 'hard', parallelLimit: null, ttlMs, conversation: null,
+  spend: { fixed: 0, perOutput: 0, priced: true },
+});
+
 describe('RedisStore specifics', () => {
   it('reads Redis TIME when no clock is injected, and keys carry the user hash tag', async () => {
     const client = testRedis();
     const store = createRedisStore({ client: testRedis() });
     const user = uniqueId('time');
-    const r = await store.reserve({ userId: user, requestId: 'r1', checks: [check('requests', 'day', 5, 1)], maxOutput: 0, minOutput: 0,
-      mode: 'hard', parallelLimit: null, ttlMs: 1000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    const r = await reservePlain(store, user, 'r1', [check('requests', 'day', 5, 1)], 1000);
     const [sec] = await client.time();
     const dayStart = Math.floor(Number(sec) / 86400) * 86400;
     expect(r.states[0]?.resetsAt).toBe((dayStart + 86400) * 1000);
@@ -29,8 +35,7 @@ describe('RedisStore specifics', () => {
     const store = createRedisStore({ client: testRedis(), clock: createManualClock(t) });
     const user = uniqueId('past');
     const checks = [check('tokens', 'day', 1000, 10)];
-    await store.reserve({ userId: user, requestId: 'r1', checks, maxOutput: 0, minOutput: 0,
-      mode: 'hard', parallelLimit: null, ttlMs: 1000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    await reservePlain(store, user, 'r1', checks, 1000);
     const key = `tg:{u:${user}}:tokens:day:${Date.UTC(2020, 0, 1) / 1000}`;
     const ttl = await client.pttl(key);
     // Half a day left in the window, then the three days a day counter is kept.
@@ -56,8 +61,7 @@ describe('RedisStore specifics', () => {
     await client.zadd(`${p}resvs`, clock.now() + 1000, 'old-1');
     await client.set(`${p}done:old-2`, '1');
     clock.advance(2000);
-    const r = await store.reserve({ userId: user, requestId: 'new-1', checks, maxOutput: 0, minOutput: 0,
-      mode: 'hard', parallelLimit: null, ttlMs: 60_000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    const r = await reservePlain(store, user, 'new-1', checks, 60_000);
     expect(r.states[0]).toMatchObject({ used: 0, reserved: 10 });
     const record = { requestId: 'old-2', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
       cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
@@ -73,8 +77,7 @@ describe('RedisStore specifics', () => {
     const store = createRedisStore({ client: testRedis(), clock: createManualClock(Date.UTC(2026, 10, 23, 12)) });
     const user = uniqueId('utf16');
     const checks = [check('tokens', 'day', 1000, 10)];
-    await store.reserve({ userId: user, requestId: 'r1', checks, maxOutput: 0, minOutput: 0,
-      mode: 'hard', parallelLimit: null, ttlMs: 60_000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true } });
+    await reservePlain(store, user, 'r1', checks, 60_000);
     const record = { requestId: 'r1', time: 1, user, model: 'gpt\ud800-x 🚀 "q"\n', conversation: null, promptTokens: 1, completionTokens: 1,
       cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
     const actual = { requests: 0, messages: 0, tokens: 7, credits: 0, spend_micros: 0 };
