@@ -1,6 +1,7 @@
 // Finds where SSE events end in a byte stream (a blank line: LF LF, CR CR, CRLF CRLF or any mix),
-// scanning each byte once however the stream is split. Only the hide-usage path needs this: it
-// must drop one whole event's bytes and forward every other byte unchanged.
+// scanning each byte once however the stream is split. The SSE meter reads a stream event by event
+// with it, and the hide-usage path drops one whole event's bytes and forwards every other byte
+// unchanged.
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -8,9 +9,9 @@ const EMPTY = Buffer.alloc(0);
 
 export interface BoundaryScanner {
   /** Appends bytes; returns the complete events (each a byte range of the pending buffer) now available. */
-  push(chunk: Uint8Array): Uint8Array[];
+  push(chunk: Uint8Array): Buffer[];
   /** Bytes of the event not yet complete. */
-  pending(): Uint8Array;
+  pending(): Buffer;
   /** Forgets the pending bytes (after they were forwarded as they are). */
   clear(): void;
 }
@@ -20,7 +21,7 @@ export function createBoundaryScanner(): BoundaryScanner {
   let pos = 0; // next byte to scan
   let lineStart = 0; // where the current line began
   let lastWasCr = false; // the byte before `pos` was a CR (a following LF belongs to it)
-  let events: Uint8Array[] = [];
+  let events: Buffer[] = [];
   let eventStart = 0;
 
   /** Any line ending: a byte at a time. */

@@ -1,11 +1,16 @@
 // Reads usage from an SSE stream on its way to the client, adding no delay.
 //
-// Design, for speed: every event goes through eventsource-parser, but an event's JSON is parsed
-// only when it can matter — when its text mentions "usage", "error" or a Responses end event
-// (see worthParsing). Other events' data is kept raw (bounded) and read only if the report's
-// `outputText`/`sawOutput` are asked for, which happens only when a stream ended without usage.
-// Without hideUsageChunk, push() returns the very chunk it was given. With it, bytes are held
-// only until the end of the event they belong to, so the usage-only chunk can be dropped whole.
+// Design, for speed: the stream is cut into whole events at blank lines (event-boundaries.ts, a
+// native byte search), and an event goes through eventsource-parser only when its text could
+// matter now — when it mentions "usage", "error", a Responses event, an `event:` field or [DONE]
+// (see worthParsing). Every other event is kept as text (bounded) and parsed only if the report's
+// `outputText`, `sawOutput`, `events` or a missing `model` are asked for, which happens only when
+// a stream ended without usage. Without hideUsageChunk, push() returns the very chunk it was
+// given. With it, bytes are held only until the end of the event they belong to, so the
+// usage-only chunk can be dropped whole.
+//
+// An event that grows past maxPendingBytes without a blank line ends that: from there on every
+// byte goes straight to the parser as it comes (and nothing more is hidden).
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { createBoundaryScanner } from './event-boundaries.js';
 import { outputOf, readEvent, worthParsing } from './sse-events.js';
@@ -36,33 +41,51 @@ export interface SseMeter {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+/** A block with a data line: the parser dispatches it as an event. */
+const DISPATCHES = /^data(?::|\r?$)/m;
 
 export function createSseMeter(options: SseMeterOptions): SseMeter {
   const { api } = options;
   const maxPending = options.maxPendingBytes ?? 1024 * 1024;
   const maxText = options.maxTextChars ?? 4 * 1024 * 1024;
   let hiding = options.hideUsageChunk && (api === 'chat' || api === 'completions');
-  const decoder = new TextDecoder();
-  const scanner = hiding ? createBoundaryScanner() : null;
+  const scanner = createBoundaryScanner();
+  /** After an oversized event: bytes are decoded and parsed as they come, not event by event. */
+  let direct: TextDecoder | null = null;
 
   let usage: Usage | null = null;
   let model: string | null = null;
   let error: StreamReport['error'] = null;
   let done = false;
-  let events = 0;
-  const raw: string[] = [];
-  let rawChars = 0;
+  /** Text of the events not parsed yet, and of those parsed that reported nothing. */
+  const kept: string[] = [];
+  /** Data of direct-mode events that reported nothing (they all come after `kept`). */
+  const keptData: string[] = [];
+  let keptChars = 0;
+  /** Events parsed whose text is not in `kept` (so the lazy count does not see them). */
+  let uncounted = 0;
   let broken = false;
   let flushed = false;
   let hideThis = false;
+  let reported = false;
+
+  const keep = (list: string[], text: string, isText: boolean) => {
+    if (keptChars + text.length <= maxText) {
+      list.push(text);
+      keptChars += text.length;
+    } else if (isText && DISPATCHES.test(text)) {
+      uncounted++;
+    }
+  };
 
   const onEvent = (e: EventSourceMessage) => {
-    events++;
+    if (direct) uncounted++;
+    reported = true;
     if (e.data === '[DONE]') {
       done = true;
       return;
     }
-    if (worthParsing(e.event, e.data)) {
+    if (!direct || e.event === 'error' || worthParsing(e.data)) {
       const facts = readEvent(api, e.event, e.data);
       if (facts) {
         if (facts.usage) usage = facts.usage;
@@ -73,10 +96,8 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
         if (facts.usage) return;
       }
     }
-    if (rawChars + e.data.length <= maxText) {
-      raw.push(e.data);
-      rawChars += e.data.length;
-    }
+    reported = false;
+    if (direct) keep(keptData, e.data, false);
   };
   const parser = createParser({ onEvent, maxBufferSize: MAX_EVENT_CHARS });
 
@@ -91,78 +112,161 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
     }
   };
 
-  function pushHiding(chunk: Uint8Array): Uint8Array {
-    const ready = (scanner as NonNullable<typeof scanner>).push(chunk);
+  /** One whole event: parsed now when it can matter, else kept as text. True: hide it. */
+  const take = (bytes: Buffer): boolean => {
+    const text = bytes.toString('utf8');
+    if (!worthParsing(text)) {
+      keep(kept, text, true);
+      return false;
+    }
+    hideThis = false;
+    reported = false;
+    feed(text);
+    // Its text stays for the output count unless it reported usage (or was [DONE]).
+    if (reported) uncounted++;
+    else keep(kept, text, true);
+    return hideThis;
+  };
+
+  /** From an oversized event on, bytes are parsed as they come: the pending ones first. */
+  const goDirect = (pending: Uint8Array) => {
+    direct = new TextDecoder();
+    hiding = false;
+    scanner.clear();
+    feedDirect(pending);
+  };
+  const feedDirect = (bytes: Uint8Array) => feed((direct as TextDecoder).decode(bytes, { stream: true }));
+
+  function pushEvents(chunk: Uint8Array): Uint8Array {
+    const ready = scanner.push(chunk);
+    if (!hiding) {
+      for (const bytes of ready) take(bytes);
+      const pending = scanner.pending();
+      if (pending.length > maxPending) goDirect(pending);
+      return chunk;
+    }
     const out: Uint8Array[] = [];
     let size = 0;
     for (const bytes of ready) {
-      hideThis = false;
-      feed(decoder.decode(bytes, { stream: true }));
-      if (hideThis) continue;
+      if (take(bytes)) continue;
       out.push(bytes);
       size += bytes.length;
     }
-    const pending = (scanner as NonNullable<typeof scanner>).pending();
+    const pending = scanner.pending();
     if (pending.length > maxPending) {
       // No event boundary in sight: stop holding bytes back, and stop hiding.
-      hiding = false;
-      feed(decoder.decode(pending, { stream: true }));
       out.push(pending);
       size += pending.length;
-      (scanner as NonNullable<typeof scanner>).clear();
+      goDirect(pending);
     }
     return join(out, size);
   }
 
+  /** Data of every kept event, in order, and how many events the kept texts were. */
+  let lazy: { data: string[]; events: number } | null = null;
+  const keptEvents = () => {
+    if (lazy) return lazy;
+    const data: string[] = [];
+    let events = 0;
+    const p = createParser({
+      onEvent: (e) => {
+        events++;
+        data.push(e.data);
+      },
+      maxBufferSize: MAX_EVENT_CHARS,
+    });
+    try {
+      for (const text of kept) p.feed(text);
+      p.feed('\n\n');
+    } catch {
+      // Only an event past MAX_EVENT_CHARS: what was read before it stands.
+    }
+    lazy = { data: data.concat(keptData), events };
+    return lazy;
+  };
+
+  let text: string | null = null;
+  const source: ReportSource = {
+    events: () => uncounted + keptEvents().events,
+    model() {
+      // No event worth parsing named the model: take it from the latest one that does.
+      const data = model === null ? keptEvents().data : [];
+      for (let i = data.length - 1; model === null && i >= Math.max(0, data.length - 8); i--) {
+        model = readEvent(api, undefined, data[i] as string)?.model ?? null;
+      }
+      return model;
+    },
+    outputText() {
+      if (text === null) {
+        text = '';
+        for (const data of keptEvents().data) text += outputOf(api, data) ?? '';
+      }
+      return text;
+    },
+    sawOutput: () => keptEvents().data.some((data) => outputOf(api, data) !== null) || (usage?.completionTokens ?? 0) > 0,
+  };
+
   return {
     push(chunk) {
       if (flushed) return chunk;
-      if (!hiding || !scanner) {
-        feed(decoder.decode(chunk, { stream: true }));
+      if (direct) {
+        feedDirect(chunk);
         return chunk;
       }
-      return pushHiding(chunk);
+      return pushEvents(chunk);
     },
     flush() {
       if (flushed) return EMPTY;
       flushed = true;
-      let rest: Uint8Array = EMPTY;
-      if (hiding && scanner) {
-        rest = scanner.pending();
-        scanner.clear();
-        feed(decoder.decode(rest, { stream: true }));
+      if (direct) {
+        feed(`${direct.decode()}\n\n`);
+        return EMPTY;
       }
-      // Finish a last event the upstream never closed with a blank line.
-      feed(`${decoder.decode()}\n\n`);
-      return rest;
+      // A last event the upstream never closed with a blank line.
+      const rest = scanner.pending();
+      scanner.clear();
+      if (rest.length > 0) take(Buffer.concat([rest, Buffer.from('\n\n')]));
+      return hiding ? rest : EMPTY;
     },
     report() {
-      let text: string | null = null;
-      const output = () => {
-        if (text === null) {
-          text = '';
-          for (const data of raw) text += outputOf(api, data) ?? '';
-        }
-        return text;
-      };
-      return {
-        usage, error, done, events,
-        get model() {
-          // No event worth parsing named the model: take it from the latest one that does.
-          for (let i = raw.length - 1; model === null && i >= Math.max(0, raw.length - 8); i--) {
-            model = readEvent(api, undefined, raw[i] as string)?.model ?? null;
-          }
-          return model;
-        },
-        get outputText() {
-          return output();
-        },
-        get sawOutput() {
-          return raw.some((data) => outputOf(api, data) !== null) || (usage?.completionTokens ?? 0) > 0;
-        },
-      };
+      return new Report(usage, error, done, source);
     },
   };
+}
+
+/** What a report reads only when asked: the kept events, parsed then (once). */
+interface ReportSource {
+  events(): number;
+  model(): string | null;
+  outputText(): string;
+  sawOutput(): boolean;
+}
+
+// A class, not an object literal with getters: V8 builds such a literal's accessors at run time,
+// about a microsecond each, on every stream.
+class Report implements StreamReport {
+  constructor(
+    readonly usage: Usage | null,
+    readonly error: StreamReport['error'],
+    readonly done: boolean,
+    private readonly source: ReportSource,
+  ) {}
+
+  get events(): number {
+    return this.source.events();
+  }
+
+  get model(): string | null {
+    return this.source.model();
+  }
+
+  get outputText(): string {
+    return this.source.outputText();
+  }
+
+  get sawOutput(): boolean {
+    return this.source.sawOutput();
+  }
 }
 
 function join(parts: Uint8Array[], size: number): Uint8Array {

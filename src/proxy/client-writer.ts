@@ -87,24 +87,27 @@ export function writeToClient(o: ClientWriteOptions): void {
 }
 
 /** A tap for a non-streaming body: forwards every chunk untouched and keeps a bounded copy to read usage from. */
-export function createCollector(limit: number): Tap & { text(): string; readonly overflowed: boolean; readonly bytes: number } {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  let overflowed = false;
-  return {
-    get overflowed() {
-      return overflowed;
-    },
-    get bytes() {
-      return size;
-    },
-    push(chunk) {
-      size += chunk.byteLength;
-      if (size > limit) overflowed = true;
-      else parts.push(chunk);
-      return chunk;
-    },
-    flush: () => new Uint8Array(0),
-    text: () => Buffer.concat(parts).toString('utf8'),
-  };
+export class Collector implements Tap {
+  private readonly parts: Uint8Array[] = [];
+  /** Bytes seen, kept or not. */
+  bytes = 0;
+  /** True once the body grew past the limit (the copy stops there). */
+  overflowed = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Uint8Array): Uint8Array {
+    this.bytes += chunk.byteLength;
+    if (this.bytes > this.limit) this.overflowed = true;
+    else this.parts.push(chunk);
+    return chunk;
+  }
+
+  flush(): Uint8Array {
+    return new Uint8Array(0);
+  }
+
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
+  }
 }

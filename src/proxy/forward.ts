@@ -17,7 +17,7 @@ import type { SettleOutcome, Settlement } from '../settle/settlement.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
 import { redactHeaders, redactSecret } from '../upstream/redact.js';
-import { createCollector, writeToClient, type RelayEnd } from './client-writer.js';
+import { Collector, writeToClient, type RelayEnd } from './client-writer.js';
 
 export interface ForwardOptions {
   readonly deps: Deps;
@@ -104,7 +104,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   // a model's answer: the client gets it as it is, and it costs nothing.
   const notAnAnswer = !isSse && !contentType.includes('json');
   const meter = isSse ? createSseMeter({ api: o.api, hideUsageChunk: o.hideUsageChunk }) : null;
-  const collector = isSse ? null : createCollector(deps.config.upstream.max_response_bytes);
+  const collector = isSse ? null : new Collector(deps.config.upstream.max_response_bytes);
   const counted = (outputText: string): Promise<Usage> => {
     const p = o.prompt();
     return countUsage({ promptParts: p.parts, messages: p.messages, outputText });
@@ -119,7 +119,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       if (r.events === 0 && !r.sawOutput) return { usage: null, model: r.model, estimated: false };
       return { usage: counted(r.outputText), model: r.model, estimated: true };
     }
-    const body = collector as ReturnType<typeof createCollector>;
+    const body = collector as Collector;
     if (notAnAnswer) return { usage: null, model: null, estimated: false };
     // Headers and then not one byte before it broke off: like a stream with no event, it costs nothing.
     if (how !== 'done' && body.bytes === 0) return { usage: null, model: null, estimated: false };

@@ -48,7 +48,6 @@ export interface SettleOutcome {
 export interface Settlement {
   /** Settles once; later calls do nothing. The returned promise never rejects. */
   settle(o: SettleOutcome): Promise<void>;
-  readonly settled: boolean;
 }
 
 /** No single request is believed to use more tokens than this unless it reserved a quarter of it. */
@@ -118,9 +117,6 @@ export function createSettlement(ctx: SettlementContext): Settlement {
   }
 
   return {
-    get settled() {
-      return settled;
-    },
     settle(o) {
       if (settled) return Promise.resolve();
       settled = true;
