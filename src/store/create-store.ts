@@ -10,12 +10,11 @@ import type { Store } from './types.js';
 
 // While Redis is unreachable, commands fail at once (no offline queue) so a request gets its
 // 503 (or, failing open, is served) without waiting; the client keeps reconnecting meanwhile.
-const CLIENT: RedisOptions = {
+export const CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   enableOfflineQueue: false,
-  // Under load, the reserve and settle calls of many requests go out in one write (one syscall).
-  enableAutoPipelining: true,
+  // No auto-pipelining: the store batches each event-loop turn's writes itself (write-batching.ts).
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
@@ -25,13 +24,13 @@ export function createStore(config: Config, logger: Logger, clock?: Clock): Stor
     const cluster = new Cluster(nodes.map((n) => {
       const [host, port] = n.split(':');
       return { host: host as string, port: Number(port) };
-    }), { redisOptions: CLIENT, clusterRetryStrategy: CLIENT.retryStrategy });
+    }), { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
     return createRedisStore({ client: cluster, ...(clock ? { clock } : {}) });
   }
   if (url) {
-    const client = new Redis({ ...redisOptionsFor(url), ...CLIENT });
+    const client = new Redis({ ...redisOptionsFor(url), ...CLIENT_OPTIONS });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
     return createRedisStore({ client, ...(clock ? { clock } : {}) });

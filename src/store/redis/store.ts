@@ -6,6 +6,7 @@ import type { KeyRecord, LedgerRecord, PeekRequest, ReserveRequest, ReserveResul
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
+import { createWriteBatcher } from './write-batching.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -26,9 +27,11 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = defineScripts(options.client);
   const now = (): number => options.clock?.now() ?? 0;
   const firstConnect = firstReady(options.client, 5000);
+  const batch = createWriteBatcher(options.client);
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
+    batch();
     const reply = await redis.tgReserve(userPrefix(req.userId), ...reserveArgs(req, now()));
     const states = decodeStates(reply, 4, req.checks);
     if (Number(reply[0]) === 1) {
@@ -46,6 +49,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     await firstConnect();
     const a = req.actual;
     const checks = JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit === null ? 0 : 1]));
+    batch();
     return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
       a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)))) === 1 };
   }
