@@ -68,8 +68,14 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
   let flushed = false;
   let hideThis = false;
   let reported = false;
+  /** What the report parsed from the kept events, and the output text (made when first asked). */
+  let lazy: { data: string[]; events: number } | null = null;
+  let output: string | null = null;
 
   const keep = (list: string[], text: string, isText: boolean) => {
+    // A report read before the end (a client that left) is read again from the kept events.
+    lazy = null;
+    output = null;
     if (keptChars + text.length <= maxText) {
       list.push(text);
       keptChars += text.length;
@@ -163,7 +169,6 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
   }
 
   /** Data of every kept event, in order, and how many events the kept texts were. */
-  let lazy: { data: string[]; events: number } | null = null;
   const keptEvents = () => {
     if (lazy) return lazy;
     const data: string[] = [];
@@ -185,7 +190,6 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
     return lazy;
   };
 
-  let text: string | null = null;
   const source: ReportSource = {
     events: () => uncounted + keptEvents().events,
     model() {
@@ -197,11 +201,11 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
       return model;
     },
     outputText() {
-      if (text === null) {
-        text = '';
-        for (const data of keptEvents().data) text += outputOf(api, data) ?? '';
+      if (output === null) {
+        output = '';
+        for (const data of keptEvents().data) output += outputOf(api, data) ?? '';
       }
-      return text;
+      return output;
     },
     sawOutput: () => keptEvents().data.some((data) => outputOf(api, data) !== null) || (usage?.completionTokens ?? 0) > 0,
   };

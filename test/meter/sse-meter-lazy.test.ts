@@ -94,6 +94,15 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
     expect(meter.report().sawOutput).toBe(false);
   });
 
+  it('a report read mid-stream is read again after more events', () => {
+    const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
+    meter.push(Buffer.from(chunk('a')));
+    expect(meter.report().outputText).toBe('a');
+    meter.push(Buffer.from(chunk('b')));
+    expect(meter.report().outputText).toBe('ab');
+    expect(meter.report().events).toBe(2);
+  });
+
   it('finds the model in the kept events when no parsed event named it', () => {
     const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
     meter.push(Buffer.from(chunk('a') + chunk('b')));
