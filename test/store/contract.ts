@@ -15,6 +15,14 @@ export function check(dimension: Dimension, window: Window, limit: number | null
   return { dimension, window, limit, fixed, perOutput };
 }
 
+/** A hard-mode reservation with no output, slot or tree (a minute's ttl) unless `over` says otherwise. */
+export function plainReservation(over: Pick<ReserveRequest, 'userId' | 'requestId' | 'checks'> & Partial<ReserveRequest>): ReserveRequest {
+  return {
+    maxOutput: 0, minOutput: 0, mode: 'hard', parallelLimit: null, ttlMs: 60_000, conversation: null,
+    spend: { fixed: 0, perOutput: 0, priced: true }, ...over,
+  };
+}
+
 const ZERO: Amounts = { requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0 };
 
 export function storeContract(name: string, factory: StoreFactory): void {
@@ -35,10 +43,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     });
 
     const reserve = (over: Partial<ReserveRequest> & { checks: CounterCheck[] }) =>
-      store.reserve({
-        userId: user, requestId: rid(), maxOutput: 0, minOutput: 0, mode: 'hard', parallelLimit: null,
-        ttlMs: 60_000, conversation: null, spend: { fixed: 0, perOutput: 0, priced: true }, ...over,
-      });
+      store.reserve(plainReservation({ userId: user, requestId: rid(), ...over }));
     const settle = (requestId: string, checks: CounterCheck[], actual: Partial<Amounts>, extra: { root?: string | null } = {}) =>
       store.settle({
         userId: user, requestId, checks, actual: { ...ZERO, ...actual }, conversationRoot: extra.root ?? null,

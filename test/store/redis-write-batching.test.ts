@@ -8,13 +8,10 @@ import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { Store } from '../../src/store/types.js';
 import { startRedisServer } from '../support/global-redis.js';
-import { check } from './contract.js';
+import { check, plainReservation } from './contract.js';
 
 const checks = [check('requests', 'day', 1000, 1)];
-const reserve = (store: Store, requestId: string) => store.reserve({
-  userId: 'batching', requestId, checks, maxOutput: 0, minOutput: 0, mode: 'hard', parallelLimit: null, ttlMs: 60_000,
-  conversation: null, spend: { fixed: 0, perOutput: 0, priced: true },
-});
+const reserve = (store: Store, requestId: string) => store.reserve(plainReservation({ userId: 'batching', requestId, checks }));
 
 /** Counts the writes Node makes on the client's socket (each is one write or writev syscall). */
 function countWrites(socket: Socket): { readonly count: number } {

@@ -3,15 +3,12 @@ import { createRedisStore } from '../../src/store/redis/store.js';
 import type { CounterCheck, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/util/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
-import { check, storeContract } from './contract.js';
+import { check, plainReservation, storeContract } from './contract.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 
-/** A plain hard-mode reservation of `checks` with no output, slot or tree. */
-const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) => store.reserve({
-  userId, requestId, checks, maxOutput: 0, minOutput: 0, mode: 'hard', parallelLimit: null, ttlMs, conversation: null,
-  spend: { fixed: 0, perOutput: 0, priced: true },
-});
+const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
+  store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));
 
 describe('RedisStore specifics', () => {
   it('reads Redis TIME when no clock is injected, and keys carry the user hash tag', async () => {
