@@ -13,7 +13,7 @@ export type Batch = () => void;
 
 /** The connections a command may go out on: the client's own, or every ready master of a Cluster. */
 function readySockets(client: Redis | Cluster): Socket[] {
-  if ('nodes' in client && typeof client.nodes === 'function') {
+  if (client.isCluster) {
     return (client as Cluster).nodes('master').filter((n) => n.status === 'ready').map((n) => n.stream);
   }
   const one = client as Redis;
