@@ -1,5 +1,5 @@
 // What the admin API shows of users, keys and ledger records.
-import type { KeyRecord, LedgerRecord, UserRecord } from '../store/types.js';
+import type { KeyRecord, LedgerEntry, LedgerRecord, UserRecord } from '../store/types.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -14,7 +14,7 @@ export const keyView = (k: KeyRecord) => ({
 export const recordView = (r: LedgerRecord) => ({ ...r, time: iso(r.time), anomaly: r.anomaly ?? null });
 
 const CSV_COLUMNS = ['requestId', 'time', 'user', 'model', 'conversation', 'promptTokens', 'completionTokens', 'cachedTokens',
-  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly'] as const;
+  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'id'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
@@ -23,9 +23,10 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export function ledgerCsv(records: readonly LedgerRecord[]): string {
-  const rows = records.map((r) => {
-    const v = recordView(r) as Record<string, unknown>;
+/** Records as CSV; the record id comes last, so columns read by position stay where they were. */
+export function ledgerCsv(entries: readonly LedgerEntry[]): string {
+  const rows = entries.map((e) => {
+    const v = { ...recordView(e.record), id: e.id } as Record<string, unknown>;
     return CSV_COLUMNS.map((c) => csvCell(v[c])).join(',');
   });
   return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;

@@ -1,22 +1,17 @@
 // The rest of the admin plane: paged users, deletion, keys and revocation, per-user usage for a
-// window, the ledger (JSON and CSV), and counter resets.
+// window, and counter resets; the ledger is in ledger-routes.ts.
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { badRequest, GatewayError } from '../http/errors.js';
 import { LIMIT_NAMES, type Dimension, type Window } from '../limits/vocabulary.js';
 import type { CounterCheck, LedgerRecord } from '../store/types.js';
-import { keyView, ledgerCsv, recordView, userView } from './admin-views.js';
+import { keyView, userView } from './admin-views.js';
+import { addLedgerRoutes } from './ledger-routes.js';
+import { intParam } from './params.js';
 import { onlyFields, parseUserId } from './validate.js';
 
 const DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros'];
 const MAX_USERS_SCANNED = 10_000;
-
-function intParam(v: string | undefined, name: string, dflt: number, max: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw badRequest(`'${name}' must be an integer from 1 to ${max}`, name);
-  return n;
-}
 
 function windowParam(v: string | undefined, allowed: readonly Window[]): Window {
   if (v === undefined || !(allowed as readonly string[]).includes(v)) throw badRequest(`'window' must be one of ${allowed.join(', ')}`, 'window');
@@ -99,18 +94,5 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
     rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (order === 'asc' ? 1 : -1));
     return c.json({ window, total: rows.length, users: rows.slice(offset, offset + limit) });
   });
-
-  async function ledgerQuery(c: { req: { query(n: string): string | undefined } }): Promise<LedgerRecord[]> {
-    const limit = intParam(c.req.query('limit'), 'limit', 100, 10_000);
-    const sinceRaw = c.req.query('since');
-    const since = sinceRaw === undefined ? 0 : /^\d+$/.test(sinceRaw) ? Number(sinceRaw) : Date.parse(sinceRaw);
-    if (!Number.isFinite(since)) throw badRequest("'since' must be an ISO 8601 time or milliseconds", 'since');
-    const user = c.req.query('user');
-    const ids = user !== undefined ? [parseUserId(user, 'user')] : (await allUsers()).map((u) => u.id);
-    const records = (await Promise.all(ids.map((id) => store.ledger(id, limit)))).flat().filter((r) => r.time >= since);
-    return records.sort((a, b) => b.time - a.time).slice(0, limit);
-  }
-
-  admin.get('/ledger', async (c) => c.json({ records: (await ledgerQuery(c)).map(recordView) }));
-  admin.get('/ledger.csv', async (c) => c.body(ledgerCsv(await ledgerQuery(c)), 200, { 'content-type': 'text/csv; charset=utf-8' }));
+  addLedgerRoutes(admin, app);
 }

@@ -14,6 +14,8 @@ export function counterKey(userId: string, dimension: string, window: string, pe
 
 export const userRecordKey = (userId: string): string => `${userPrefix(userId)}user`;
 export const userKeysKey = (userId: string): string => `${userPrefix(userId)}keys`;
+/** Records kept per user ledger, in both stores (Redis trims approximately, so at least this many). */
+export const LEDGER_MAX = 100_000;
 export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledger`;
 export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
 export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;

@@ -4,6 +4,7 @@ import { periodOf, retentionMs } from '../limits/windows.js';
 import type { Dimension } from '../limits/vocabulary.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey } from './keys.js';
+import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import type {
   KeyRecord, LedgerRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
@@ -18,14 +19,13 @@ interface UserState {
   held: Map<string, Held>;
   inflight: Map<string, number>;
   done: Map<string, number>;
-  ledger: LedgerRecord[];
+  ledger: LedgerLog;
 }
 
 const DONE_TTL = 86_400_000;
 const DONE_MAX = 50_000;
-// The embedded store keeps the newest records and ids per user in memory only: bounded, so a busy
-// single-instance gateway does not grow without end (Redis keeps 100,000 ledger records per user).
-const LEDGER_MAX = 20_000;
+// The embedded store keeps the newest ids per user in memory only: bounded, so a busy
+// single-instance gateway does not grow without end. Ledgers keep LEDGER_MAX records (ledger-log.ts).
 
 export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const clock = options.clock ?? systemClock;
@@ -38,7 +38,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
     if (!s) {
-      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: [] };
+      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
       users.set(userId, s);
     }
     return s;
@@ -209,9 +209,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     s.done.set(req.requestId, now + DONE_TTL);
     // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
     if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
-    s.ledger.push(req.record);
-    // Trimmed in batches: a splice per settle would shift the whole array every time.
-    if (s.ledger.length > LEDGER_MAX * 1.25) s.ledger.splice(0, s.ledger.length - LEDGER_MAX);
+    s.ledger.append(req.record, now);
     return { applied: true };
   }
 
@@ -256,7 +254,8 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     reserve,
     settle,
     peek,
-    ledger: async (userId, limit) => stateOf(userId).ledger.slice(-limit).reverse(),
+    ledger: async (userId, limit) => stateOf(userId).ledger.newest(limit),
+    ledgerPage: async (q) => stateOf(q.userId).ledger.page(q),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
     putKey: async (digest, key) => {
@@ -281,7 +280,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
         const c = s.counters.get(counterKey(userId, check.dimension, check.window, periodOf(check.window, now).start));
         if (c) c.used = 0;
       }
-      s.ledger.push(record);
+      s.ledger.append(record, now);
     },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
     getSettings: async () => settings,

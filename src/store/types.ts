@@ -102,6 +102,22 @@ export interface PeekRequest {
   readonly conversationId: string | null;
 }
 
+/** A page of one user's ledger: backward from now (newest first) or forward from a time (oldest first). */
+export interface LedgerPageQuery {
+  readonly userId: string;
+  /** Continue after this record id (exclusive), in the page's direction; null = from the start. */
+  readonly cursor: string | null;
+  /** Forward (oldest first) from this time, ms since epoch; null = backward from now (newest first). */
+  readonly from: number | null;
+  readonly limit: number;
+}
+
+/** A ledger record and its id: `<ms>-<seq>`, increasing in the order records were written. */
+export interface LedgerEntry {
+  readonly id: string;
+  readonly record: LedgerRecord;
+}
+
 export interface SettleResult {
   /** false when this request id was settled before: nothing changed. */
   readonly applied: boolean;
@@ -132,6 +148,8 @@ export interface Store {
   /** Where each counter stands now, reserving nothing. */
   peek(query: PeekRequest): Promise<LimitState[]>;
   ledger(userId: string, limit: number): Promise<LedgerRecord[]>;
+  /** One page of a user's ledger; `next` is the cursor of the following page, null at the end. Each page costs O(log n + limit). */
+  ledgerPage(query: LedgerPageQuery): Promise<{ entries: LedgerEntry[]; next: string | null }>;
 
   getUser(id: string): Promise<UserRecord | null>;
   putUser(user: UserRecord): Promise<void>;

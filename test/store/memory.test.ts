@@ -1,4 +1,6 @@
 import { createMemoryStore } from '../../src/store/memory.js';
 import { storeContract } from './contract.js';
+import { ledgerContract } from './contract-ledger.js';
 
 storeContract('memory', async (clock) => createMemoryStore({ clock }));
+ledgerContract('memory', async (clock) => createMemoryStore({ clock }));

@@ -2,7 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { KeyRecord, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import type { KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
@@ -66,6 +66,16 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     return rows.map(([, fields]) => recordFromFields(fields));
   }
 
+  /** XRANGE / XREVRANGE from the cursor (exclusive): O(log n + limit) per page. One more than asked tells whether a page follows. */
+  async function ledgerPage(q: LedgerPageQuery) {
+    await firstConnect();
+    const rows = q.from !== null
+      ? await redis.xrange(ledgerKey(q.userId), q.cursor !== null ? `(${q.cursor}` : String(q.from), '+', 'COUNT', q.limit + 1)
+      : await redis.xrevrange(ledgerKey(q.userId), q.cursor !== null ? `(${q.cursor}` : '+', '-', 'COUNT', q.limit + 1);
+    const entries = rows.slice(0, q.limit).map(([id, fields]) => ({ id, record: recordFromFields(fields) }));
+    return { entries, next: rows.length > q.limit ? (entries.at(-1)?.id ?? null) : null };
+  }
+
   const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
 
   /** Revocation deletes the digest record, so the key stops resolving (auth caches for auth.cache_ms). */
@@ -86,6 +96,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     settle,
     peek,
     ledger,
+    ledgerPage,
     getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
