@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import type {
-  KeyRecord, LedgerRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
