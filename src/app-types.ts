@@ -2,7 +2,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { RequestLog } from './log/logger.js';
-import type { Principal, PrincipalResolver } from './auth/principals.js';
+import type { Principal, PrincipalResolver, ServiceCaller } from './auth/principals.js';
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { InFlight } from './proxy/in-flight.js';
@@ -26,6 +26,8 @@ export interface AppVariables {
   requestId: string;
   log: RequestLog;
   principal: Principal;
+  /** A service key whose end user is named in the body (set only until the body is read). */
+  service: ServiceCaller;
 }
 
 export interface AppEnv {

@@ -26,6 +26,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const principals = createPrincipalResolver({
     store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
     serveStale: deps.config.fail_mode === 'open',
+    autoCreateUsers: deps.config.auth.auto_create_users, usersCreatedPerMinute: deps.config.auth.users_created_per_minute,
+    onUserCreated: (u) => deps.logger.info({ user: u.id, by: u.createdBy }, 'end user created'),
   });
   const ctx: AppContext = { ...deps, principals };
   const app = new Hono<AppEnv>();
@@ -49,8 +51,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', requestMetrics(deps.metrics));
-  v1.use('*', userAuth(principals, createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now())));
-  for (const [path, api] of METERED) v1.post(path, createMeteredHandler(deps, api));
+  const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
+  v1.use('*', userAuth(principals, createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now()), endUser));
+  for (const [path, api] of METERED) v1.post(path, createMeteredHandler(ctx, api, endUser));
   v1.get('/models', createModelsHandler(deps));
   v1.get('/quota', createQuotaHandler(ctx));
   for (const [path] of METERED) v1.all(path, () => methodNotAllowed('POST'));

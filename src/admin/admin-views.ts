@@ -5,10 +5,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export const userView = (u: UserRecord) => ({
   id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: iso(u.createdAt),
+  ...(u.createdBy ? { created_by: u.createdBy } : {}),
 });
 
 export const keyView = (k: KeyRecord) => ({
   keyId: k.keyId, prefix: k.prefix, name: k.name, createdAt: iso(k.createdAt), expiresAt: iso(k.expiresAt),
+  ...(k.role ? { role: k.role } : {}),
 });
 
 export const recordView = (r: LedgerRecord) => ({ ...r, time: iso(r.time), anomaly: r.anomaly ?? null });

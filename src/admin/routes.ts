@@ -6,7 +6,9 @@ import { digestKey, newApiKey } from '../auth/api-keys.js';
 import { badRequest, GatewayError } from '../http/errors.js';
 import type { UserRecord } from '../store/types.js';
 import { adminAuth } from './admin-auth.js';
+import { userView } from './admin-views.js';
 import { addMoreAdminRoutes } from './more-routes.js';
+import { addServiceKeyRoutes } from './service-keys.js';
 import { asObject, onlyFields, parseLimits, parseModels, parseUserId } from './validate.js';
 
 async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
@@ -20,7 +22,7 @@ async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   }
 }
 
-const view = (u: UserRecord) => ({ id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: new Date(u.createdAt).toISOString() });
+const view = userView;
 
 export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
   const { store, clock, principals } = app;
@@ -96,5 +98,6 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
   });
 
   addMoreAdminRoutes(admin, app, jsonBody);
+  addServiceKeyRoutes(admin, app, jsonBody);
   return admin;
 }

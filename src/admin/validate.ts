@@ -1,9 +1,9 @@
 // Admin input checks: every problem names its field, and nothing is applied unless all pass.
 import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
 import { badRequest } from '../http/errors.js';
+import { USER_ID, USER_ID_RULE } from '../auth/user-id.js';
 
 const KNOWN = new Set(ALL_LIMIT_FIELDS);
-export const USER_ID = /^[A-Za-z0-9._@-]{1,128}$/;
 
 export function asObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`${what} must be a JSON object`);
@@ -30,7 +30,7 @@ export function parseLimits(value: unknown, where = 'limits'): Record<string, nu
 }
 
 export function parseUserId(value: unknown, param = 'id'): string {
-  if (typeof value !== 'string' || !USER_ID.test(value)) throw badRequest(`'${param}' must be 1-128 characters of A-Z a-z 0-9 . _ @ -`, param);
+  if (typeof value !== 'string' || !USER_ID.test(value)) throw badRequest(`'${param}' must be ${USER_ID_RULE}`, param);
   return value;
 }
 

@@ -5,17 +5,28 @@ import { effectiveLimits } from '../limits/vocabulary.js';
 import type { Store, UserRecord } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { digestKey } from './api-keys.js';
+import { createEndUsers } from './end-users.js';
 
 export interface Principal {
   readonly userId: string;
   readonly keyId: string;
   readonly user: UserRecord;
   readonly limits: Readonly<Record<string, number>>;
+  /** The service key acting for this (end) user, when it was not the user's own key. */
+  readonly via?: string;
+}
+
+/** A service key: it is no one until a request names the end user it acts for. */
+export interface ServiceCaller {
+  readonly service: true;
+  readonly keyId: string;
 }
 
 export interface PrincipalResolver {
   /** The principal for a presented key, or null for an unknown, expired or disabled one. */
-  resolve(key: string): Promise<Principal | null>;
+  resolve(key: string): Promise<Principal | ServiceCaller | null>;
+  /** The end user a service key names, found or created on first sight (or a GatewayError). */
+  actFor(service: ServiceCaller, endUserId: string, source: string): Promise<Principal>;
   /** Effective limits of a user by id (for admin views). */
   limitsOf(user: UserRecord): Promise<Readonly<Record<string, number>>>;
   /** Whether this key has resolved to a principal in this process (no store call). The bad-key
@@ -31,13 +42,20 @@ export interface ResolverOptions {
   configDefaults: Readonly<Record<string, number | null | undefined>>;
   /** Keep answering for known keys from the cache when the store is unreachable. */
   serveStale: boolean;
+  /** Create an end user a service key names for the first time (else refuse it). */
+  autoCreateUsers: boolean;
+  /** Users one service key may create per minute. */
+  usersCreatedPerMinute: number;
+  onUserCreated?: (user: UserRecord) => void;
 }
 
 const MAX_ENTRIES = 50_000;
 const MAX_VOUCHED = 100_000;
 
 export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
-  const cache = new Map<string, { at: number; value: Principal | null }>();
+  const cache = new Map<string, { at: number; value: Principal | ServiceCaller | null }>();
+  const endUsers = createEndUsers({ store: o.store, clock: o.clock, cacheMs: o.cacheMs, autoCreate: o.autoCreateUsers, perMinute: o.usersCreatedPerMinute,
+    ...(o.onUserCreated ? { onCreated: o.onUserCreated } : {}) });
   // Digests of keys that resolved to a principal. Kept apart from the cache (which holds bad keys
   // too, and only for cache_ms): only a valid key gets in, so guessing cannot crowd one out.
   const vouched = new Set<string>();
@@ -57,9 +75,10 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     return effectiveLimits(await currentDefaults(o.clock.now()), user.limits);
   }
 
-  async function lookup(digest: string, now: number): Promise<Principal | null> {
+  async function lookup(digest: string, now: number): Promise<Principal | ServiceCaller | null> {
     const key = await o.store.keyByDigest(digest);
     if (!key || key.revoked || (key.expiresAt !== null && key.expiresAt <= now)) return null;
+    if (key.role === 'service') return { service: true, keyId: key.keyId };
     const user = await o.store.getUser(key.userId);
     if (!user || user.disabled) return null;
     return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user) };
@@ -71,7 +90,7 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       const digest = digestKey(presented);
       const hit = cache.get(digest);
       if (hit && now - hit.at < o.cacheMs) return hit.value;
-      let value: Principal | null;
+      let value: Principal | ServiceCaller | null;
       try {
         value = await lookup(digest, now);
       } catch (err) {
@@ -88,11 +107,16 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       }
       return value;
     },
+    async actFor(service, endUserId, source) {
+      const user = await endUsers.get(service.keyId, endUserId, source);
+      return { userId: user.id, keyId: service.keyId, user, limits: await limitsOf(user), via: service.keyId };
+    },
     limitsOf,
     knownGood: (presented) => vouched.has(digestKey(presented)),
     forget() {
       // `vouched` stays: it grants nothing, only a lookup past the bad-key limiter.
       cache.clear();
+      endUsers.forget();
       defaults = null;
     },
   };

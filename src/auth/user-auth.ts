@@ -1,18 +1,34 @@
 // Bearer auth for the metered API: the key must be one Tollgate issued, not expired or revoked,
-// for a user that is not disabled. The admin key is not a user key.
-import type { MiddlewareHandler } from 'hono';
+// for a user that is not disabled. The admin key is not a user key. A service key names the end
+// user it acts for in a header (or, where the operator allows it, the body's `user` /
+// `safety_identifier`); any other key that names one is refused, never obeyed.
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
 import { header } from '../http/request-id.js';
 import { bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
-import type { PrincipalResolver } from './principals.js';
+import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
 
+export interface EndUserSource {
+  /** Lower-case name of the header a service key names its end user in. */
+  readonly header: string;
+  /** Whether a POST without that header may name its end user in the body. */
+  readonly fromBody: boolean;
+}
 
 const invalid = (message: string) =>
   new GatewayError({ status: 401, code: 'invalid_api_key', message });
 
-export function userAuth(principals: PrincipalResolver, failures: FailureLimiter): MiddlewareHandler<AppEnv> {
+const unavailable = (e: unknown): never => {
+  if (e instanceof GatewayError) throw e;
+  throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+};
+
+const missingEndUser = (source: EndUserSource) => new GatewayError({ status: 400, code: 'missing_end_user', param: source.header,
+  message: `a service key acts for an end user: name it in the ${source.header} header${source.fromBody ? " or the body's 'user'" : ''}` });
+
+export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource): MiddlewareHandler<AppEnv> {
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(header(c, 'authorization'));
@@ -24,14 +40,38 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
       failures.fail(address);
       throw invalid('You must provide an API key in an Authorization: Bearer header.');
     }
-    const principal = await principals.resolve(token).catch((e: unknown) => {
-      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
-    });
-    if (!principal) {
+    const found = await principals.resolve(token).catch(unavailable);
+    if (!found) {
       failures.fail(address);
       throw invalid('Incorrect API key provided.');
     }
-    c.set('principal', principal);
+    const named = header(c, endUser.header);
+    if ('service' in found) {
+      if (named !== undefined) c.set('principal', await principals.actFor(found, named, endUser.header).catch(unavailable));
+      else if (endUser.fromBody && c.req.method === 'POST') c.set('service', found);
+      else throw missingEndUser(endUser);
+    } else {
+      if (named !== undefined) {
+        throw new GatewayError({ status: 403, code: 'end_user_not_allowed', param: endUser.header,
+          message: `only a service key may name an end user; this key is a user's own key, so ${endUser.header} is refused` });
+      }
+      c.set('principal', found);
+    }
     await next();
   };
+}
+
+/**
+ * The principal of a metered request: the one auth found, or the end user a service key names in
+ * the body (`user`, else `safety_identifier`) when the operator allows that.
+ */
+export async function principalOf(c: Context<AppEnv>, principals: PrincipalResolver, body: Readonly<Record<string, unknown>>, endUser: EndUserSource): Promise<Principal> {
+  const known = c.get('principal') as Principal | undefined;
+  if (known) return known;
+  const service = c.get('service') as ServiceCaller | undefined;
+  const field = typeof body.user === 'string' ? 'user' : typeof body.safety_identifier === 'string' ? 'safety_identifier' : null;
+  if (!service || field === null) throw missingEndUser(endUser);
+  const principal = await principals.actFor(service, body[field] as string, field).catch(unavailable);
+  c.set('principal', principal);
+  return principal;
 }

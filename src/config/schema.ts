@@ -57,6 +57,14 @@ export const configSchema = z
     auth: z.object({
       cache_ms: count.default(1000),
       failures_per_minute: z.number().int().positive().default(20),
+      // Service keys name their end user in this header (lower-cased: HTTP header names are not case-sensitive).
+      end_user_header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').transform((h) => h.toLowerCase()).default('x-tollgate-user'),
+      // Also take the end user from the body's `user` / `safety_identifier` when the header is absent.
+      end_user_from_body: z.boolean().default(false),
+      // An end user a service key names for the first time is created with the defaults, or refused.
+      auto_create_users: z.boolean().default(true),
+      // Users one service key may create per minute.
+      users_created_per_minute: z.number().int().positive().default(600),
     }).strict().prefault({}),
     journal: z.object({
       file: z.string().min(1).default('.tollgate/journal.ndjson'),

@@ -2,7 +2,8 @@
 // forward, relay while metering, settle exactly once. A request the store refuses never opens a
 // connection upstream.
 import type { Context } from 'hono';
-import type { AppEnv, Deps } from '../app-types.js';
+import type { AppContext, AppEnv } from '../app-types.js';
+import { principalOf, type EndUserSource } from '../auth/user-auth.js';
 import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
 import { header, newRequestId } from '../http/request-id.js';
@@ -21,12 +22,11 @@ const PATHS: Readonly<Record<Api, string>> = {
   chat: '/chat/completions', completions: '/completions', responses: '/responses', embeddings: '/embeddings',
 };
 
-export function createMeteredHandler(deps: Deps, api: Api) {
+export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUserSource) {
   const { config, store, clock } = deps;
   const plan = createPlanner(config);
 
   return async function metered(c: Context<AppEnv>): Promise<Response> {
-    const principal = c.get('principal');
     const requestId = c.get('requestId');
     // The store settles each reservation once per id. A client's own X-Request-Id may repeat, so it
     // names the request (response, upstream, log, ledger) but never keys its reservation.
@@ -38,6 +38,7 @@ export function createMeteredHandler(deps: Deps, api: Api) {
     }
     const raw = await readBody(c.env.incoming, config.server.body_limit_bytes);
     const body = parseJsonObject(raw);
+    const principal = await principalOf(c, deps.principals, body, endUser);
     const facts = readRequestFacts(api, body);
     const allowed = principal.user.allowedModels;
     if (allowed && !allowed.includes(facts.model)) {

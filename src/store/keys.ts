@@ -21,3 +21,5 @@ export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${di
 export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;
 export const usersIndexKey = `${KEY_VERSION}:users`;
 export const settingsKey = `${KEY_VERSION}:settings`;
+/** Users a creator (a service key) made in one minute. */
+export const creationsKey = (creator: string, minute: number): string => `${KEY_VERSION}:created:${creator}:${minute}`;

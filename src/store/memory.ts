@@ -34,6 +34,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const keys = new Map<string, KeyRecord>();
   const keyIds = new Map<string, string>(); // keyId -> digest
   let settings: Readonly<Record<string, number | null>> = {};
+  const created = new Map<string, { minute: number; count: number }>(); // creator -> users made this minute
 
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
@@ -258,6 +259,18 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     ledgerPage: async (q) => stateOf(q.userId).ledger.page(q),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
+    createUser: async (user, cap) => {
+      if (records.has(user.id)) return 'exists';
+      if (cap) {
+        const minute = Math.floor(clock.now() / 60_000);
+        const made = created.get(cap.by);
+        const count = made?.minute === minute ? made.count : 0;
+        if (count >= cap.perMinute) return 'limited';
+        created.set(cap.by, { minute, count: count + 1 });
+      }
+      records.set(user.id, user);
+      return 'created';
+    },
     putKey: async (digest, key) => {
       keys.set(digest, key);
       keyIds.set(key.keyId, digest);

@@ -129,6 +129,8 @@ export interface UserRecord {
   readonly allowedModels: readonly string[] | null;
   readonly disabled: boolean;
   readonly createdAt: number;
+  /** The service key that created this end user on first sight (absent for users an admin made). */
+  readonly createdBy?: string;
 }
 
 export interface KeyRecord {
@@ -139,6 +141,17 @@ export interface KeyRecord {
   readonly createdAt: number;
   readonly expiresAt: number | null;
   readonly revoked?: boolean;
+  /** A service key acts for the end user each request names; it belongs to no user. */
+  readonly role?: 'service';
+}
+
+/** The owner id service keys are filed under: no user id can take it (`*` is not an id character). */
+export const SERVICE_KEY_OWNER = '*service';
+
+/** A cap on users one creator (a service key) may create in a minute. */
+export interface CreationCap {
+  readonly by: string;
+  readonly perMinute: number;
 }
 
 export interface Store {
@@ -153,6 +166,11 @@ export interface Store {
 
   getUser(id: string): Promise<UserRecord | null>;
   putUser(user: UserRecord): Promise<void>;
+  /**
+   * Creates a user unless one with its id exists: a burst of first sightings creates it once.
+   * With a cap, at most `perMinute` users per creator per minute are created ('limited' past it).
+   */
+  createUser(user: UserRecord, cap: CreationCap | null): Promise<'created' | 'exists' | 'limited'>;
   /** Stores a key under its SHA-256 digest; the key itself is never stored. */
   putKey(digest: string, key: KeyRecord): Promise<void>;
   keyByDigest(digest: string): Promise<KeyRecord | null>;

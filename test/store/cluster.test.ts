@@ -5,6 +5,7 @@ import { Cluster } from 'ioredis';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 import { storeContract } from './contract.js';
+import { accountsContract } from './contract-accounts.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -13,3 +14,4 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 storeContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
+accountsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));

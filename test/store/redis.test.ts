@@ -5,9 +5,11 @@ import { createManualClock } from '../../src/util/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
+import { accountsContract } from './contract-accounts.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 
 const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
   store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));

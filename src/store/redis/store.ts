@@ -1,8 +1,8 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import { creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import type { CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
@@ -90,6 +90,32 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     return true;
   }
 
+  /**
+   * Not one atomic step, and it need not be: SET NX makes the creation exactly-once, and the cap's
+   * counter is taken before the SET and given back when another replica won, so it never lets
+   * more than `perMinute` creations through (a race can only refuse early, never admit extra).
+   */
+  async function createUser(user: UserRecord, cap: CreationCap | null): Promise<'created' | 'exists' | 'limited'> {
+    await firstConnect();
+    if (await redis.exists(userRecordKey(user.id))) return 'exists';
+    const minute = Math.floor((options.clock?.now() ?? Date.now()) / 60_000);
+    const counter = cap ? creationsKey(cap.by, minute) : null;
+    if (cap && counter) {
+      const n = await redis.incr(counter);
+      if (n === 1) await redis.pexpire(counter, 120_000);
+      if (n > cap.perMinute) {
+        await redis.decr(counter);
+        return 'limited';
+      }
+    }
+    if ((await redis.set(userRecordKey(user.id), JSON.stringify(user), 'NX')) === null) {
+      if (counter) await redis.decr(counter);
+      return 'exists';
+    }
+    await redis.zadd(usersIndexKey, 0, user.id);
+    return 'created';
+  }
+
   return {
     kind: 'redis',
     reserve,
@@ -102,6 +128,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
       await redis.zadd(usersIndexKey, 0, user.id);
     },
+    createUser: (user, cap) => createUser(user, cap),
     putKey: async (digest: string, key: KeyRecord) => {
       await redis.set(keyDigestKey(digest), JSON.stringify(key));
       await redis.set(keyIdKey(key.keyId), digest);
