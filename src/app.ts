@@ -7,6 +7,7 @@ import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
 import { createPrincipalResolver } from './auth/principals.js';
 import { createFailureLimiter } from './auth/failure-limiter.js';
+import { createJwtVerifier } from './auth/jwt.js';
 import { userAuth } from './auth/user-auth.js';
 import { GatewayError } from './http/errors.js';
 import { requestIdMiddleware } from './http/request-id.js';
@@ -25,7 +26,7 @@ const METERED = [
 export function createApp(deps: Deps): Hono<AppEnv> {
   const principals = createPrincipalResolver({
     store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
-    serveStale: deps.config.fail_mode === 'open',
+    serveStale: deps.config.fail_mode === 'open', plans: deps.config.plans,
     autoCreateUsers: deps.config.auth.auto_create_users, usersCreatedPerMinute: deps.config.auth.users_created_per_minute,
     onUserCreated: (u) => deps.logger.info({ user: u.id, by: u.createdBy }, 'end user created'),
   });
@@ -52,7 +53,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
   v1.use('*', requestMetrics(deps.metrics));
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
-  v1.use('*', userAuth(principals, createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now()), endUser));
+  const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
+  v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock)));
   for (const [path, api] of METERED) v1.post(path, createMeteredHandler(ctx, api, endUser));
   v1.get('/models', createModelsHandler(deps));
   v1.get('/quota', createQuotaHandler(ctx));

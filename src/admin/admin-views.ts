@@ -5,6 +5,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export const userView = (u: UserRecord) => ({
   id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: iso(u.createdAt),
+  plan: u.plan ?? null,
   ...(u.createdBy ? { created_by: u.createdBy } : {}),
 });
 

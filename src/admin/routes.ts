@@ -29,6 +29,14 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use('*', adminAuth(app.config.admin_key));
 
+  const planOf = (value: unknown): string | null | undefined => {
+    if (value === undefined || value === null) return value;
+    if (typeof value !== 'string' || !Object.hasOwn(app.config.plans, value)) {
+      throw badRequest(`'plan' must be null or one of the configured plans: ${Object.keys(app.config.plans).join(', ') || '(none)'}`, 'plan');
+    }
+    return value;
+  };
+
   const userOr404 = async (id: string): Promise<UserRecord> => {
     const user = await store.getUser(parseUserId(id));
     if (!user) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
@@ -37,13 +45,14 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   admin.post('/users', async (c) => {
     const body = await jsonBody(c);
-    onlyFields(body, ['id', 'limits', 'allowed_models', 'disabled'], '');
+    onlyFields(body, ['id', 'limits', 'allowed_models', 'disabled', 'plan'], '');
     const id = parseUserId(body.id);
+    const plan = planOf(body.plan);
     const limits = parseLimits(body.limits);
     const allowedModels = parseModels(body.allowed_models) ?? null;
     if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw badRequest("'disabled' must be a boolean", 'disabled');
     if (await store.getUser(id)) throw new GatewayError({ status: 409, code: 'user_exists', message: `user '${id}' exists` });
-    const user: UserRecord = { id, limits, allowedModels, disabled: body.disabled === true, createdAt: clock.now() };
+    const user: UserRecord = { id, limits, allowedModels, disabled: body.disabled === true, createdAt: clock.now(), ...(plan ? { plan } : {}) };
     await store.putUser(user);
     return c.json(view(user), 201);
   });
@@ -56,7 +65,8 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
   admin.patch('/users/:id', async (c) => {
     const user = await userOr404(c.req.param('id'));
     const body = await jsonBody(c);
-    onlyFields(body, ['limits', 'allowed_models', 'disabled'], '');
+    onlyFields(body, ['limits', 'allowed_models', 'disabled', 'plan'], '');
+    const plan = planOf(body.plan);
     const limits = { ...user.limits, ...parseLimits(body.limits) };
     for (const [k, v] of Object.entries(limits)) if (v === null) delete limits[k];
     const models = parseModels(body.allowed_models);
@@ -65,6 +75,7 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
       ...user, limits,
       allowedModels: models === undefined ? user.allowedModels : models,
       disabled: typeof body.disabled === 'boolean' ? body.disabled : user.disabled,
+      plan: plan === undefined ? (user.plan ?? null) : plan,
     };
     await store.putUser(next);
     principals.forget();

@@ -16,6 +16,7 @@ export function digestKey(key: string): string {
 /** The bearer token of an Authorization header, or null when there is none or it is malformed. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
-  const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
+  // Long enough for a JWT with a few claims and an RSA-4096 signature.
+  const m = /^Bearer ([\x21-\x7e]{1,8192})$/i.exec(header.trim());
   return m ? (m[1] as string) : null;
 }

@@ -25,10 +25,13 @@ export interface ServiceCaller {
 export interface PrincipalResolver {
   /** The principal for a presented key, or null for an unknown, expired or disabled one. */
   resolve(key: string): Promise<Principal | ServiceCaller | null>;
-  /** The end user a service key names, found or created on first sight (or a GatewayError). */
-  actFor(service: ServiceCaller, endUserId: string, source: string): Promise<Principal>;
-  /** Effective limits of a user by id (for admin views). */
-  limitsOf(user: UserRecord): Promise<Readonly<Record<string, number>>>;
+  /**
+   * The end user a service key (or a JWT issuer, `jwt:<iss>`) names, found or created on first
+   * sight (or a GatewayError). `plan`, when given, is the plan that applies instead of the user's own.
+   */
+  actFor(caller: Pick<ServiceCaller, 'keyId'>, endUserId: string, source: string, plan?: string | null): Promise<Principal>;
+  /** Effective limits of a user: its own over its plan's over the defaults. */
+  limitsOf(user: UserRecord, plan?: string | null): Promise<Readonly<Record<string, number>>>;
   /** Whether this key has resolved to a principal in this process (no store call). The bad-key
    * limiter lets such a key through to its lookup, which still decides. */
   knownGood(key: string): boolean;
@@ -40,6 +43,8 @@ export interface ResolverOptions {
   clock: Clock;
   cacheMs: number;
   configDefaults: Readonly<Record<string, number | null | undefined>>;
+  /** Named plans: defaults that sit between the general defaults and a user's own limits. */
+  plans?: Readonly<Record<string, { readonly limits: Readonly<Record<string, number | null | undefined>> }>>;
   /** Keep answering for known keys from the cache when the store is unreachable. */
   serveStale: boolean;
   /** Create an end user a service key names for the first time (else refuse it). */
@@ -71,8 +76,10 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     return defaults.value;
   }
 
-  async function limitsOf(user: UserRecord) {
-    return effectiveLimits(await currentDefaults(o.clock.now()), user.limits);
+  async function limitsOf(user: UserRecord, plan: string | null = user.plan ?? null) {
+    const defaults = await currentDefaults(o.clock.now());
+    const planned = plan === null ? undefined : o.plans?.[plan];
+    return effectiveLimits(planned ? effectiveLimits(defaults, planned.limits) : defaults, user.limits);
   }
 
   async function lookup(digest: string, now: number): Promise<Principal | ServiceCaller | null> {
@@ -107,9 +114,9 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
       }
       return value;
     },
-    async actFor(service, endUserId, source) {
-      const user = await endUsers.get(service.keyId, endUserId, source);
-      return { userId: user.id, keyId: service.keyId, user, limits: await limitsOf(user), via: service.keyId };
+    async actFor(caller, endUserId, source, plan) {
+      const user = await endUsers.get(caller.keyId, endUserId, source);
+      return { userId: user.id, keyId: caller.keyId, user, limits: await limitsOf(user, plan ?? user.plan ?? null), via: caller.keyId };
     },
     limitsOf,
     knownGood: (presented) => vouched.has(digestKey(presented)),

@@ -1,13 +1,15 @@
 // Bearer auth for the metered API: the key must be one Tollgate issued, not expired or revoked,
 // for a user that is not disabled. The admin key is not a user key. A service key names the end
 // user it acts for in a header (or, where the operator allows it, the body's `user` /
-// `safety_identifier`); any other key that names one is refused, never obeyed.
+// `safety_identifier`); any other key that names one is refused, never obeyed. A bearer token
+// shaped like a JWT, when issuers are configured, is verified and is its user's.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { GatewayError } from '../http/errors.js';
 import { header } from '../http/request-id.js';
 import { bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
 
 export interface EndUserSource {
@@ -28,7 +30,10 @@ const unavailable = (e: unknown): never => {
 const missingEndUser = (source: EndUserSource) => new GatewayError({ status: 400, code: 'missing_end_user', param: source.header,
   message: `a service key acts for an end user: name it in the ${source.header} header${source.fromBody ? " or the body's 'user'" : ''}` });
 
-export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource): MiddlewareHandler<AppEnv> {
+const notAllowed = (source: EndUserSource, whose: string) => new GatewayError({ status: 403, code: 'end_user_not_allowed', param: source.header,
+  message: `only a service key may name an end user; this is ${whose}, so ${source.header} is refused` });
+
+export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null): MiddlewareHandler<AppEnv> {
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(header(c, 'authorization'));
@@ -40,21 +45,27 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
       failures.fail(address);
       throw invalid('You must provide an API key in an Authorization: Bearer header.');
     }
+    const named = header(c, endUser.header);
+    if (jwt && looksLikeJwt(token)) {
+      const who = await jwt(token).catch((e: unknown) => {
+        if (e instanceof GatewayError && e.status === 401) failures.fail(address);
+        throw e;
+      });
+      if (named !== undefined) throw notAllowed(endUser, 'a user\'s own token');
+      c.set('principal', await principals.actFor({ keyId: who.issuer }, who.userId, `the token's '${who.claim}' claim`, who.plan).catch(unavailable));
+      return next();
+    }
     const found = await principals.resolve(token).catch(unavailable);
     if (!found) {
       failures.fail(address);
       throw invalid('Incorrect API key provided.');
     }
-    const named = header(c, endUser.header);
     if ('service' in found) {
       if (named !== undefined) c.set('principal', await principals.actFor(found, named, endUser.header).catch(unavailable));
       else if (endUser.fromBody && c.req.method === 'POST') c.set('service', found);
       else throw missingEndUser(endUser);
     } else {
-      if (named !== undefined) {
-        throw new GatewayError({ status: 403, code: 'end_user_not_allowed', param: endUser.header,
-          message: `only a service key may name an end user; this key is a user's own key, so ${endUser.header} is refused` });
-      }
+      if (named !== undefined) throw notAllowed(endUser, 'a user\'s own key');
       c.set('principal', found);
     }
     await next();

@@ -8,6 +8,19 @@ const count = z.number().int().nonnegative();
 
 const limitsShape = Object.fromEntries(ALL_LIMIT_FIELDS.map((f) => [f, count.nullable().optional()]));
 
+/** An issuer whose signed tokens Tollgate accepts as its users' (DESIGN "JWT"). */
+const jwtIssuer = z.object({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  jwks_url: z.url({ protocol: /^https?$/ }).optional(),
+  public_key: z.string().includes('-----BEGIN PUBLIC KEY-----', { message: 'must be a PEM public key (SPKI)' }).optional(),
+  user_claim: z.string().min(1).default('sub'),
+  plan_claim: z.string().min(1).nullable().default(null),
+  // A token whose kid the cached key set lacks refetches it, at most once per this long.
+  jwks_cooldown_ms: count.default(30_000),
+  clock_tolerance_s: count.default(5),
+}).strict().refine((j) => (j.jwks_url === undefined) !== (j.public_key === undefined), { message: 'give exactly one of jwks_url and public_key' });
+
 export const configSchema = z
   .object({
     server: z.object({
@@ -65,7 +78,12 @@ export const configSchema = z
       auto_create_users: z.boolean().default(true),
       // Users one service key may create per minute.
       users_created_per_minute: z.number().int().positive().default(600),
+      jwt: z.array(jwtIssuer).default([]),
     }).strict().prefault({}),
+    // Named sets of limits; a user's plan (its own, or a JWT's plan claim) sits between the
+    // defaults and the user's own overrides.
+    plans: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'plan names are 1-64 of A-Za-z0-9._-'),
+      z.object({ limits: z.object(limitsShape).strict().default({}) }).strict()).default({}),
     journal: z.object({
       file: z.string().min(1).default('.tollgate/journal.ndjson'),
       replay_ms: ms.default(1000),

@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'request_too_large' | 'unpriced_model' | 'rate_limit_exceeded' | 'insufficient_quota'
   | 'conversation_budget_exceeded' | 'store_unavailable' | 'upstream_unreachable' | 'upstream_timeout'
   | 'admin_disabled' | 'internal_error' | 'user_exists' | 'user_not_found' | 'unsupported_media_type' | 'request_timeout'
-  | 'missing_end_user' | 'end_user_not_allowed' | 'unknown_user' | 'user_disabled';
+  | 'missing_end_user' | 'end_user_not_allowed' | 'unknown_user' | 'user_disabled' | 'invalid_token' | 'jwks_unavailable';
 
 export interface GatewayErrorOptions {
   status: number;

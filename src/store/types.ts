@@ -131,6 +131,8 @@ export interface UserRecord {
   readonly createdAt: number;
   /** The service key that created this end user on first sight (absent for users an admin made). */
   readonly createdBy?: string;
+  /** A plan in config `plans`: its limits are this user's defaults. */
+  readonly plan?: string | null;
 }
 
 export interface KeyRecord {
