@@ -1,5 +1,6 @@
-// The embedded store: one process, nothing persisted. The same semantics as the Lua scripts,
-// written once more in TypeScript; test/store/contract.ts holds both to one suite.
+// The embedded store: one process. The same semantics as the Lua scripts, written once more in
+// TypeScript; test/store/contract.ts holds both to one suite, and test/store/differential.test.ts
+// runs long random sequences against both and requires identical answers, states and ledgers.
 import { periodOf, retentionMs } from '../limits/windows.js';
 import type { Dimension } from '../limits/vocabulary.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -168,10 +169,9 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       held.convAmount = amt;
       if (convIndex >= 0) bump(states, convIndex, 0, amt);
     }
-    if (req.parallelLimit !== null) {
-      s.inflight.set(req.requestId, expiresAt);
-      if (parallelIndex >= 0) bump(states, parallelIndex, 1, 0);
-    }
+    // Every reservation is in flight, limited or not: a later request with a parallel limit counts it.
+    s.inflight.set(req.requestId, expiresAt);
+    if (parallelIndex >= 0) bump(states, parallelIndex, 1, 0);
     s.held.set(req.requestId, held);
     return { ok: true, output: out, states, conversationRoot: root };
   }
@@ -215,14 +215,15 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   }
 
   async function peek(q: PeekRequest): Promise<LimitState[]> {
+    // Read-only, like the Redis script: a reservation past its expiry is given back by the next
+    // reserve (or the minute's sweep), and until then it still shows as reserved.
     const now = clock.now();
-    const s = stateOf(q.userId);
-    sweep(s, now);
+    const s = users.get(q.userId) ?? EMPTY;
     const states: LimitState[] = [];
     const root = q.conversationId ? tree(s, q.conversationId)?.root : undefined;
     const t = root ? tree(s, root) : undefined;
     if (t) states.push({ dimension: 'spend_micros', window: 'lifetime', scope: 'conversation', limit: t.limit ?? -1, used: t.used, reserved: t.resv, resetsAt: null });
-    if (q.parallelLimit !== null) states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: q.parallelLimit, used: s.inflight.size, reserved: 0, resetsAt: null });
+    if (q.parallelLimit !== null) states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: q.parallelLimit, used: inFlight(s, now), reserved: 0, resetsAt: null });
     for (const check of q.checks) {
       const p = periodOf(check.window, now);
       const c = s.counters.get(counterKey(q.userId, check.dimension, check.window, p.start));
@@ -303,6 +304,15 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     ping: async () => undefined,
     close: async () => clearInterval(timer),
   };
+}
+
+const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
+
+/** Requests in flight: reservations not yet expired (an expired one no longer holds a slot). */
+function inFlight(s: UserState, now: number): number {
+  let n = 0;
+  for (const exp of s.inflight.values()) if (exp > now) n++;
+  return n;
 }
 
 function bump(states: LimitState[], index: number, used: number, reserved: number): void {

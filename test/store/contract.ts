@@ -146,6 +146,33 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect((await reserve({ checks, parallelLimit: 2 })).ok).toBe(true);
     });
 
+    it('counts every request in flight, whether or not a parallel limit applied when it was reserved', async () => {
+      const checks = [check('requests', 'minute', null, 1)];
+      for (let i = 0; i < 3; i++) expect((await reserve({ checks })).ok).toBe(true);
+      const limited = await reserve({ checks, parallelLimit: 2 });
+      expect(limited.ok).toBe(false);
+      if (!limited.ok) expect(limited.denied).toMatchObject({ dimension: 'parallel', limit: 2, used: 3 });
+      const [state] = await store.peek({ userId: user, checks: [], parallelLimit: 5, conversationId: null });
+      expect(state).toMatchObject({ dimension: 'parallel', used: 3 });
+    });
+
+    it('peek changes nothing: an expired reservation shows as reserved, without a slot, until a reserve reclaims it', async () => {
+      const checks = [check('tokens', 'day', 1000, 100)];
+      await reserve({ checks, ttlMs: 5_000 });
+      clock.advance(6_000);
+      const peeked = await store.peek({ userId: user, checks, parallelLimit: 1, conversationId: null });
+      expect(peeked.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['parallel', 0, 0], ['tokens', 0, 100]]);
+      const next = await reserve({ checks });
+      expect(next.states[0]).toMatchObject({ used: 0, reserved: 100 });
+    });
+
+    it('reclaims every expired reservation at once, not a batch at a time', async () => {
+      const checks = [check('tokens', 'day', 5000, 50)];
+      for (let i = 0; i < 25; i++) expect((await reserve({ checks, ttlMs: 5_000 })).ok).toBe(true);
+      clock.advance(6_000);
+      expect((await reserve({ checks })).states[0]).toMatchObject({ used: 0, reserved: 50 });
+    });
+
     it('reclaims a reservation nobody settled once it expires, and a late settle still lands once', async () => {
       const checks = [check('tokens', 'day', 1000, 0, 1)];
       const first = await reserve({ checks, maxOutput: 1000, parallelLimit: 1, ttlMs: 5_000 });
@@ -201,6 +228,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(other.ok).toBe(true);
       const states = await store.peek({ userId: user, checks: [], parallelLimit: null, conversationId: 'child' });
       expect(states[0]).toMatchObject({ scope: 'conversation', limit: 250, used: 200, reserved: 0 });
+    });
+
+    it('a root first named only as a parent is found by its own id', async () => {
+      const spend = { fixed: 40, perOutput: 0, priced: true };
+      expect((await reserve({ checks: [], spend, conversation: { id: 'kid', parentId: 'elder', budgetMicros: null } })).ok).toBe(true);
+      const states = await store.peek({ userId: user, checks: [], parallelLimit: null, conversationId: 'elder' });
+      expect(states).toEqual([{ dimension: 'spend_micros', window: 'lifetime', scope: 'conversation', limit: -1, used: 0, reserved: 40, resetsAt: null }]);
     });
 
     it('refuses an unpriced model in a tree with a budget', async () => {

@@ -29,7 +29,9 @@ local n = #list
 local resvs_key = prefix .. 'resvs'
 
 -- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
-local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now, 'LIMIT', 0, 20)
+-- All of them, as the memory store does: a user's requests in flight are bounded, and one left
+-- behind would hold budget this request is checked against.
+local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now)
 for _, old in ipairs(stale) do
   local rk = prefix .. 'resv:' .. old
   local rec = read_record(prefix, rk)
@@ -142,6 +144,8 @@ if conv_key then
   if conv_fresh and conv_root == conv_id and conv_budget then
     redis.call('HSET', conv_key, 'limit', int(conv_budget))
   end
+  -- A root first named as a parent is a tree too: looked up by its own id, it finds itself.
+  if conv_fresh then redis.call('HSET', conv_key, 'root', conv_root) end
   redis.call('HSET', prefix .. 'conv:' .. conv_id, 'root', conv_root)
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
   record.conv = conv_root
