@@ -2,8 +2,14 @@
 // admin API is derived from this table, so adding a dimension or a window is a change here,
 // never on the proxy path.
 
-export const DIMENSIONS = ['requests', 'messages', 'tokens', 'credits', 'spend_micros'] as const;
+export const DIMENSIONS = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Counted for reports, never limited: requests sent upstream that failed (they count in `requests` too). */
+export type ReportedDimension = 'failed_requests';
+/** A dimension a limit can name. */
+export type LimitedDimension = Exclude<Dimension, ReportedDimension>;
+const isLimited = (d: Dimension): d is LimitedDimension => d !== 'failed_requests';
 
 export const WINDOWS = ['minute', 'day', 'month', 'lifetime'] as const;
 export type Window = (typeof WINDOWS)[number];
@@ -11,7 +17,7 @@ export type Window = (typeof WINDOWS)[number];
 export type Scope = 'user' | 'conversation';
 
 /** The name a dimension takes in a limit's name: `message_credits_per_month`, `tokens_per_day`. */
-const NAME_OF: Record<Dimension, string> = {
+const NAME_OF: Record<LimitedDimension, string> = {
   requests: 'requests',
   messages: 'messages',
   tokens: 'tokens',
@@ -24,11 +30,11 @@ export const USER_WINDOWS: readonly Window[] = ['minute', 'day', 'month'];
 
 export interface LimitName {
   readonly name: string;
-  readonly dimension: Dimension;
+  readonly dimension: LimitedDimension;
   readonly window: Window;
 }
 
-export const LIMIT_NAMES: readonly LimitName[] = DIMENSIONS.flatMap((dimension) =>
+export const LIMIT_NAMES: readonly LimitName[] = DIMENSIONS.filter(isLimited).flatMap((dimension) =>
   USER_WINDOWS.map((window) => ({ name: `${NAME_OF[dimension]}_per_${window}`, dimension, window })),
 );
 

@@ -3,7 +3,7 @@
 // Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
 import type { Config } from '../config/loader.js';
 import { GatewayError } from '../http/errors.js';
-import { LIMIT_NAMES, PARALLEL_LIMIT, type Dimension } from '../limits/vocabulary.js';
+import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
 import type { Api, RequestFacts } from './request-body.js';
@@ -42,7 +42,7 @@ export function createPlanner(config: Config) {
     const message = facts.userInitiated ? 1 : 0;
     const spendFixed = price ? Math.ceil((promptEstimate * price.input) / 1_000_000) : 0;
     const spendPer = price ? (Math.max(price.output, price.reasoning) * per) / 1_000_000 : 0;
-    const amounts: Record<Dimension, [number, number]> = {
+    const amounts: Record<LimitedDimension, [number, number]> = {
       requests: [1, 0],
       messages: [message, 0],
       credits: [message, 0],

@@ -1,7 +1,8 @@
 // Sends a reserved request upstream and answers with what comes back, metering on the way.
 // Every exit path settles exactly once and releases its listener: an upstream that cannot be
-// reached or answers with an error costs nothing; a stream is charged what the provider
-// reported, or — cut short without a report — the tokens counted in what was sent and streamed.
+// reached or answers with an error costs nothing but its count in the request rates; a stream is
+// charged what the provider reported, or — cut short without a report — the tokens counted in
+// what was sent and streamed.
 import { EventEmitter } from 'node:events';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
@@ -67,16 +68,19 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   let firstByteMs: number | null = null;
   const timings = () => ({ firstByteMs, totalMs: Math.round(performance.now() - started) });
   let reply: UpstreamReply;
+  let sent = false;
   try {
-    // The client may have gone while the store was answering: then no upstream call is made.
+    // The client may have gone while the store was answering: then no upstream call is made, and
+    // the reservation is given back (`released`: not even a request rate counts it).
     if (clientGone) throw new Error('client closed the request before it was sent upstream');
+    sent = true;
     reply = await deps.upstream.call({
       method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
       headers: Object.assign(upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId), { 'content-type': 'application/json' }),
     });
   } catch (e) {
     end();
-    void settlement.settle({ outcome: clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
+    void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
     if (e instanceof GatewayError) throw e;
     if (timedOut) throw new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause: e });
     throw upstreamError(e, clientGone);

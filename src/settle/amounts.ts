@@ -2,9 +2,20 @@
 // amounts a settle charges. "Missing" and "zero" differ: only a missing usage is estimated.
 import type { Usage } from '../meter/usage.js';
 import { costMicros, type Price, type PriceTable } from '../pricing/price-table.js';
-import type { Amounts } from '../store/types.js';
+import type { Amounts, Outcome } from '../store/types.js';
 
-export const NOTHING: Amounts = Object.freeze({ requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0 });
+export const NOTHING: Amounts = Object.freeze({ requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0, failed_requests: 0 });
+
+/**
+ * What a request counts whatever it cost. Request rates count every request Tollgate sent upstream,
+ * failed or not: they protect the upstream (and the operator's rate limit there) from one user's
+ * flood. A request given back before it was sent (`released`) counts nothing. A failure is also
+ * counted apart (`failed_requests`), for reports.
+ */
+export function countedRequests(outcome: Outcome): Amounts {
+  if (outcome === 'released' || outcome === 'reset') return NOTHING;
+  return { ...NOTHING, requests: 1, failed_requests: outcome === 'upstream_error' ? 1 : 0 };
+}
 
 const CHARS_PER_TOKEN = 4;
 
@@ -21,12 +32,12 @@ export interface Charge {
   readonly costMicros: number;
 }
 
-export function chargeFor(usage: Usage, opts: { userInitiated: boolean; model: string | null; prices: PriceTable; fallback: Price | null }): Charge {
+export function chargeFor(usage: Usage, opts: { outcome: Outcome; userInitiated: boolean; model: string | null; prices: PriceTable; fallback: Price | null }): Charge {
   const price = (opts.model ? opts.prices.lookup(opts.model) : null) ?? opts.fallback;
   const cost = costMicros(usage, price) ?? 0;
   const message = opts.userInitiated ? 1 : 0;
   return {
-    amounts: { requests: 1, messages: message, credits: message, tokens: usage.totalTokens, spend_micros: cost },
+    amounts: { ...countedRequests(opts.outcome), messages: message, credits: message, tokens: usage.totalTokens, spend_micros: cost },
     costMicros: cost,
   };
 }

@@ -7,9 +7,9 @@ import type { Plan } from '../plan/plan.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { InFlight } from '../proxy/in-flight.js';
-import type { Outcome, SettleRequest, Store } from '../store/types.js';
+import type { CounterCheck, Outcome, SettleRequest, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
-import { chargeFor, NOTHING } from './amounts.js';
+import { chargeFor, countedRequests } from './amounts.js';
 import type { Journal } from './journal.js';
 
 export interface SettlementContext {
@@ -50,6 +50,13 @@ export interface Settlement {
   settle(o: SettleOutcome): Promise<void>;
 }
 
+/** A failure is counted apart in every window its request is counted in (reported, never limited). */
+function withFailedCounts(checks: readonly CounterCheck[]): CounterCheck[] {
+  const failed = checks.filter((c) => c.dimension === 'requests')
+    .map((c): CounterCheck => ({ dimension: 'failed_requests', window: c.window, limit: null, fixed: 0, perOutput: 0 }));
+  return [...checks, ...failed];
+}
+
 /** No single request is believed to use more tokens than this unless it reserved a quarter of it. */
 const SANE_TOKENS = 2_000_000;
 
@@ -72,12 +79,13 @@ export function createSettlement(ctx: SettlementContext): Settlement {
   function request(o: SettleOutcome, reported: Usage | null): SettleRequest {
     const { usage, anomaly } = believable(reported);
     const model = o.model ?? ctx.requestedModel;
-    const charge = usage ? chargeFor(usage, { userInitiated: ctx.userInitiated, model, prices: ctx.prices, fallback: ctx.plan.price }) : null;
+    const charge = usage ? chargeFor(usage, { outcome: o.outcome, userInitiated: ctx.userInitiated, model, prices: ctx.prices, fallback: ctx.plan.price }) : null;
+    const actual = charge?.amounts ?? countedRequests(o.outcome);
     return {
       userId: ctx.userId,
       requestId: ctx.requestId,
-      checks: ctx.plan.checks,
-      actual: charge?.amounts ?? NOTHING,
+      checks: (actual.failed_requests ?? 0) > 0 ? withFailedCounts(ctx.plan.checks) : ctx.plan.checks,
+      actual,
       conversationRoot: ctx.conversationRoot,
       record: {
         requestId: ctx.shownId ?? ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,

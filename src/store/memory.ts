@@ -184,7 +184,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     const charge = (check: SettleRequest['checks'][number]) => {
       const p = periodOf(check.window, now);
       const c = counter(s, counterKey(req.userId, check.dimension, check.window, p.start), now);
-      c.used += req.actual[check.dimension];
+      c.used += req.actual[check.dimension] ?? 0;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
     };
     if (h) {
@@ -192,7 +192,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
         cur.resv -= c.amount;
-        cur.used += req.actual[c.dimension];
+        cur.used += req.actual[c.dimension] ?? 0;
       }
       const t = h.root ? tree(s, h.root) : undefined;
       if (t) {

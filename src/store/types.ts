@@ -1,7 +1,7 @@
 // The Store contract. Two implementations keep the same semantics: RedisStore (Lua scripts,
 // one script call per reserve and per settle) and MemoryStore (embedded, single process).
 // test/store/contract.ts runs one suite against both.
-import type { Dimension, Window, Scope } from '../limits/vocabulary.js';
+import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
 
 export type Enforcement = 'hard' | 'soft';
 
@@ -62,7 +62,8 @@ export type ReserveResult =
       readonly unpriced?: boolean;
     };
 
-export type Amounts = Readonly<Record<Dimension, number>>;
+/** What a settle charges. `failed_requests` (reported, never limited) is absent from a journal line written before it existed: 0. */
+export type Amounts = Readonly<Record<LimitedDimension, number>> & { readonly failed_requests?: number };
 
 export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset';
 

@@ -97,6 +97,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(again.states[0]).toMatchObject({ used: 0, reserved: 1 });
     });
 
+    it('a request sent upstream that failed keeps its place in the request rate and costs nothing else (issue 20)', async () => {
+      const limited = [check('requests', 'minute', 2, 1), check('tokens', 'day', 1000, 10, 1), check('credits', 'month', 5, 1)];
+      const checks = [...limited, check('requests', 'day', null, 1), check('failed_requests', 'day', null, 0)];
+      for (let i = 0; i < 2; i++) {
+        expect((await reserve({ checks, maxOutput: 50 })).ok).toBe(true);
+        await settle(`req-${n}`, checks, { requests: 1, failed_requests: 1 });
+      }
+      const third = await reserve({ checks, maxOutput: 50 });
+      expect(third.ok).toBe(false);
+      if (!third.ok) expect(third.denied).toMatchObject({ dimension: 'requests', window: 'minute', limit: 2, used: 2, reserved: 0 });
+      const states = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+      expect(states.map((s) => [s.dimension, s.window, s.used, s.reserved])).toEqual([
+        ['requests', 'minute', 2, 0], ['tokens', 'day', 0, 0], ['credits', 'month', 0, 0], ['requests', 'day', 2, 0], ['failed_requests', 'day', 2, 0],
+      ]);
+      expect(await store.ledger(user, 10)).toHaveLength(2);
+      clock.advance(60_000);
+      expect((await reserve({ checks, maxOutput: 50 })).ok).toBe(true);
+    });
+
     it('hard mode lowers the output ceiling to what the user can afford', async () => {
       const checks = [check('tokens', 'day', 1000, 100, 1), check('spend_micros', 'day', 10_000, 50, 20)];
       const r = await reserve({ checks, maxOutput: 5000, minOutput: 16 });

@@ -51,7 +51,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const checks = JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit === null ? 0 : 1]));
     batch();
     return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
-      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)))) === 1 };
+      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)),
+      // A journal line written before failures were counted apart has no such field.
+      a.failed_requests ?? 0)) === 1 };
   }
 
   async function peek(q: PeekRequest) {

@@ -7,7 +7,8 @@
 --       actual requests, messages, tokens, credits, spend_micros,
 --       checks: a JSON array of [dim, window, limited(1|0)]   (unlimited counters, and all of them
 --       when the reservation is gone, are charged here in the current period),
---       ledger: a JSON array of field, value, field, value ... (strings)
+--       ledger: a JSON array of field, value, field, value ... (strings),
+--       actual failed_requests (reported, never limited: charged like any unlimited counter)
 -- Returns 1 when applied, 0 when this request id was settled before.
 
 local prefix = KEYS[1]
@@ -21,7 +22,7 @@ if not rec and redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0
 
 local actual = {
   requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
-  credits = num(ARGV[7]), spend_micros = num(ARGV[8]),
+  credits = num(ARGV[7]), spend_micros = num(ARGV[8]), failed_requests = num(ARGV[11]),
 }
 local checks = cjson.decode(ARGV[9])
 
