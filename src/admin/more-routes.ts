@@ -10,7 +10,8 @@ import { addLedgerRoutes } from './ledger-routes.js';
 import { intParam } from './params.js';
 import { onlyFields, parseUserId } from './validate.js';
 
-const DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros'];
+// `requests` counts every request sent upstream, failed or not; `failed_requests` those that failed.
+const DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'];
 const MAX_USERS_SCANNED = 10_000;
 
 function windowParam(v: string | undefined, allowed: readonly Window[]): Window {
@@ -86,7 +87,7 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
       const lim: Record<string, number | null> = {};
       for (const s of states) {
         row[s.dimension] = s.used;
-        lim[s.dimension] = s.limit >= 0 ? s.limit : null;
+        if (s.dimension !== 'failed_requests') lim[s.dimension] = s.limit >= 0 ? s.limit : null;
       }
       return { ...row, limits: lim };
     }));

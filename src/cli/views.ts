@@ -17,7 +17,7 @@ export function usersTable(users: Json[]): string {
   return table(users, [text('id'), { title: 'disabled', cell: (r) => (r.disabled ? 'yes' : '') }, ...limitCols, { title: 'created', cell: (r) => when(r.createdAt) }]);
 }
 
-const USAGE_DIMS = [['requests', 'requests'], ['messages', 'messages'], ['tokens', 'tokens'], ['credits', 'credits'], ['spend_micros', 'spend']] as const;
+const USAGE_DIMS = [['requests', 'requests'], ['failed_requests', 'failed'], ['messages', 'messages'], ['tokens', 'tokens'], ['credits', 'credits'], ['spend_micros', 'spend']] as const;
 
 /** Usage per user: each dimension, and its limit in the next column when any user has one. */
 export function usageTable(users: Json[]): string {

@@ -54,8 +54,8 @@ describe('tollgate CLI', () => {
     const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }) });
     await r.arrayBuffer();
     const usage = (await tollgate('usage', '--window', 'day')).stdout.split('\n');
-    expect(usage[0]).toMatch(/^id\s+requests\s+messages\s+messages limit\s+tokens\s+credits\s+spend$/);
-    expect(usage.find((l) => l.startsWith('alice'))).toMatch(/^alice\s+1\s+1\s+200\s+379\s+1\s+\$0\.00015$/);
+    expect(usage[0]).toMatch(/^id\s+requests\s+failed\s+messages\s+messages limit\s+tokens\s+credits\s+spend$/);
+    expect(usage.find((l) => l.startsWith('alice'))).toMatch(/^alice\s+1\s+0\s+1\s+200\s+379\s+1\s+\$0\.00015$/);
     const month = (await tollgate('usage', '--window', 'month')).stdout.split('\n');
     expect(month[0]).toMatch(/\sspend\s+spend limit$/);
     expect(month.find((l) => l.startsWith('alice'))).toMatch(/\$0\.00015\s+\$5\.00$/);

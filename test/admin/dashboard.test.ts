@@ -40,14 +40,16 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => dora.textContent()).toContain('0/2 messages');
     expect(await dora.getAttribute('class')).not.toBe('over');
 
-    for (let i = 0; i < 2; i++) {
+    // One the upstream fails (it costs no message, but counts as a request), then two answered.
+    for (const model of ['fail:500', 'gpt-4.1-nano', 'gpt-4.1-nano']) {
       const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }) });
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
       await r.arrayBuffer();
     }
     await page.click('#refresh');
     await expect.poll(() => dora.getAttribute('class')).toBe('over');
     expect(await dora.textContent()).toContain('2/2 messages');
+    expect(await dora.textContent()).toContain('3/∞ requests (1 failed)');
     expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
 
     await dora.click();
