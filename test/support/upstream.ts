@@ -15,6 +15,9 @@ export interface UpstreamState { connections: number; requests: RecordedRequest[
 export interface UpstreamOptions { seed?: number; chunkDelayMs?: number; splitStreams?: boolean }
 export interface TestUpstream { url: string; port: number; state: UpstreamState; reset(): void; close(): Promise<void> }
 
+/** The `retry-after` (seconds) the test upstream sends with a `fail:429`. */
+export const UPSTREAM_RETRY_AFTER_S = 17;
+
 const cache = new Map<string, Buffer>();
 function capture(name: string): Buffer {
   let data = cache.get(name);
@@ -43,8 +46,8 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
 
   const baseHeaders = () => ({ 'x-ratelimit-limit-requests': '10000', 'x-ratelimit-remaining-tokens': '999999', 'x-request-id': `req_upstream_${++n}`, 'openai-processing-ms': '5' });
 
-  function sendJson(res: ServerResponse, status: number, body: string | Buffer): void {
-    res.writeHead(status, { ...baseHeaders(), 'content-type': 'application/json' });
+  function sendJson(res: ServerResponse, status: number, body: string | Buffer, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...baseHeaders(), 'content-type': 'application/json', ...extra });
     res.end(body);
   }
 
@@ -97,7 +100,10 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
 
     if (req.method === 'GET' && url.startsWith('/v1/models')) return sendJson(res, 200, MODELS_JSON);
     if (model.startsWith('fail:')) {
-      return sendJson(res, Number(model.slice(5)) || 500, JSON.stringify({ error: { message: 'upstream failure (test)', type: 'server_error', param: null, code: null } }));
+      const status = Number(model.slice(5)) || 500;
+      // A rate-limited provider says when to come back, as OpenAI does.
+      const wait: Record<string, string> = status === 429 ? { 'retry-after': String(UPSTREAM_RETRY_AFTER_S) } : {};
+      return sendJson(res, status, JSON.stringify({ error: { message: 'upstream failure (test)', type: 'server_error', param: null, code: null } }), wait);
     }
     if (model === 'hang-headers') return;
     if (model.startsWith('hostile:')) return hostile(res, model.slice(8), state, req.headers);
