@@ -1,4 +1,5 @@
-// Bad input and failed upstreams: each a clear OpenAI-shaped error that costs the user nothing.
+// Bad input and failed upstreams: each a clear OpenAI-shaped error that costs the user nothing
+// (a request that reached, or was sent to, the upstream still counts in the request rates).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -80,14 +81,14 @@ describe('bad input and failures cost nothing', () => {
     expect(wrong.headers.get('allow')).toBe('POST');
   });
 
-  it('passes an upstream error through and charges nothing', async () => {
+  it('passes an upstream error through and charges nothing but its request count', async () => {
     const r = await post('/v1/chat/completions', '{"model":"fail:503","messages":[{"role":"user","content":"hi"}]}');
     expect(r.status).toBe(503);
     expect((await errorOf(r)).message).toBe('upstream failure (test)');
-    expect((await used()).every(([, u, resv]) => u === 0 && resv === 0)).toBe(true);
+    expect(await used()).toEqual([['requests', 1, 0], ['tokens', 0, 0]]);
   });
 
-  it('502 when the upstream cannot be reached, with the reservation released', async () => {
+  it('502 when the upstream cannot be reached, with the reservation released (each try counts as a request)', async () => {
     const dead = await createTestUpstream();
     const url = dead.url;
     await dead.close();
@@ -99,7 +100,7 @@ describe('bad input and failures cost nothing', () => {
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('upstream_unreachable');
     }
     const q = (await (await fetch(`${lonely.url}/v1/quota`, { headers: { authorization: `Bearer ${k}` } })).json()) as { limits: Array<{ dimension: string; used: number; reserved: number }> };
-    expect(q.limits.find((l) => l.dimension === 'requests')).toMatchObject({ used: 0, reserved: 0 });
+    expect(q.limits.find((l) => l.dimension === 'requests')).toMatchObject({ used: 3, reserved: 0 });
     expect(q.limits.find((l) => l.dimension === 'parallel_requests')).toMatchObject({ used: 0 });
     await lonely.close();
   });

@@ -18,6 +18,10 @@ export interface Hostile {
   /** Runs a case: `send` returns the status the client saw (0 when the connection was closed). */
   check(name: string, send: () => Promise<number>, expected: { status: number | number[]; rejected: boolean }): Promise<void>;
   usage(): Promise<number>;
+  /** What the user pays: `usage()` without the request counts (a request sent upstream counts, failed or not). */
+  paid(): Promise<number>;
+  /** The user's request count today. */
+  requests(): Promise<number>;
   /** Parallel-request slots the user holds now. */
   slots(): Promise<number>;
   close(): Promise<void>;
@@ -33,10 +37,13 @@ export async function createHostile(overrides: Record<string, unknown> = {}, sto
   });
   const quota = async () =>
     ((await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Array<{ dimension: string; window: string; used: number; reserved: number }> }).limits;
-  const usage = async () => (await quota()).filter((l) => l.dimension !== 'parallel_requests').reduce((n, l) => n + l.used + l.reserved, 0);
+  const sum = (skip: readonly string[]) => async () => (await quota()).filter((l) => !skip.includes(l.dimension)).reduce((n, l) => n + l.used + l.reserved, 0);
+  const usage = sum(['parallel_requests']);
+  const paid = sum(['parallel_requests', 'requests']);
+  const requests = async () => (await quota()).find((l) => l.dimension === 'requests' && l.window === 'day')?.used ?? 0;
   const slots = async () => (await quota()).find((l) => l.dimension === 'parallel_requests')?.used ?? 0;
   return {
-    gw, upstream, key, user, post, usage, slots,
+    gw, upstream, key, user, post, usage, paid, requests, slots,
     async check(name, send, expected) {
       const calls = upstream.state.started;
       const before = await usage();

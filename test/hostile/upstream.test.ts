@@ -1,5 +1,6 @@
 // A hostile upstream: the client gets what the upstream sent (or a clean error), the user is
-// charged correctly — never credited, never charged an absurd figure, nothing for an error — and
+// charged correctly — never credited, never charged an absurd figure, nothing for an error but its
+// place in the request rate (issue 20) — and
 // the gateway stays up with nothing left in flight. Each case is a row of `npm run verify:hostile`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM_KEY } from '../support/gateway.js';
@@ -13,9 +14,10 @@ describe('hostile upstreams', () => {
   });
   afterAll(async () => h.close());
 
-  /** Sends one request to a hostile upstream; returns what the client got and what the user was charged. */
+  /** Sends one request to a hostile upstream; returns what the client got, what the user was charged and the requests counted. */
   async function through(kind: string, stream = true) {
-    const before = await h.usage();
+    const before = await h.paid();
+    const requestsBefore = await h.requests();
     const r = await h.post(JSON.stringify({ model: kind.includes(':') ? kind : `hostile:${kind}`, stream, messages: [{ role: 'user', content: 'hi' }] }))
       .catch(() => null);
     const text = r ? await r.text().catch(() => '<cut>') : '<no response>';
@@ -26,7 +28,7 @@ describe('hostile upstreams', () => {
       + (text.includes(UPSTREAM_KEY) ? 1 : 0);
     reportHostile({ name: `upstream: ${kind}`, crashes: alive ? 0 : 1, upstreamCalls: 0, charges: 0, leaks });
     expect({ alive, leaks }).toEqual({ alive: true, leaks: 0 });
-    return { status: r?.status ?? 0, text, charged: (await h.usage()) - before, record };
+    return { status: r?.status ?? 0, text, charged: (await h.paid()) - before, requests: (await h.requests()) - requestsBefore, record };
   }
 
   it('garbage lines and bad JSON among good events: passed through, charged the usage it reported', async () => {
@@ -78,13 +80,13 @@ describe('hostile upstreams', () => {
     expect(r.charged).toBeGreaterThan(0);
   });
 
-  it('headers then nothing: the idle timeout ends it and, with nothing generated, it costs nothing', async () => {
+  it('headers then nothing: the idle timeout ends it and, with nothing generated, it costs nothing but a request', async () => {
     const sse = await through('headers-then-hang');
     expect(sse.record).toMatchObject({ outcome: 'upstream_error', promptTokens: 0, completionTokens: 0 });
-    expect(sse.charged).toBe(0);
+    expect(sse).toMatchObject({ charged: 0, requests: 1 });
     const json = await through('json-headers-then-hang', false);
     expect(json.record).toMatchObject({ outcome: 'upstream_error', promptTokens: 0, completionTokens: 0 });
-    expect(json.charged).toBe(0);
+    expect(json).toMatchObject({ charged: 0, requests: 1 });
   });
 
   it('a stream\'s headers reach the client as soon as the upstream sends them, before any chunk', async () => {
@@ -96,15 +98,15 @@ describe('hostile upstreams', () => {
     await r.text().catch(() => '');
   });
 
-  it('a 200 with an HTML body and a 500 with a JSON error pass through as sent and cost nothing', async () => {
+  it('a 200 with an HTML body and a 500 with a JSON error pass through as sent and cost nothing but a request', async () => {
     const html = await through('html-200', false);
     expect(html.status).toBe(200);
     expect(html.text).toBe('<html><body>502 Bad Gateway (from a proxy)</body></html>');
-    expect(html.charged).toBe(0);
+    expect(html).toMatchObject({ charged: 0, requests: 1 });
     const e500 = await through('json-500', false);
     expect(e500.status).toBe(500);
     expect(e500.text).toBe('{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}');
-    expect(e500.charged).toBe(0);
+    expect(e500).toMatchObject({ charged: 0, requests: 1 });
   });
 
   it('an error that quotes the upstream key back never shows it to the client', async () => {
@@ -112,7 +114,7 @@ describe('hostile upstreams', () => {
     expect(r.status).toBe(401);
     expect(r.text).not.toContain(UPSTREAM_KEY);
     expect(r.text).toContain('Incorrect API key provided');
-    expect(r.charged).toBe(0);
+    expect(r).toMatchObject({ charged: 0, requests: 1 });
   });
 
   it('a body far larger than upstream.max_response_bytes is cut off there', async () => {
@@ -133,9 +135,9 @@ describe('hostile upstreams', () => {
     expect(r.charged).toBeGreaterThan(0);
   });
 
-  it('an upstream that cannot be reached: a clean 502, nothing charged', async () => {
+  it('an upstream that answers 503: passed through, nothing charged but a request', async () => {
     const r = await through('fail:503', false);
     expect(r.status).toBe(503);
-    expect(r.charged).toBe(0);
+    expect(r).toMatchObject({ charged: 0, requests: 1 });
   });
 });
