@@ -23,3 +23,7 @@ export const usersIndexKey = `${KEY_VERSION}:users`;
 export const settingsKey = `${KEY_VERSION}:settings`;
 /** Users a creator (a service key) made in one minute. */
 export const creationsKey = (creator: string, minute: number): string => `${KEY_VERSION}:created:${creator}:${minute}`;
+/** Prompt calibration (one hash tag, so a Cluster can pipeline the three keys in one slot). */
+export const calibrationKeys = {
+  ratio: `${KEY_VERSION}:{calib}:ratio`, surplus: `${KEY_VERSION}:{calib}:surplus`, samples: `${KEY_VERSION}:{calib}:samples`,
+} as const;

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import type {
-  KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
@@ -36,6 +36,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
   const keyIds = new Map<string, string>(); // keyId -> digest
   let settings: Readonly<Record<string, number | null>> = {};
   const created = new Map<string, { minute: number; count: number }>(); // creator -> users made this minute
+  const calibration = new Map<string, CalibrationSample>();
 
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
@@ -301,6 +302,14 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     putSettings: async (limits) => {
       settings = { ...limits };
     },
+    recordCalibration: async (samples) => {
+      for (const s of samples) {
+        const cur = calibration.get(s.model);
+        calibration.set(s.model, cur ? { model: s.model, ratioPermille: Math.max(cur.ratioPermille, s.ratioPermille),
+          surplus: Math.max(cur.surplus, s.surplus), samples: cur.samples + s.samples } : { ...s });
+      }
+    },
+    calibration: async () => [...calibration.values()],
     ping: async () => undefined,
     close: async () => clearInterval(timer),
   };

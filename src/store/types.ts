@@ -124,6 +124,19 @@ export interface SettleResult {
   readonly applied: boolean;
 }
 
+/**
+ * How a model's provider counted prompts against Tollgate's own count (see
+ * plan/prompt/calibration.ts). Recording merges: the two maxima are raised, samples added.
+ */
+export interface CalibrationSample {
+  readonly model: string;
+  /** Largest reported ÷ counted seen, in thousandths (prompts of 256 tokens or more). */
+  readonly ratioPermille: number;
+  /** Largest reported − counted seen, in tokens (smaller prompts). */
+  readonly surplus: number;
+  readonly samples: number;
+}
+
 export interface UserRecord {
   readonly id: string;
   readonly limits: Readonly<Record<string, number | null>>;
@@ -187,6 +200,9 @@ export interface Store {
   /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */
   resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord): Promise<void>;
   getSettings(): Promise<Readonly<Record<string, number | null>>>;
+  /** Prompt calibration, shared by every replica: merged into what is stored (maxima raised, samples added). */
+  recordCalibration(samples: readonly CalibrationSample[]): Promise<void>;
+  calibration(): Promise<CalibrationSample[]>;
   putSettings(limits: Readonly<Record<string, number | null>>): Promise<void>;
 
   ping(): Promise<void>;

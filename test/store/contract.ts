@@ -302,6 +302,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect((await store.ledger(user, 1))[0]).toMatchObject({ requestId: 'reset-1', outcome: 'reset' });
     });
 
+    it('keeps prompt calibration per model, shared: maxima only rise, samples add up', async () => {
+      const model = `${user}-model`;
+      const other = `${user}-other`;
+      await store.recordCalibration([{ model, ratioPermille: 1150, surplus: 0, samples: 3 }, { model: other, ratioPermille: 0, surplus: 7, samples: 1 }]);
+      await store.recordCalibration([{ model, ratioPermille: 1080, surplus: 12, samples: 2 }]);
+      const all = await store.calibration();
+      expect(all.find((c) => c.model === model)).toEqual({ model, ratioPermille: 1150, surplus: 12, samples: 5 });
+      expect(all.find((c) => c.model === other)).toEqual({ model: other, ratioPermille: 0, surplus: 7, samples: 1 });
+    });
+
     it('stores users, hashed keys and settings', async () => {
       await store.putUser({ id: user, limits: { tokens_per_day: 5, requests_per_day: null }, allowedModels: null, disabled: false, createdAt: 1 });
       expect(await store.getUser(user)).toMatchObject({ id: user, limits: { tokens_per_day: 5, requests_per_day: null } });

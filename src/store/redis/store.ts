@@ -1,8 +1,8 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
@@ -118,8 +118,40 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     return 'created';
   }
 
+  /** ZADD GT keeps the larger of two maxima in one command (Redis 6.2+). Not one transaction: each figure stands alone. */
+  async function recordCalibration(samples: readonly CalibrationSample[]): Promise<void> {
+    await firstConnect();
+    const p = redis.pipeline();
+    for (const s of samples) {
+      if (s.ratioPermille > 0) p.zadd(calibrationKeys.ratio, 'GT', s.ratioPermille, s.model);
+      if (s.surplus > 0) p.zadd(calibrationKeys.surplus, 'GT', s.surplus, s.model);
+      p.hincrby(calibrationKeys.samples, s.model, s.samples);
+    }
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+  }
+
+  async function calibration(): Promise<CalibrationSample[]> {
+    await firstConnect();
+    const [ratios, surpluses, counts] = await Promise.all([
+      redis.zrange(calibrationKeys.ratio, '0', '-1', 'WITHSCORES'), redis.zrange(calibrationKeys.surplus, '0', '-1', 'WITHSCORES'),
+      redis.hgetall(calibrationKeys.samples),
+    ]);
+    const byModel = new Map<string, { ratioPermille: number; surplus: number; samples: number }>();
+    const at = (m: string) => {
+      let v = byModel.get(m);
+      if (!v) byModel.set(m, (v = { ratioPermille: 0, surplus: 0, samples: 0 }));
+      return v;
+    };
+    for (let i = 0; i < ratios.length; i += 2) at(ratios[i] as string).ratioPermille = Number(ratios[i + 1]);
+    for (let i = 0; i < surpluses.length; i += 2) at(surpluses[i] as string).surplus = Number(surpluses[i + 1]);
+    for (const [m, n] of Object.entries(counts)) at(m).samples = Number(n);
+    return [...byModel].map(([model, v]) => ({ model, ...v }));
+  }
+
   return {
     kind: 'redis',
+    recordCalibration,
+    calibration,
     reserve,
     settle,
     peek,
