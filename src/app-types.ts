@@ -5,6 +5,7 @@ import type { RequestLog } from './log/logger.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './auth/principals.js';
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Calibration } from './plan/prompt/calibration.js';
 import type { InFlight } from './proxy/in-flight.js';
 import type { Journal } from './settle/journal.js';
 import type { Store } from './store/types.js';
@@ -20,6 +21,8 @@ export interface Deps {
   readonly journal: Journal;
   readonly inFlight: InFlight;
   readonly metrics: Metrics;
+  /** How each model's provider counts prompts against our count (shared through the store). */
+  readonly calibration: Calibration;
 }
 
 export interface AppVariables {

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createCalibration } from './plan/prompt/calibration.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
@@ -49,7 +50,9 @@ async function start(): Promise<void> {
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
   await waitForStore(store, logger);
-  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, metrics: createMetrics({ defaultMetrics: true }) });
+  const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
+    onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics: createMetrics({ defaultMetrics: true }) });
   const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;
@@ -69,6 +72,8 @@ async function start(): Promise<void> {
     server.closeAllConnections();
     await journal.replay().catch(() => undefined);
     await journal.close();
+    await calibration.sync();
+    calibration.close();
     await upstream.close();
     await store.close().catch(() => undefined);
     logger.info({ journalBacklog: journal.backlog }, 'stopped');

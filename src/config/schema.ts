@@ -63,6 +63,11 @@ export const configSchema = z
       min_output_tokens: count.default(16),
       prompt_bytes_per_token: z.number().positive().default(1),
       tokens_per_image: count.default(1600),
+      tokens_per_file: count.default(10_000),
+      // Provider reports needed before a model whose tokenizer Tollgate does not know is estimated
+      // from calibration (until then: one token per byte of text, an upper bound).
+      calibration_samples: z.number().int().positive().default(20),
+      calibration_sync_ms: ms.default(5_000),
       reservation_ttl_ms: ms.default(2_100_000),
       unpriced_models: z.enum(['reject', 'allow']).default('reject'),
       prices_file: z.string().min(1).default('prices.yaml'),

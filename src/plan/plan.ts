@@ -6,12 +6,15 @@ import { GatewayError } from '../http/errors.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
+import type { PromptEstimate } from './prompt/prompt-estimate.js';
 import type { Api, RequestFacts } from './request-body.js';
 
 export interface Plan {
   readonly checks: readonly CounterCheck[];
   readonly parallelLimit: number | null;
   readonly promptEstimate: number;
+  /** Our own count of the prompt before calibration widened it, or null when it was not counted. */
+  readonly promptCounted: number | null;
   /** The output ceiling reserved: the client's, or the configured default. */
   readonly maxOutput: number;
   /** Whether the ceiling must be written into the upstream request (hard mode with a token or spend limit). */
@@ -24,19 +27,30 @@ export interface Plan {
 export interface PlanInput {
   readonly api: Api;
   readonly facts: RequestFacts;
-  readonly bodyBytes: number;
+  readonly prompt: PromptEstimate;
   readonly limits: Readonly<Record<string, number>>;
   readonly conversation: ConversationRef | null;
 }
 
 const TRACKED_WINDOWS = new Set(['day', 'month']);
 
+/**
+ * Whether the prompt's size can change the answer: a token or spend limit, or a conversation
+ * (whose tree may have a budget). Without one, nothing is reserved for the prompt, and it is not
+ * worth tokenizing.
+ */
+export function promptMatters(limits: Readonly<Record<string, number>>, conversation: ConversationRef | null): boolean {
+  if (conversation !== null) return true;
+  for (const l of LIMIT_NAMES) if ((l.dimension === 'tokens' || l.dimension === 'spend_micros') && limits[l.name] !== undefined) return true;
+  return false;
+}
+
 export function createPlanner(config: Config) {
   const m = config.metering;
   return function plan(input: PlanInput): Plan {
     const { facts, limits, api } = input;
     const price = config.prices.lookup(facts.model);
-    const promptEstimate = Math.ceil(input.bodyBytes / m.prompt_bytes_per_token) + facts.images * m.tokens_per_image;
+    const promptEstimate = input.prompt.tokens;
     const maxOutput = api === 'embeddings' ? 0 : (facts.clientCeiling ?? m.default_max_output_tokens);
     const per = facts.choices;
     const message = facts.userInitiated ? 1 : 0;
@@ -68,6 +82,7 @@ export function createPlanner(config: Config) {
       checks,
       parallelLimit: limits[PARALLEL_LIMIT] ?? null,
       promptEstimate,
+      promptCounted: input.prompt.counted,
       maxOutput,
       enforceCeiling: config.enforcement === 'hard' && api !== 'embeddings' && (meteredLimit || conversationBudget),
       price,

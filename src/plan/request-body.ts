@@ -1,6 +1,6 @@
 // What a metered request says about itself: its model, output ceiling, streaming, whether a user
-// (not a tool) sent it, and how big its prompt can be. Bad input is refused here, before any
-// reservation.
+// (not a tool) sent it (what its prompt weighs: prompt/prompt-estimate.ts). Bad input is refused
+// here, before any reservation.
 import { badRequest } from '../http/errors.js';
 
 export type Api = 'chat' | 'completions' | 'responses' | 'embeddings';
@@ -13,7 +13,6 @@ export interface RequestFacts {
   /** Choices generated per request (chat/completions `n`). */
   readonly choices: number;
   readonly userInitiated: boolean;
-  readonly images: number;
   readonly clientAskedUsage: boolean;
 }
 
@@ -64,15 +63,6 @@ function isUserInitiated(api: Api, body: Record<string, unknown>): boolean {
   }
 }
 
-/** Image parts anywhere in the messages or input (each adds a fixed allowance to the prompt estimate). */
-function countImages(value: unknown, depth = 0): number {
-  if (depth > 8 || typeof value !== 'object' || value === null) return 0;
-  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + countImages(v, depth + 1), 0);
-  const o = value as Record<string, unknown>;
-  if (o.type === 'image_url' || o.type === 'input_image') return 1;
-  return countImages(o.content, depth + 1);
-}
-
 export function readRequestFacts(api: Api, body: Record<string, unknown>): RequestFacts {
   const { model } = body;
   if (model === undefined) throw badRequest("you must provide a model parameter ('model')", 'model');
@@ -90,7 +80,6 @@ export function readRequestFacts(api: Api, body: Record<string, unknown>): Reque
     clientCeiling: ceilingOf(api, body),
     choices: api === 'chat' || api === 'completions' ? n : 1,
     userInitiated: isUserInitiated(api, body),
-    images: api === 'chat' ? countImages(body.messages) : api === 'responses' ? countImages(body.input) : 0,
     clientAskedUsage,
   };
 }

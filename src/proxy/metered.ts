@@ -8,7 +8,8 @@ import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
 import { header, newRequestId } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
-import { createPlanner } from '../plan/plan.js';
+import { createPlanner, promptMatters } from '../plan/plan.js';
+import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
 import { promptParts } from '../plan/prompt-text.js';
 import { readRequestFacts, type Api } from '../plan/request-body.js';
 import type { ReserveResult } from '../store/types.js';
@@ -25,6 +26,11 @@ const PATHS: Readonly<Record<Api, string>> = {
 export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUserSource) {
   const { config, store, clock } = deps;
   const plan = createPlanner(config);
+  const m = config.metering;
+  const estimatePrompt = createPromptEstimator({
+    tokensPerImage: m.tokens_per_image, tokensPerFile: m.tokens_per_file, bytesPerToken: m.prompt_bytes_per_token,
+    calibrationSamples: m.calibration_samples, calibration: deps.calibration,
+  });
 
   return async function metered(c: Context<AppEnv>): Promise<Response> {
     const requestId = c.get('requestId');
@@ -45,7 +51,9 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
       throw new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${facts.model}' is not allowed for this key` });
     }
     const conversation = readConversation((n) => header(c, n));
-    const p = plan({ api, facts, bodyBytes: raw.length, limits: principal.limits, conversation });
+    const estimate = estimatePrompt(api, body, facts.model, promptMatters(principal.limits, conversation));
+    const prompt = estimate instanceof Promise ? await estimate : estimate;
+    const p = plan({ api, facts, prompt, limits: principal.limits, conversation });
 
     let reserved: ReserveResult;
     const headers: Record<string, string> = {};
@@ -66,14 +74,14 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
       reserved = { ok: true, output: p.maxOutput, states: [], conversationRoot: null };
       headers['x-tollgate-degraded'] = 'store-unavailable';
     }
-    if (!reserved.ok) throw denialError(reserved, facts.model, clock.now());
+    if (!reserved.ok) throw denialError(reserved, { model: facts.model, plan: p }, clock.now());
 
     limitHeaders(reserved.states, clock.now(), headers);
     const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
     if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
     const settlement = createSettlement({
-      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, route: api, clock, log, prices: config.prices, userId: principal.userId,
+      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, calibration: deps.calibration, route: api, clock, log, prices: config.prices, userId: principal.userId,
       requestId: meterId, shownId: requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
       conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
     });

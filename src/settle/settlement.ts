@@ -4,6 +4,7 @@
 import type { RequestLog } from '../log/logger.js';
 import type { Usage } from '../meter/usage.js';
 import type { Plan } from '../plan/plan.js';
+import type { Calibration } from '../plan/prompt/calibration.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { InFlight } from '../proxy/in-flight.js';
@@ -17,6 +18,8 @@ export interface SettlementContext {
   readonly journal: Journal;
   readonly inFlight: InFlight;
   readonly metrics: Metrics;
+  /** Learns from the provider's prompt_tokens how far our prompt count was off for this model. */
+  readonly calibration: Calibration;
   /** The API route, for metrics. */
   readonly route: string;
   readonly clock: Clock;
@@ -104,6 +107,9 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       ctx.log.error({ err }, 'usage count failed; settling with no usage');
     }
     const req = request(o, usage);
+    if (usage && !o.estimated && !req.record.anomaly && ctx.plan.promptCounted !== null) {
+      ctx.calibration.observe(ctx.requestedModel, ctx.plan.promptCounted, usage.promptTokens);
+    }
     if (ctx.log.isLevelEnabled('info')) ctx.log.info({
       userId: ctx.userId,
       outcome: o.outcome, model: req.record.model, estimated: req.record.estimated,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/http/errors.js';
 import { createSseMeter } from '../../src/meter/sse-meter.js';
 import type { Api } from '../../src/meter/usage.js';
+import { readPromptContent } from '../../src/plan/prompt/prompt-content.js';
 import { readRequestFacts, type RequestFacts } from '../../src/plan/request-body.js';
 import { readConversation } from '../../src/proxy/conversation.js';
 import { parseJsonObject } from '../../src/proxy/read-body.js';
@@ -41,12 +42,17 @@ describe('fuzzing the request parser', () => {
   const sane = (f: RequestFacts) => typeof f.model === 'string' && f.model.length > 0 && f.model.length <= 256
     && Number.isInteger(f.choices) && f.choices >= 1 && f.choices <= 128
     && (f.clientCeiling === null || (Number.isInteger(f.clientCeiling) && f.clientCeiling >= 1 && f.clientCeiling <= 10_000_000))
-    && typeof f.stream === 'boolean' && Number.isInteger(f.images) && f.images >= 0;
+    && typeof f.stream === 'boolean';
+  /** What the prompt estimate reads from an accepted body: whole tokens, never negative. */
+  const saneContent = (api: Api, body: Record<string, unknown>) => {
+    const c = readPromptContent(api, body, { model: String(body.model), tokensPerImage: 1600, tokensPerFile: 10_000 });
+    return Number.isInteger(c.fixed) && c.fixed >= 0 && c.chars === c.texts.reduce((n, t) => n + t.length, 0);
+  };
   it('bodies of the known fields with any values: refused with a 400, or accepted with sane facts', () => {
     const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.integer(), fc.double(), fc.constantFrom(-1, 0, 1, 2.5, 1e12, 128, 129, '', 'gpt-4o-mini', true, null));
     fc.assert(fc.property(fc.constantFrom<Api>('chat', 'completions', 'responses', 'embeddings'), fc.dictionary(fc.constantFrom(...FIELDS), value), (api, body) => {
       try {
-        return sane(readRequestFacts(api, body));
+        return sane(readRequestFacts(api, body)) && saneContent(api, body);
       } catch (e) {
         return e instanceof GatewayError && e.status === 400;
       }

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config/loader.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/types.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { createCalibration, type Calibration } from '../../src/plan/prompt/calibration.js';
 import { createInFlight, type InFlight } from '../../src/proxy/in-flight.js';
 import { createJournal, type Journal } from '../../src/settle/journal.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
@@ -26,6 +27,7 @@ export interface TestGateway {
   readonly logLines: string[];
   readonly inFlight: InFlight;
   readonly journal: Journal;
+  readonly calibration: Calibration;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Creates a user with these limits and returns a fresh key for it. */
   userWithKey(id: string, limits?: Record<string, number | null>): Promise<string>;
@@ -48,7 +50,8 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   const upstream = createUpstreamClient(config);
   const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-journal-')), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
   const inFlight = createInFlight();
-  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight, metrics: createMetrics() });
+  const calibration = createCalibration({ store: o.store, intervalMs: config.metering.calibration_sync_ms });
+  const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight, calibration, metrics: createMetrics() });
   const server = createServer(config, app.fetch);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -62,7 +65,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   };
 
   return {
-    url, config, store: o.store, logLines, admin, inFlight, journal,
+    url, config, store: o.store, logLines, admin, inFlight, journal, calibration,
     async userWithKey(id, limits = {}) {
       const u = await admin('POST', '/admin/users', { id, limits });
       if (u.status !== 201) throw new Error(`create user: ${u.status} ${JSON.stringify(u.json)}`);
@@ -74,6 +77,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await journal.close();
+      calibration.close();
       await upstream.close();
     },
   };
