@@ -1,5 +1,7 @@
-// A limit the store refused, as the error a client sees: status, code, the limit's facts, and
-// the headers that tell an SDK when (and whether) to retry.
+// A limit the store refused, as the error a client sees: status, code, the limit's facts (with
+// what this request needed of it), a message that says both, and the headers that tell an SDK
+// when (and whether) to retry.
+import type { Plan } from '../plan/plan.js';
 import type { LimitState, ReserveResult } from '../store/types.js';
 import { GatewayError } from './errors.js';
 import { limitHeaders, remainingOf } from './limit-headers.js';
@@ -8,40 +10,64 @@ type Denied = Extract<ReserveResult, { ok: false }>;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
-function describe(s: LimitState): string {
-  if (s.dimension === 'parallel') return `too many requests in flight (limit ${s.limit})`;
-  const what = s.dimension === 'spend_micros' ? 'spend (micro-USD)' : s.dimension;
-  const per = s.window === 'lifetime' ? 'for this conversation tree' : `per ${s.window}`;
-  return `${what} limit of ${s.limit} ${per} reached (used ${s.used}, in flight ${s.reserved})`;
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const WHEN: Readonly<Record<string, string>> = { minute: 'this minute', day: 'today', week: 'this week', month: 'this month', lifetime: 'in this conversation tree' };
+const UNIT: Readonly<Record<string, [string, string]>> = {
+  tokens: ['token', 'tokens'], spend_micros: ['micro-USD', 'micro-USD'], requests: ['request', 'requests'],
+  messages: ['message', 'messages'], credits: ['message credit', 'message credits'],
+};
+
+/** What this request needed of the refused limit: its prompt estimate and output ceiling, in the limit's unit. */
+function requestedOf(s: LimitState, plan: Plan): number {
+  if (s.dimension === 'parallel') return 1;
+  if (s.scope === 'conversation') return plan.spend.fixed + Math.ceil(plan.spend.perOutput * plan.maxOutput);
+  const c = plan.checks.find((k) => k.dimension === s.dimension && k.window === s.window && k.limit !== null);
+  return c ? c.fixed + Math.ceil(c.perOutput * plan.maxOutput) : 0;
 }
 
-export function denialError(result: Denied, model: string, now: number): GatewayError {
+function describe(s: LimitState, requested: number, plan: Plan): string {
+  if (s.dimension === 'parallel') return `too many requests in flight (limit ${s.limit})`;
+  const [one, many] = UNIT[s.dimension] ?? [s.dimension, s.dimension];
+  const per = s.window === 'lifetime' ? 'for this conversation tree' : `per ${s.window}`;
+  const output = plan.maxOutput * (plan.checks.find((c) => c.dimension === 'tokens')?.perOutput ?? 1);
+  const parts = s.dimension === 'tokens' || s.dimension === 'spend_micros'
+    ? ` (prompt ≈ ${fmt(plan.promptEstimate)}${s.dimension === 'tokens' ? '' : ' tokens'}, output up to ${fmt(output)}${s.dimension === 'tokens' ? '' : ' tokens'})` : '';
+  const left = remainingOf(s);
+  return `this request needs ${parts ? 'up to ' : ''}${fmt(requested)} ${requested === 1 ? one : many}${parts}; `
+    + `${fmt(left)} remain${left === 1 ? 's' : ''} ${WHEN[s.window] ?? `this ${s.window}`} `
+    + `(${s.dimension === 'spend_micros' ? 'spend' : s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
+}
+
+export function denialError(result: Denied, request: { readonly model: string; readonly plan: Plan }, now: number): GatewayError {
+  const { model, plan } = request;
   const s = result.denied;
+  const requested = requestedOf(s, plan);
+  const why = describe(s, requested, plan);
   const headers: Record<string, string> = limitHeaders(result.states, now);
   if (result.unpriced) {
     return new GatewayError({ status: 400, code: 'unpriced_model', param: 'model', headers,
       message: `model '${model}' has no price, and this conversation tree has a spend budget` });
   }
   const facts = {
-    dimension: s.dimension, window: s.window, limit: s.limit, used: s.used, reserved: s.reserved,
+    dimension: s.dimension, window: s.window, requested, limit: s.limit, used: s.used, reserved: s.reserved,
     remaining: remainingOf(s), resets_at: iso(s.resetsAt),
   };
   const resetSec = s.resetsAt === null ? null : Math.max(1, Math.ceil((s.resetsAt - now) / 1000));
   if (s.scope === 'conversation') {
     return new GatewayError({ status: 409, code: 'conversation_budget_exceeded', type: 'insufficient_quota',
-      message: `Conversation budget exhausted: ${describe(s)}`, details: { scope: 'chat_lifetime', ...facts },
+      message: `Conversation budget exhausted: ${why}`, details: { scope: 'chat_lifetime', ...facts },
       headers: { ...headers, 'x-should-retry': 'false' } });
   }
   if (resetSec !== null) headers['retry-after'] = String(resetSec);
   if (s.dimension === 'credits' || s.dimension === 'spend_micros') {
     const extra = s.dimension === 'credits' ? { creditsUsed: s.used, creditsLimit: s.limit } : {};
     return new GatewayError({ status: 402, code: 'insufficient_quota', type: 'insufficient_quota',
-      message: `You exceeded your current quota: ${describe(s)}`, details: { scope: 'account_period', ...facts, ...extra },
+      message: `You exceeded your current quota: ${why}`, details: { scope: 'account_period', ...facts, ...extra },
       headers: { ...headers, 'x-should-retry': 'false' } });
   }
   if (s.dimension === 'parallel') headers['retry-after'] = '1';
   else if (resetSec !== null && resetSec > 60) headers['x-should-retry'] = 'false';
   return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: s.dimension === 'tokens' ? 'tokens' : 'requests',
-    message: `Rate limit reached: ${describe(s)}`, details: { scope: s.dimension === 'parallel' ? 'concurrency' : 'account_period', ...facts },
+    message: `Rate limit reached: ${why}`, details: { scope: s.dimension === 'parallel' ? 'concurrency' : 'account_period', ...facts },
     headers });
 }

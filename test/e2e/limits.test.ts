@@ -87,7 +87,7 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
   });
 
   it('hard mode lowers the output ceiling to what the user can afford, says so, and refuses below the minimum', async () => {
-    const key = await gw.userWithKey(uniqueId('clamp'), { tokens_per_day: 450, messages_per_day: 100 });
+    const key = await gw.userWithKey(uniqueId('clamp'), { tokens_per_day: 300, messages_per_day: 100 });
     const { response } = await sdk(key).chat.completions.create({ model: 'gpt-4.1-nano', messages: USER, max_tokens: 5000 }).withResponse();
     const ceiling = Number(response.headers.get('x-tollgate-output-ceiling'));
     expect(ceiling).toBeGreaterThan(16);
@@ -96,7 +96,7 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
     // What is left after the first call cannot pay for the minimum output: refused, not clamped to nothing.
     const refused = await errorOf(key, USER);
     expect(refused.status).toBe(429);
-    expect(refused.error).toMatchObject({ dimension: 'tokens', window: 'day', limit: 450 });
+    expect(refused.error).toMatchObject({ dimension: 'tokens', window: 'day', limit: 300 });
   });
 
   it('stops a spend budget with 402 and refuses an unpriced model under it', async () => {

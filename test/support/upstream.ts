@@ -8,11 +8,21 @@
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { referenceChatTokens, referenceInputTokens, type ImageSizes } from './reference-count.js';
 import { createSplitter } from './split.js';
 
 export interface RecordedRequest { method: string; url: string; headers: IncomingHttpHeaders; body: unknown; rawBody: string }
 export interface UpstreamState { connections: number; requests: RecordedRequest[]; openSockets: number; closedMidStream: number; /** Requests whose headers arrived (counted before the body is read). */ started: number }
-export interface UpstreamOptions { seed?: number; chunkDelayMs?: number; splitStreams?: boolean }
+export interface UpstreamOptions {
+  seed?: number; chunkDelayMs?: number; splitStreams?: boolean;
+  /**
+   * Report prompt tokens as a provider would for the request actually sent (reference-count.ts,
+   * independent of Tollgate's estimator) instead of the capture's, scaled by `promptScale` (a
+   * provider whose tokenizer counts more), and `completionTokens` for a chat completion (at most
+   * the request's ceiling). Images' sizes come from `images`.
+   */
+  countPrompts?: { promptScale?: number; completionTokens?: number; images?: ImageSizes };
+}
 export interface TestUpstream { url: string; port: number; state: UpstreamState; reset(): void; close(): Promise<void> }
 
 /** The `retry-after` (seconds) the test upstream sends with a `fail:429`. */
@@ -116,6 +126,9 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
       const data = capture(model.slice(model.indexOf(':') + 1));
       return sendStream(res, data, { delayMs: delay, stopAt: Math.floor(data.length / 2), then: model.startsWith('hang') ? 'hang' : 'reset' });
     }
+    if (options.countPrompts && (url.startsWith('/v1/chat/completions') || url.startsWith('/v1/embeddings'))) {
+      return sendJson(res, 200, countedReply(url, json, options.countPrompts));
+    }
     if (url.startsWith('/v1/chat/completions')) {
       if (stream) {
         const usage = (json.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
@@ -207,6 +220,21 @@ async function hostile(res: ServerResponse, kind: string, state: UpstreamState, 
   if (h.then === 'hang') return;
   finished = true;
   res.end();
+}
+
+/** A non-streamed reply whose usage counts the request's own prompt (see UpstreamOptions.countPrompts). */
+function countedReply(url: string, req: Record<string, unknown>, o: NonNullable<UpstreamOptions['countPrompts']>): string {
+  const model = String(req.model);
+  const raw = url.startsWith('/v1/embeddings') ? referenceInputTokens(model, req.input) : referenceChatTokens(req, o.images);
+  const prompt = Math.ceil(raw * (o.promptScale ?? 1));
+  if (url.startsWith('/v1/embeddings')) {
+    return JSON.stringify({ object: 'list', model, data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: prompt, total_tokens: prompt } });
+  }
+  const cap = (req.max_completion_tokens ?? req.max_tokens) as number | undefined;
+  const completion = Math.min(o.completionTokens ?? 100, cap ?? Infinity);
+  return JSON.stringify({ id: 'chatcmpl-counted', object: 'chat.completion', created: 1, model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: completion === cap ? 'length' : 'stop' }],
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
 }
 
 /** Like a real provider, never more completion tokens than the request allows. */
