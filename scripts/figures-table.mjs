@@ -12,7 +12,7 @@ export function runAndTabulate({ folder, envName, title, columns, summarize = (r
   const lines = [
     `| ${columns.map(([, h]) => h).join(' | ')} |`,
     `|${columns.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${columns.map(([k]) => r[k]).join(' | ')} |`),
+    ...rows.map((r) => `| ${columns.map(([k]) => r[k] ?? '-').join(' | ')} |`),
   ];
   console.log(`\n${title} (${new Date().toISOString()}):\n\n${lines.join('\n')}\n`);
   if (rows.length === 0) console.log('no figures were recorded: the scenarios did not run');

@@ -9,5 +9,6 @@ process.exit(runAndTabulate({
     ['scenario', 'scenario'], ['sent', 'requests sent'], ['succeeded', 'succeeded'], ['rejected', 'rejected'],
     ['overspend', 'overspend'], ['ledgerRecords', 'ledger records'], ['succeeded', 'successes'],
     ['ledgerSum', 'ledger sum (tokens)'], ['counters', 'counters (tokens)'], ['lost', 'charges lost'], ['doubled', 'charges doubled'],
+    ['budgetUsed', 'budget used'], ['estimateRatio', 'prompt estimate ÷ provider'],
   ],
 }));

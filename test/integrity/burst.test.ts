@@ -93,6 +93,7 @@ describe.each(CASES)('a burst through two replicas on %s (%s mode)', (backend, m
       overspend: Math.max(0, tokens.used - TOKENS) + Math.max(0, spend.used - SPEND),
       ledgerRecords: ledger.length, ledgerSum: ledgerTokens, counters: tokens.used,
       lost: Math.max(0, result.ok - ledger.length), doubled: Math.max(0, ledger.length - result.ok),
+      budgetUsed: `${Math.round(100 * Math.max(tokens.used / TOKENS, spend.used / SPEND))} %`, estimateRatio: '- (fixture usage)',
     });
   }, 60_000);
 });

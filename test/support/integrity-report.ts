@@ -12,6 +12,10 @@ export interface IntegrityFigures {
   counters: number;
   lost: number;
   doubled: number;
+  /** The binding limit's share used once the burst is over (tokens or spend, whichever is more used), in %. */
+  budgetUsed?: string;
+  /** Prompt estimate ÷ the provider's prompt tokens, where the upstream counts prompts as a provider does. */
+  estimateRatio?: string;
 }
 
 export function reportIntegrity(f: IntegrityFigures): void {
