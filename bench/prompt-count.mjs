@@ -5,6 +5,7 @@
 import { createCalibration } from '../dist/plan/prompt/calibration.js';
 import { createPromptEstimator } from '../dist/plan/prompt/prompt-estimate.js';
 import { createMemoryStore } from '../dist/store/memory.js';
+import { performance } from 'node:perf_hooks';
 
 const EN = 'the of and to in is that for it as with was on be by this are from at or an have not which but can all their more will one about been has there would other into its these some could than what time only new people may first any such also after most used system two where between over because even made each through however well back many much under years before being same those both while though three around must during without another since place against local value'.split(' ');
 const RU = 'и в не на что я с он как а то все она так его но да ты к у же вы за бы по только ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам'.split(' ');
