@@ -11,7 +11,7 @@ export const userView = (u: UserRecord) => ({
 
 export const keyView = (k: KeyRecord) => ({
   keyId: k.keyId, prefix: k.prefix, name: k.name, createdAt: iso(k.createdAt), expiresAt: iso(k.expiresAt),
-  ...(k.role ? { role: k.role } : {}),
+  ...(k.role ? { role: k.role } : { limits: k.limits ?? {} }),
 });
 
 export const recordView = (r: LedgerRecord) => ({ ...r, time: iso(r.time), anomaly: r.anomaly ?? null });

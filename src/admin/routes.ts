@@ -9,7 +9,7 @@ import { adminAuth } from './admin-auth.js';
 import { userView } from './admin-views.js';
 import { addMoreAdminRoutes } from './more-routes.js';
 import { addServiceKeyRoutes } from './service-keys.js';
-import { asObject, onlyFields, parseLimits, parseModels, parseUserId } from './validate.js';
+import { asObject, onlyFields, parseKeyLimits, parseLimits, parseModels, parseUserId } from './validate.js';
 
 async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   const text = await c.req.text();
@@ -85,7 +85,8 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
   admin.post('/users/:id/keys', async (c) => {
     const user = await userOr404(c.req.param('id'));
     const body = await jsonBody(c);
-    onlyFields(body, ['name', 'expires_at'], '');
+    onlyFields(body, ['name', 'expires_at', 'limits'], '');
+    const limits = parseKeyLimits(body.limits);
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 128)) throw badRequest("'name' must be a string of at most 128 characters", 'name');
     let expiresAt: number | null = null;
     if (body.expires_at !== undefined && body.expires_at !== null) {
@@ -94,8 +95,9 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
     }
     const { key, keyId, prefix } = newApiKey();
     const createdAt = clock.now();
-    await store.putKey(digestKey(key), { keyId, userId: user.id, prefix, name: (body.name as string | undefined) ?? null, createdAt, expiresAt });
-    return c.json({ key, keyId, prefix, userId: user.id, createdAt: new Date(createdAt).toISOString(), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() }, 201);
+    await store.putKey(digestKey(key), { keyId, userId: user.id, prefix, name: (body.name as string | undefined) ?? null, createdAt, expiresAt,
+      ...(Object.keys(limits).length > 0 ? { limits } : {}) });
+    return c.json({ key, keyId, prefix, userId: user.id, createdAt: new Date(createdAt).toISOString(), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(), limits }, 201);
   });
 
   admin.get('/settings', async (c) => c.json({ limits: { ...app.config.limits, ...(await store.getSettings()) } }));

@@ -29,6 +29,16 @@ export function parseLimits(value: unknown, where = 'limits'): Record<string, nu
   return out;
 }
 
+/**
+ * A key's own limits: the user limit names, except max_parallel_requests (requests in flight are
+ * counted per user; a key's share of them is not tracked).
+ */
+export function parseKeyLimits(value: unknown): Record<string, number | null> {
+  const limits = parseLimits(value);
+  if (limits.max_parallel_requests !== undefined) throw badRequest("'limits.max_parallel_requests' is a user limit; a key cannot have its own", 'limits.max_parallel_requests');
+  return limits;
+}
+
 export function parseUserId(value: unknown, param = 'id'): string {
   if (typeof value !== 'string' || !USER_ID.test(value)) throw badRequest(`'${param}' must be ${USER_ID_RULE}`, param);
   return value;

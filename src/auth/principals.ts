@@ -14,6 +14,8 @@ export interface Principal {
   readonly limits: Readonly<Record<string, number>>;
   /** The service key acting for this (end) user, when it was not the user's own key. */
   readonly via?: string;
+  /** The key's own limits (a user's own key only), checked beside the user's. */
+  readonly keyLimits?: Readonly<Record<string, number>>;
 }
 
 /** A service key: it is no one until a request names the end user it acts for. */
@@ -88,7 +90,8 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     if (key.role === 'service') return { service: true, keyId: key.keyId };
     const user = await o.store.getUser(key.userId);
     if (!user || user.disabled) return null;
-    return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user) };
+    const keyLimits = key.limits ? effectiveLimits({}, key.limits) : {};
+    return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user), ...(Object.keys(keyLimits).length > 0 ? { keyLimits } : {}) };
   }
 
   return {

@@ -58,7 +58,9 @@ export async function run(api: Api, words: readonly string[], flags: Flags, writ
       return { json: { deleted: rest[0] }, text: `deleted user ${rest[0] as string}` };
     }
     case 'keys create': {
-      const body = { ...(str(flags, 'name') ? { name: str(flags, 'name') } : {}), ...(str(flags, 'expires-at') ? { expires_at: str(flags, 'expires-at') } : {}) };
+      const limits = limitsFrom(flags);
+      const body = { ...(str(flags, 'name') ? { name: str(flags, 'name') } : {}), ...(str(flags, 'expires-at') ? { expires_at: str(flags, 'expires-at') } : {}),
+        ...(Object.keys(limits).length > 0 ? { limits } : {}) };
       const k = await api('POST', `/admin/users/${id(arg(0, 'user id'))}/keys`, body);
       return { json: k, text: `key ${k.keyId as string} for ${k.userId as string} (shown once, keep it now):\n${k.key as string}` };
     }
@@ -69,6 +71,18 @@ export async function run(api: Api, words: readonly string[], flags: Flags, writ
     case 'keys revoke': {
       await api('DELETE', `/admin/keys/${id(arg(0, 'key id'))}`);
       return { json: { revoked: rest[0] }, text: `revoked ${rest[0] as string}` };
+    }
+    case 'keys limits': {
+      const k = await api('PATCH', `/admin/keys/${id(arg(0, 'key id'))}`, { limits: limitsFrom({}, rest.slice(1)) });
+      return { json: k, text: `limits of key ${k.keyId as string}: ${JSON.stringify(k.limits)}` };
+    }
+    case 'service-keys create': {
+      const k = await api('POST', '/admin/service-keys', { name: arg(0, 'name') });
+      return { json: k, text: `service key ${k.keyId as string} (shown once, keep it now):\n${k.key as string}` };
+    }
+    case 'service-keys list': {
+      const r = await api('GET', '/admin/service-keys');
+      return { json: r, text: keysTable(r.keys as Json[]) };
     }
     case 'limits set': {
       const u = await api('PATCH', `/admin/users/${id(arg(0, 'user id'))}`, { limits: limitsFrom({}, rest.slice(1)) });

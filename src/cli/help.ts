@@ -22,11 +22,16 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   'users enable': `tollgate users enable <id>`,
   'users delete': `tollgate users delete <id>
   Deletes the user and revokes its keys.`,
-  'keys create': `tollgate keys create <user> [--name NAME] [--expires-at ISO-TIME]
-  Prints the new key once: keep it then.`,
+  'keys create': `tollgate keys create <user> [--name NAME] [--expires-at ISO-TIME] [--<limit-name> N ...]
+  Prints the new key once: keep it then. Limit flags give the key limits of its own, inside its user's.`,
   'keys list': `tollgate keys list <user>
   Keys with name, created, last used and expiry.`,
   'keys revoke': `tollgate keys revoke <key-id>`,
+  'keys limits': `tollgate keys limits <key-id> name=value ...
+  A key's own limits, e.g. spend_micros_per_day=5000000 (null: the key has none of that limit).`,
+  'service-keys create': `tollgate service-keys create <name>
+  A key for an app server: it acts for the end user each request names in X-Tollgate-User.`,
+  'service-keys list': `tollgate service-keys list`,
   'limits set': `tollgate limits set <user> name=value ...
   e.g. messages_per_day=200 tokens_per_day=null (null: back to the default).`,
   usage: `tollgate usage [--window day|month] [--sort spend_micros|tokens|requests|messages|credits|id] [--limit N]

@@ -35,7 +35,7 @@ function describe(s: LimitState, requested: number, plan: Plan): string {
   const left = remainingOf(s);
   return `this request needs ${parts ? 'up to ' : ''}${fmt(requested)} ${requested === 1 ? one : many}${parts}; `
     + `${fmt(left)} remain${left === 1 ? 's' : ''} ${WHEN[s.window] ?? `this ${s.window}`} `
-    + `(${s.dimension === 'spend_micros' ? 'spend' : s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
+    + `(${s.scope === 'key' ? "this key's " : ''}${s.dimension === 'spend_micros' ? 'spend' : s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
 }
 
 export function denialError(result: Denied, request: { readonly model: string; readonly plan: Plan }, now: number): GatewayError {
@@ -62,12 +62,12 @@ export function denialError(result: Denied, request: { readonly model: string; r
   if (s.dimension === 'credits' || s.dimension === 'spend_micros') {
     const extra = s.dimension === 'credits' ? { creditsUsed: s.used, creditsLimit: s.limit } : {};
     return new GatewayError({ status: 402, code: 'insufficient_quota', type: 'insufficient_quota',
-      message: `You exceeded your current quota: ${why}`, details: { scope: 'account_period', ...facts, ...extra },
+      message: `You exceeded your current quota: ${why}`, details: { scope: s.scope === 'key' ? 'key' : 'account_period', ...facts, ...extra },
       headers: { ...headers, 'x-should-retry': 'false' } });
   }
   if (s.dimension === 'parallel') headers['retry-after'] = '1';
   else if (resetSec !== null && resetSec > 60) headers['x-should-retry'] = 'false';
   return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: s.dimension === 'tokens' ? 'tokens' : 'requests',
-    message: `Rate limit reached: ${why}`, details: { scope: s.dimension === 'parallel' ? 'concurrency' : 'account_period', ...facts },
+    message: `Rate limit reached: ${why}`, details: { scope: s.dimension === 'parallel' ? 'concurrency' : s.scope === 'key' ? 'key' : 'account_period', ...facts },
     headers });
 }

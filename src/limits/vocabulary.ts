@@ -14,7 +14,7 @@ const isLimited = (d: Dimension): d is LimitedDimension => d !== 'failed_request
 export const WINDOWS = ['minute', 'day', 'month', 'lifetime'] as const;
 export type Window = (typeof WINDOWS)[number];
 
-export type Scope = 'user' | 'conversation';
+export type Scope = 'user' | 'key' | 'conversation';
 
 /** The name a dimension takes in a limit's name: `message_credits_per_month`, `tokens_per_day`. */
 const NAME_OF: Record<LimitedDimension, string> = {

@@ -29,6 +29,8 @@ export interface PlanInput {
   readonly facts: RequestFacts;
   readonly prompt: PromptEstimate;
   readonly limits: Readonly<Record<string, number>>;
+  /** The presenting key's own limits (checked beside the user's, in the same reservation). */
+  readonly key?: { readonly id: string; readonly limits: Readonly<Record<string, number>> } | null;
   readonly conversation: ConversationRef | null;
 }
 
@@ -66,11 +68,13 @@ export function createPlanner(config: Config) {
 
     const checks: CounterCheck[] = [];
     let meteredLimit = false;
-    for (const l of LIMIT_NAMES) {
-      const limit = limits[l.name];
+    const key = input.key ?? null;
+    const scoped = [...LIMIT_NAMES.map((l) => ({ l, limit: limits[l.name], keyId: undefined })),
+      ...(key ? LIMIT_NAMES.filter((l) => key.limits[l.name] !== undefined).map((l) => ({ l, limit: key.limits[l.name], keyId: key.id })) : [])];
+    for (const { l, limit, keyId } of scoped) {
       if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
       const [fixed, perOutput] = amounts[l.dimension];
-      checks.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, fixed, perOutput });
+      checks.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, fixed, perOutput, ...(keyId === undefined ? {} : { keyId }) });
       if (limit !== undefined && (l.dimension === 'tokens' || l.dimension === 'spend_micros')) meteredLimit = true;
       if (limit !== undefined && l.dimension === 'spend_micros' && !price && m.unpriced_models === 'reject') {
         throw new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',

@@ -53,7 +53,8 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     const conversation = readConversation((n) => header(c, n));
     const estimate = estimatePrompt(api, body, facts.model, promptMatters(principal.limits, conversation));
     const prompt = estimate instanceof Promise ? await estimate : estimate;
-    const p = plan({ api, facts, prompt, limits: principal.limits, conversation });
+    const p = plan({ api, facts, prompt, limits: principal.limits, conversation,
+      key: principal.keyLimits ? { id: principal.keyId, limits: principal.keyLimits } : null });
 
     let reserved: ReserveResult;
     const headers: Record<string, string> = {};

@@ -18,6 +18,10 @@ export function createQuotaHandler(app: AppContext) {
       const limit = principal.limits[l.name];
       if (limit !== undefined) checks.push({ dimension: l.dimension, window: l.window, limit, fixed: 0, perOutput: 0 });
     }
+    for (const l of LIMIT_NAMES) {
+      const limit = principal.keyLimits?.[l.name];
+      if (limit !== undefined) checks.push({ dimension: l.dimension, window: l.window, limit, fixed: 0, perOutput: 0, keyId: principal.keyId });
+    }
     const states = await app.store.peek({
       userId: principal.userId, checks, parallelLimit: principal.limits[PARALLEL_LIMIT] ?? null, conversationId: conversation?.id ?? null,
     }).catch((e: unknown) => {

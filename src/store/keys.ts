@@ -12,6 +12,14 @@ export function counterKey(userId: string, dimension: string, window: string, pe
   return `${userPrefix(userId)}${dimension}:${window}:${Math.floor(periodStartMs / 1000)}`;
 }
 
+/**
+ * The dimension name a counter is kept under: a key's own counters are `k:<keyId>:<dimension>`,
+ * so they sit beside the user's under the same hash tag and one script checks both.
+ */
+export function scopedDimension(check: { readonly dimension: string; readonly keyId?: string }): string {
+  return check.keyId === undefined ? check.dimension : `k:${check.keyId}:${check.dimension}`;
+}
+
 export const userRecordKey = (userId: string): string => `${userPrefix(userId)}user`;
 export const userKeysKey = (userId: string): string => `${userPrefix(userId)}keys`;
 /** Records kept per user ledger, in both stores (Redis trims approximately, so at least this many). */

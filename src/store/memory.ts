@@ -4,7 +4,7 @@
 import { periodOf, retentionMs } from '../limits/windows.js';
 import type { Dimension } from '../limits/vocabulary.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { counterKey } from './keys.js';
+import { counterKey, scopedDimension } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import type {
   CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
@@ -136,12 +136,12 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       for (const check of req.checks) {
         if (check.limit === null) continue;
         const p = periodOf(check.window, now);
-        const key = counterKey(req.userId, check.dimension, check.window, p.start);
+        const key = counterKey(req.userId, scopedDimension(check), check.window, p.start);
         const c = s.counters.get(key);
         const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
         const used = live?.used ?? 0;
         const resv = live?.resv ?? 0;
-        const index = states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
+        const index = states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
         if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
         plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
       }
@@ -184,7 +184,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     const h = s.held.get(req.requestId);
     const charge = (check: SettleRequest['checks'][number]) => {
       const p = periodOf(check.window, now);
-      const c = counter(s, counterKey(req.userId, check.dimension, check.window, p.start), now);
+      const c = counter(s, counterKey(req.userId, scopedDimension(check), check.window, p.start), now);
       c.used += req.actual[check.dimension] ?? 0;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
     };
@@ -227,9 +227,9 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     if (q.parallelLimit !== null) states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: q.parallelLimit, used: inFlight(s, now), reserved: 0, resetsAt: null });
     for (const check of q.checks) {
       const p = periodOf(check.window, now);
-      const c = s.counters.get(counterKey(q.userId, check.dimension, check.window, p.start));
+      const c = s.counters.get(counterKey(q.userId, scopedDimension(check), check.window, p.start));
       const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
-      states.push({ dimension: check.dimension, window: check.window, scope: 'user', limit: check.limit ?? -1, used: live?.used ?? 0, reserved: live?.resv ?? 0, resetsAt: p.end });
+      states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit ?? -1, used: live?.used ?? 0, reserved: live?.resv ?? 0, resetsAt: p.end });
     }
     return states;
   }
@@ -288,6 +288,18 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     },
     listKeys: async (userId) => [...keys.values()].filter((k) => k.userId === userId).sort((a, b) => a.createdAt - b.createdAt),
     revokeKey: async (keyId) => revoke(keyId),
+    keyById: async (keyId) => {
+      const digest = keyIds.get(keyId);
+      return (digest === undefined ? undefined : keys.get(digest)) ?? null;
+    },
+    setKeyLimits: async (keyId, limits) => {
+      const digest = keyIds.get(keyId);
+      const key = digest === undefined ? undefined : keys.get(digest);
+      if (digest === undefined || !key) return null;
+      const next = { ...key, limits };
+      keys.set(digest, next);
+      return next;
+    },
     resetCounters: async (userId, checks, record) => {
       const now = clock.now();
       const s = stateOf(userId);

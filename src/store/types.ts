@@ -14,6 +14,8 @@ export interface CounterCheck {
   readonly fixed: number;
   /** Amount per output token (1 for tokens, price in micros per token for spend, 0 otherwise). */
   readonly perOutput: number;
+  /** Set for a key's own limit: the counter is that key's (kept under its user's hash tag), its state `scope: 'key'`. */
+  readonly keyId?: string;
 }
 
 export interface ConversationRef {
@@ -157,6 +159,8 @@ export interface KeyRecord {
   readonly createdAt: number;
   readonly expiresAt: number | null;
   readonly revoked?: boolean;
+  /** The key's own limits, checked in the same reservation as its user's (null: none). */
+  readonly limits?: Readonly<Record<string, number | null>>;
   /** A service key acts for the end user each request names; it belongs to no user. */
   readonly role?: 'service';
 }
@@ -195,6 +199,10 @@ export interface Store {
   /** Removes a user and revokes its keys; false when there was no such user. */
   deleteUser(id: string): Promise<boolean>;
   listKeys(userId: string): Promise<KeyRecord[]>;
+  /** A key by id; null when there is no such key (or it was revoked). */
+  keyById(keyId: string): Promise<KeyRecord | null>;
+  /** Sets a key's own limits; null when there is no such key (or it was revoked). */
+  setKeyLimits(keyId: string, limits: Readonly<Record<string, number | null>>): Promise<KeyRecord | null>;
   /** Revokes a key by id; false when there was no such key. */
   revokeKey(keyId: string): Promise<boolean>;
   /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */

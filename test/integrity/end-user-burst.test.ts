@@ -1,6 +1,7 @@
 // 200 concurrent first requests from one end user nobody has seen, through one service key and
 // TWO Tollgate processes sharing one Redis: the user is created once (one "end user created" line
 // across both replicas, one user record), and the default limits it gets are never overspent.
+// The same burst on a user key with a tighter limit of its own: the key's limit holds too.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { LimitState } from '../../src/store/types.js';
@@ -65,6 +66,45 @@ describe('a burst of first requests from a new end user through two replicas', (
     reportIntegrity({
       scenario: 'first-sight burst of one end user, 2 replicas, redis, hard', sent: BURST, succeeded: ok, rejected: BURST - ok,
       overspend: Math.max(0, tokens - TOKENS), ledgerRecords: ledger.length, ledgerSum: ledgerTokens, counters: tokens,
+      lost: Math.max(0, ok - ledger.length), doubled: Math.max(0, ledger.length - ok),
+    });
+  }, 60_000);
+
+  it('a key\'s own limit inside its user\'s holds under the same burst; key counter == user counter == ledger', async () => {
+    const KEY_TOKENS = 6_000;
+    const user = uniqueId('keyed');
+    await adminCall(gateways[0]!.url, 'POST', '/admin/users', { id: user });
+    const { key, keyId } = (await adminCall(gateways[1]!.url, 'POST', `/admin/users/${user}/keys`, { limits: { tokens_per_day: KEY_TOKENS } })) as { key: string; keyId: string };
+    const statuses = await Promise.all(Array.from({ length: BURST }, async (_, i) => {
+      const r = await fetch(`${(gateways[i % 2] as GatewayProcess).url}/v1/chat/completions`, {
+        method: 'POST', body: JSON.stringify({ model: 'gpt-4.1-nano', max_tokens: 400, messages: [{ role: 'user', content: `question ${i}` }] }),
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      });
+      const body = await r.text();
+      return r.status === 429 ? (JSON.parse(body) as { error: { scope: string } }).error.scope : r.status;
+    }));
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(statuses.filter((s) => s !== 200 && s !== 'key')).toEqual([]);
+    expect(ok).toBeGreaterThan(0);
+    expect(ok).toBeLessThan(BURST);
+
+    const store = createRedisStore({ client: testRedis() });
+    const checks = [check('tokens', 'day', TOKENS, 0), { ...check('tokens', 'day', KEY_TOKENS, 0), keyId }];
+    let states: LimitState[] = [];
+    await expect.poll(async () => {
+      states = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+      return states.map((s) => s.reserved);
+    }, { timeout: 10_000 }).toEqual([0, 0]);
+    const ledger = await store.ledger(user, 10_000);
+    await store.close();
+    const [userTokens, keyTokens] = states.map((s) => s.used) as [number, number];
+    expect(keyTokens).toBeLessThanOrEqual(KEY_TOKENS);
+    expect(keyTokens).toBe(userTokens);
+    expect(ledger).toHaveLength(ok);
+    expect(ledger.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0)).toBe(keyTokens);
+    reportIntegrity({
+      scenario: 'burst on a key with its own limit, 2 replicas, redis, hard', sent: BURST, succeeded: ok, rejected: BURST - ok,
+      overspend: Math.max(0, keyTokens - KEY_TOKENS), ledgerRecords: ledger.length, ledgerSum: keyTokens, counters: keyTokens,
       lost: Math.max(0, ok - ledger.length), doubled: Math.max(0, ledger.length - ok),
     });
   }, 60_000);

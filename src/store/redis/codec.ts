@@ -1,5 +1,6 @@
 // Turns store requests into script arguments and script replies back into LimitStates.
 import type { Dimension, Window } from '../../limits/vocabulary.js';
+import { scopedDimension } from '../keys.js';
 import type { CounterCheck, LimitState, ReserveRequest } from '../types.js';
 
 type Reply = Array<string | number>;
@@ -9,7 +10,7 @@ export function reserveArgs(req: ReserveRequest, now: number): Array<string | nu
     now, req.requestId, req.mode, req.maxOutput, req.minOutput, req.parallelLimit ?? '', req.ttlMs,
     req.conversation?.id ?? '', req.conversation?.parentId ?? '', req.conversation?.budgetMicros ?? '',
     req.spend.fixed, req.spend.perOutput, req.spend.priced ? 1 : 0,
-    JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit, c.fixed, c.perOutput])),
+    JSON.stringify(req.checks.map((c) => [scopedDimension(c), c.window, c.limit, c.fixed, c.perOutput])),
   ];
   return args;
 }
@@ -31,7 +32,7 @@ export function decodeStates(reply: Reply, skip: number, checks: readonly Counte
     } else {
       const check = checks[Number(tag) - 1];
       if (!check) throw new Error(`script returned an unknown check ${tag}`);
-      states.push({ dimension: check.dimension as Dimension, window: check.window as Window, scope: 'user', limit, used, reserved, resetsAt });
+      states.push({ dimension: check.dimension as Dimension, window: check.window as Window, scope: check.keyId === undefined ? 'user' : 'key', limit, used, reserved, resetsAt });
     }
   }
   return states;

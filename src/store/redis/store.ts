@@ -1,7 +1,7 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, keyDigestKey, scopedDimension, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
@@ -48,7 +48,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest) {
     await firstConnect();
     const a = req.actual;
-    const checks = JSON.stringify(req.checks.map((c) => [c.dimension, c.window, c.limit === null ? 0 : 1]));
+    const checks = JSON.stringify(req.checks.map((c) => [scopedDimension(c), c.window, c.limit === null ? 0 : 1]));
     batch();
     return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
       a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)),
@@ -59,7 +59,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function peek(q: PeekRequest) {
     await firstConnect();
     const args: Array<string | number> = [now(), q.parallelLimit ?? '', q.conversationId ?? '', q.checks.length];
-    for (const c of q.checks) args.push(c.dimension, c.window, c.limit ?? '');
+    for (const c of q.checks) args.push(scopedDimension(c), c.window, c.limit ?? '');
     return decodeStates(await redis.tgPeek(userPrefix(q.userId), ...args), 0, q.checks);
   }
 
@@ -191,6 +191,20 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return keys.filter((k): k is KeyRecord => k !== null).sort((a, b) => a.createdAt - b.createdAt);
     },
     revokeKey: (keyId) => revokeKey(keyId),
+    keyById: async (keyId) => {
+      await firstConnect();
+      const digest = await redis.get(keyIdKey(keyId));
+      return digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
+    },
+    setKeyLimits: async (keyId, limits) => {
+      await firstConnect();
+      const digest = await redis.get(keyIdKey(keyId));
+      const key = digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
+      if (!digest || !key) return null;
+      const next = { ...key, limits };
+      // XX: a key revoked in the meantime stays revoked.
+      return (await redis.set(keyDigestKey(digest), JSON.stringify(next), 'XX')) === null ? null : next;
+    },
     resetCounters: async (userId, checks, record) => {
       await firstConnect();
       const args: Array<string | number> = [now(), checks.length];

@@ -26,9 +26,10 @@ local actual = {
 }
 local checks = cjson.decode(ARGV[9])
 
--- Charges one counter of the current period directly (its expiry set when the field is new).
+-- Charges one counter of the current period directly (its expiry set when the field is new);
+-- `dim` is `k:<keyId>:<dim>` for a key's own counter.
 local function charge(dim, window)
-  local amt = actual[dim] or 0
+  local amt = actual[string.match(dim, '([%w_]+)$')] or 0
   if amt == 0 then return end
   local s, e = period(window, now)
   local key = counter_key(prefix, dim, window, s)
@@ -42,7 +43,8 @@ if rec then
   -- no command).
   release(prefix, rec)
   for _, c in ipairs(rec.c) do
-    local amt = actual[string.match(c[1], '^([%w_]+):')] or 0
+    -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
+    local amt = actual[string.match(c[1], '([%w_]+):%a+:%-?%d+$')] or 0
     if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'used', int(amt)) end
   end
   if rec.conv then
