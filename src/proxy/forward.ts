@@ -76,7 +76,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     sent = true;
     reply = await deps.upstream.call({
       method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
-      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId), { 'content-type': 'application/json' }),
+      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId, deps.config.auth.end_user_header), { 'content-type': 'application/json' }),
     });
   } catch (e) {
     end();

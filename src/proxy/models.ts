@@ -11,7 +11,7 @@ export function createModelsHandler(deps: Deps) {
     const signal = c.req.raw.signal;
     const reply = await deps.upstream.call({
       method: 'GET', path: '/models', body: null, signal,
-      headers: upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId),
+      headers: upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId, deps.config.auth.end_user_header),
     }).catch((e: unknown) => {
       throw upstreamError(e, signal.aborted);
     });

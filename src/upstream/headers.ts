@@ -32,12 +32,13 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
   return new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
-export function upstreamHeaders(client: IncomingHttpHeaders, upstream: UpstreamIdentity, requestId: string): Record<string, string> {
+/** `endUserHeader`: where service keys name their end user (auth.end_user_header); never sent upstream. */
+export function upstreamHeaders(client: IncomingHttpHeaders, upstream: UpstreamIdentity, requestId: string, endUserHeader = 'x-tollgate-user'): Record<string, string> {
   const dropped = connectionTokens(client.connection);
   const out: Record<string, string> = {};
   for (const name in client) {
     const value = client[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || NEVER_UPSTREAM.has(name) || dropped.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || NEVER_UPSTREAM.has(name) || dropped.has(name) || name === endUserHeader) continue;
     if (name.startsWith('x-tollgate-') || name.startsWith('x-conversation-') || name === 'x-parent-conversation-id') continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }

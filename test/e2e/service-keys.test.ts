@@ -153,6 +153,19 @@ describe('end users an operator must create first, and the creation cap', () => 
     await gw.close();
   });
 
+  it('auth.end_user_header names another header, which never goes upstream', async () => {
+    const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.end_user_header': 'X-App-User' } });
+    const key = (await gw.admin('POST', '/admin/service-keys', { name: 'custom' })).json.key as string;
+    const app = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const frank = uniqueId('frank');
+    await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }, { headers: { 'X-App-User': frank } });
+    expect(upstream.state.requests.at(-1)?.headers['x-app-user']).toBeUndefined();
+    expect(((await gw.admin('GET', `/admin/ledger?user=${frank}`)).json.records as unknown[]).length).toBe(1);
+    const missing = await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }, { headers: { 'X-Tollgate-User': frank } }).catch((e: unknown) => e);
+    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('missing_end_user');
+    await gw.close();
+  });
+
   it('auth.end_user_from_body: the body\'s user field names the end user when the header is absent', async () => {
     const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.end_user_from_body': true } });
     const key = (await gw.admin('POST', '/admin/service-keys', { name: 'body' })).json.key as string;
