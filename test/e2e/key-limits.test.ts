@@ -71,7 +71,7 @@ describe.each(STORES)('per-key limits (%s store)', (_name, makeStore) => {
   it('a key\'s spend limit refuses with 402 and scope "key"; a key limit is validated', async () => {
     const user = uniqueId('spender');
     await gw.admin('POST', '/admin/users', { id: user, limits: { spend_micros_per_day: 1_000_000 } });
-    const tiny = await newKey(user, { limits: { spend_micros_per_day: 10 } });
+    const tiny = await newKey(user, { limits: { spend_micros_per_day: 1 } });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: tiny.key, maxRetries: 0 });
     const err = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI, max_tokens: 10_000 }).catch((e: unknown) => e);
     expect((err as { status?: number }).status).toBe(402);
