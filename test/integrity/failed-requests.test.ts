@@ -67,14 +67,13 @@ describe.each(CASES)('failing requests on the %s store through %i replica(s)', (
     const ours = (a: Answer) => a.status === 429 && a.error.code === 'rate_limit_exceeded';
     const refused = [...burst, ...after].filter(ours);
     const passed = burst.filter((a) => !ours(a));
+    // What passed must be the upstream's own failures (checked first, so that a stray answer, a 503
+    // say, shows itself rather than as a count that is off by one).
+    for (const a of passed) expect({ status: a.status, message: a.error.message }).toMatchObject({ status: expect.toBeOneOf([400, 429, 500]), message: 'upstream failure (test)' });
     expect(upstream.state.started).toBeLessThanOrEqual(LIMIT);
     expect(upstream.state.started).toBe(passed.length);
     expect(passed.length).toBeGreaterThan(0);
     expect(refused).toHaveLength(BURST + after.length - passed.length);
-    for (const a of passed) {
-      expect([400, 429, 500]).toContain(a.status);
-      expect(a.error.message).toBe('upstream failure (test)');
-    }
     for (const a of refused) {
       expect(a.error).toMatchObject({ dimension: 'requests', window: 'minute', limit: LIMIT });
       expect(Number(a.retryAfter)).toBeGreaterThan(0);
