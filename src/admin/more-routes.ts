@@ -68,7 +68,10 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
     const window = windowParam(typeof b.window === 'string' ? b.window : undefined, ['minute', 'day', 'month']);
     const record: LedgerRecord = { requestId: `reset_${window}_${clock.now()}`, time: clock.now(), user: id, model: null, conversation: null,
       promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'reset', estimated: false };
-    await store.resetCounters(id, checksFor(window, {}), record);
+    // The user's counters, and those of its keys' own limits (a key left blocked would surprise).
+    const keyIds = (await store.listKeys(id)).filter((k) => k.limits).map((k) => k.keyId);
+    const checks = [checksFor(window, {}), ...keyIds.map((keyId) => checksFor(window, {}).map((ch) => ({ ...ch, keyId })))].flat();
+    await store.resetCounters(id, checks, record);
     return c.json({ user: id, window, reset: true });
   });
 

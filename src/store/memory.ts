@@ -304,7 +304,7 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       const now = clock.now();
       const s = stateOf(userId);
       for (const check of checks) {
-        const c = s.counters.get(counterKey(userId, check.dimension, check.window, periodOf(check.window, now).start));
+        const c = s.counters.get(counterKey(userId, scopedDimension(check), check.window, periodOf(check.window, now).start));
         if (c) c.used = 0;
       }
       s.ledger.append(record, now);

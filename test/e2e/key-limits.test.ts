@@ -64,6 +64,11 @@ describe.each(STORES)('per-key limits (%s store)', (_name, makeStore) => {
     await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI });
     const listed = await gw.admin('GET', `/admin/users/${user}/keys`);
     expect((listed.json.keys as Array<{ name: string; limits: unknown }>).find((k) => k.name === 'laptop')?.limits).toEqual({ requests_per_day: 5 });
+    // An admin reset of the user's day frees the key as well.
+    await gw.admin('PATCH', `/admin/keys/${laptop.keyId}`, { limits: { requests_per_day: 3 } });
+    expect((await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).catch((e: unknown) => e))).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((await gw.admin('POST', `/admin/users/${user}/reset`, { window: 'day' })).status).toBe(200);
+    await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI });
     // null removes a key's limit.
     expect((await gw.admin('PATCH', `/admin/keys/${laptop.keyId}`, { limits: { requests_per_day: null } })).json.limits).toEqual({});
   });

@@ -109,6 +109,15 @@ describe.each(STORES)('service keys acting for end users (%s store)', (_name, ma
     expect(keyId).toMatch(/^key_/);
   });
 
+  it('a disabled end user is refused with 403 user_disabled', async () => {
+    const gina = uniqueId('gina');
+    expect((await quota(serviceKey, gina)).status).toBe(200);
+    expect((await gw.admin('PATCH', `/admin/users/${gina}`, { disabled: true })).status).toBe(200);
+    const r = await quota(serviceKey, gina);
+    expect(r.status).toBe(403);
+    expect(r.body.error?.code).toBe('user_disabled');
+  });
+
   it('a revoked service key stops working', async () => {
     const made = await gw.admin('POST', '/admin/service-keys', { name: 'short-lived' });
     const key = made.json.key as string;

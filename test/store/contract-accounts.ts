@@ -68,6 +68,16 @@ export function accountsContract(name: string, factory: StoreFactory): void {
       expect(state).toMatchObject({ scope: 'key', used: 1, reserved: 1 });
     });
 
+    it('a reset zeroes a key\'s own counters too', async () => {
+      const checks = [keyCheck('key_r', check('requests', 'day', 3, 1))];
+      await reserve(checks);
+      await settle(`r${n}`, checks, 1);
+      await store.resetCounters(user, checks, { requestId: 'reset-k', time: clock.now(), user, model: null, conversation: null, promptTokens: 0,
+        completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'reset', estimated: false });
+      const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
+      expect(state).toMatchObject({ scope: 'key', used: 0 });
+    });
+
     it('sets a key\'s own limits, and not on a revoked key', async () => {
       await store.putKey(`d-${user}`, { keyId: `k-${user}`, userId: user, prefix: 'tg-x', name: null, createdAt: 1, expiresAt: null });
       expect(await store.setKeyLimits(`k-${user}`, { tokens_per_day: 9 })).toMatchObject({ limits: { tokens_per_day: 9 } });

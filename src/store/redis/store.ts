@@ -208,7 +208,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     resetCounters: async (userId, checks, record) => {
       await firstConnect();
       const args: Array<string | number> = [now(), checks.length];
-      for (const c of checks) args.push(c.dimension, c.window);
+      for (const c of checks) args.push(scopedDimension(c), c.window);
       const fields = recordFields(record);
       args.push(fields.length / 2, ...fields);
       await redis.tgReset(userPrefix(userId), ...args);
