@@ -4,7 +4,8 @@
 import { LEDGER_MAX } from './keys.js';
 import type { LedgerEntry, LedgerPageQuery, LedgerRecord } from './types.js';
 
-interface Row { ms: number; seq: number; record: LedgerRecord }
+export interface LedgerRow { ms: number; seq: number; record: LedgerRecord }
+type Row = LedgerRow;
 
 const parseId = (id: string): [number, number] => {
   const m = /^(\d+)(?:-(\d+))?$/.exec(id);
@@ -16,10 +17,11 @@ export interface LedgerLog {
   append(record: LedgerRecord, now: number): void;
   newest(limit: number): LedgerRecord[];
   page(q: LedgerPageQuery): { entries: LedgerEntry[]; next: string | null };
+  /** The rows as data, for a snapshot (durable/); createLedgerLog(rows) restores them. */
+  toJSON(): { $ledger: LedgerRow[] };
 }
 
-export function createLedgerLog(): LedgerLog {
-  const rows: Row[] = [];
+export function createLedgerLog(rows: Row[] = []): LedgerLog {
   /** The index of the first row after (ms, seq). */
   const after = (ms: number, seq: number): number => {
     let lo = 0;
@@ -42,6 +44,7 @@ export function createLedgerLog(): LedgerLog {
       // Trimmed in batches: a splice per settle would shift the whole array every time.
       if (rows.length > LEDGER_MAX * 1.25) rows.splice(0, rows.length - LEDGER_MAX);
     },
+    toJSON: () => ({ $ledger: rows }),
     newest: (limit) => rows.slice(-limit).reverse().map((r) => r.record),
     page({ cursor, from, limit }) {
       let slice: Row[];

@@ -1,6 +1,8 @@
 // The embedded store: one process. The same semantics as the Lua scripts, written once more in
 // TypeScript; test/store/contract.ts holds both to one suite, and test/store/differential.test.ts
 // runs long random sequences against both and requires identical answers, states and ledgers.
+// Every operation runs to its end without an await, reading the clock once: durable/ logs each
+// mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
 import type { Dimension } from '../limits/vocabulary.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -14,7 +16,7 @@ import type {
 interface Counter { used: number; resv: number; expiresAt: number | null }
 interface Tree { root: string; limit: number | null; used: number; resv: number }
 interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
-interface UserState {
+export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
   held: Map<string, Held>;
@@ -28,15 +30,43 @@ const DONE_MAX = 50_000;
 // The embedded store keeps the newest ids per user in memory only: bounded, so a busy
 // single-instance gateway does not grow without end. Ledgers keep LEDGER_MAX records (ledger-log.ts).
 
-export function createMemoryStore(options: { clock?: Clock } = {}): Store {
+/**
+ * Everything the store holds, in one object of plain data, Maps and ledgers: durable/ snapshots
+ * this object, so state kept anywhere else would be lost at the next compaction.
+ */
+export interface MemoryState {
+  users: Map<string, UserState>;
+  records: Map<string, UserRecord>;
+  keys: Map<string, KeyRecord>;
+  keyIds: Map<string, string>; // keyId -> digest
+  settings: Readonly<Record<string, number | null>>;
+  created: Map<string, { minute: number; count: number }>; // creator -> users made this minute
+  calibration: Map<string, CalibrationSample>; // model -> prompt calibration
+}
+
+export const emptyMemoryState = (): MemoryState => ({
+  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(),
+});
+
+export interface MemoryStore extends Store {
+  /** The state this store works on (durable/ snapshots it). */
+  readonly state: MemoryState;
+  /** Gives back expired reservations and forgets expired counters and ids (every minute unless `sweepEveryMs` is null). */
+  sweepAll(): void;
+  /** Gives back every reservation at once: after a restart, nothing from the previous run can settle one. */
+  releaseAll(): void;
+}
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  state?: MemoryState;
+  sweepEveryMs?: number | null;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? systemClock;
-  const users = new Map<string, UserState>();
-  const records = new Map<string, UserRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const keyIds = new Map<string, string>(); // keyId -> digest
-  let settings: Readonly<Record<string, number | null>> = {};
-  const created = new Map<string, { minute: number; count: number }>(); // creator -> users made this minute
-  const calibration = new Map<string, CalibrationSample>();
+  const state = options.state ?? emptyMemoryState();
+  const { users, records, keys, keyIds, created, calibration } = state;
 
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
@@ -242,23 +272,25 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     return true;
   }
 
-  const timer = setInterval(() => {
+  function sweepAll(): void {
     const now = clock.now();
     for (const s of users.values()) {
       sweep(s, now);
       for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }
-  }, 60_000);
-  timer.unref();
+  }
+  const every = options.sweepEveryMs === undefined ? 60_000 : options.sweepEveryMs;
+  const timer = every === null ? null : setInterval(sweepAll, every);
+  timer?.unref();
 
   return {
     kind: 'memory',
     reserve,
     settle,
     peek,
-    ledger: async (userId, limit) => stateOf(userId).ledger.newest(limit),
-    ledgerPage: async (q) => stateOf(q.userId).ledger.page(q),
+    ledger: async (userId, limit) => (users.get(userId) ?? EMPTY).ledger.newest(limit),
+    ledgerPage: async (q) => (users.get(q.userId) ?? EMPTY).ledger.page(q),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
     createUser: async (user, cap) => {
@@ -310,9 +342,9 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       s.ledger.append(record, now);
     },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
-    getSettings: async () => settings,
+    getSettings: async () => state.settings,
     putSettings: async (limits) => {
-      settings = { ...limits };
+      state.settings = { ...limits };
     },
     recordCalibration: async (samples) => {
       for (const s of samples) {
@@ -323,7 +355,17 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
     },
     calibration: async () => [...calibration.values()],
     ping: async () => undefined,
-    close: async () => clearInterval(timer),
+    close: async () => {
+      if (timer) clearInterval(timer);
+    },
+    state,
+    sweepAll,
+    releaseAll: () => {
+      for (const s of users.values()) {
+        for (const id of [...s.held.keys()]) release(s, id);
+        s.inflight.clear();
+      }
+    },
   };
 }
 

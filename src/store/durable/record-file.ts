@@ -1,0 +1,130 @@
+// Files of records, one a line: `<crc32 as 8 hex digits> <json>\n`. The checksum tells a record
+// torn by a crash mid-write (or zeroes the disk never filled) from a good one.
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { DataDirError } from './data-dir.js';
+
+export type Fsync = 'always' | 'everysec';
+
+type Replacer = (this: unknown, key: string, value: unknown) => unknown;
+type Reviver = (key: string, value: unknown) => unknown;
+
+export function encodeRecord(value: unknown, replacer?: Replacer): string {
+  const json = JSON.stringify(value, replacer);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+function decodeLine(line: string, reviver?: Reviver): unknown {
+  if (line.length < 10 || line[8] !== ' ') return undefined;
+  const json = line.slice(9);
+  if (parseInt(line.slice(0, 8), 16) !== crc32(json)) return undefined;
+  try {
+    return JSON.parse(json, reviver) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ReadResult {
+  records: unknown[];
+  /** Bytes of whole, good records: where appending resumes. */
+  goodBytes: number;
+  /** Bytes dropped at the end (a record torn by a crash), 0 when none. */
+  tornBytes: number;
+}
+
+/**
+ * Reads every record of a file. A bad record followed only by bad bytes is a torn end (a crash
+ * mid-write): dropped, and reported in `tornBytes`. A bad record with good ones after it is
+ * corruption: `strict` files (snapshots) and logs alike refuse it, naming the file and line.
+ */
+export function readRecords(file: string, strict: boolean, reviver?: Reviver): ReadResult {
+  const text = readFileSync(file, 'utf8');
+  const records: unknown[] = [];
+  let pos = 0;
+  let line = 0;
+  let firstBad: { line: number; pos: number } | null = null;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 ? text.length : nl;
+    line++;
+    const value = nl === -1 ? undefined : decodeLine(text.slice(pos, end), reviver);
+    if (value === undefined) {
+      if (strict) throw new DataDirError(`${file}: record ${line} is damaged (bad checksum, or cut short); the file cannot be trusted. Restore it from a backup (the log after it holds only what changed since)`);
+      firstBad ??= { line, pos };
+    } else if (firstBad) {
+      throw new DataDirError(`${file}: record ${firstBad.line} is damaged but records after it are whole: this is not a crash mid-write. Keep a copy of the file and cut it at record ${firstBad.line} to start`);
+    } else {
+      records.push(value);
+    }
+    pos = end + 1;
+  }
+  const goodBytes = firstBad ? Buffer.byteLength(text.slice(0, firstBad.pos)) : Buffer.byteLength(text);
+  return { records, goodBytes, tornBytes: Buffer.byteLength(text) - goodBytes };
+}
+
+/**
+ * An append-only file. Every append is written to the operating system before it returns (a
+ * killed process loses nothing); `always` also waits for the disk (one fdatasync shared by every
+ * append waiting at that moment), `everysec` syncs once a second (a power cut can lose up to a
+ * second).
+ */
+export interface Appender {
+  append(record: unknown): void;
+  /** Resolves once everything appended so far is on the disk. */
+  synced(): Promise<void>;
+  readonly bytes: number;
+  close(): void;
+}
+
+export function openAppender(file: string, fsync: Fsync): Appender {
+  const fd = openSync(file, 'a');
+  let bytes = fstatSync(fd).size;
+  let dirty = false;
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  let closed = false;
+
+  const syncOnce = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      dirty = false;
+      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    });
+  // Group commit: appends that arrive while a sync runs share the next one.
+  const synced = (): Promise<void> => {
+    if (!running) {
+      running = syncOnce().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = null;
+      return synced();
+    });
+    return queued;
+  };
+  const timer = fsync === 'everysec' ? setInterval(() => {
+    if (dirty && !running) void synced().catch(() => undefined);
+  }, 1000) : null;
+  timer?.unref();
+
+  return {
+    append(record) {
+      const line = encodeRecord(record);
+      bytes += writeSync(fd, line);
+      dirty = true;
+    },
+    synced,
+    get bytes() {
+      return bytes;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      fdatasyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The embedded store on disk, in process: the shared contract holds on it, everything survives a
+// reopen (reservations in flight are given back), the log replays to the very state the live
+// store had (compacting on the way), and damage is told apart: a torn end is dropped with a
+// warning, anything else is an error naming the file.
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DataDirError } from '../../../src/store/durable/data-dir.js';
+import { openDurableStore } from '../../../src/store/durable/durable-store.js';
+import { encodeRecord, readRecords } from '../../../src/store/durable/record-file.js';
+import { replacer, stateRecords } from '../../../src/store/durable/state-codec.js';
+import { createMemoryStore, type MemoryStore } from '../../../src/store/memory.js';
+import type { Store } from '../../../src/store/types.js';
+import { createManualClock, type Clock } from '../../../src/util/clock.js';
+import { check, plainReservation, storeContract } from '../contract.js';
+import { command, runBoth } from '../differential-model.js';
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
+const T0 = Date.UTC(2026, 10, 23, 12);
+
+function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?: number): Store {
+  return openDurableStore({ dir, fsync: 'everysec', clock, warn: (m) => warnings.push(m), ...(compactBytes ? { compactBytes } : {}) });
+}
+
+storeContract('durable memory', async (clock) => open(tempDir(), clock));
+
+const record = (requestId: string, user: string, costMicros: number) => ({
+  requestId, time: T0, user, model: 'm', conversation: null, promptTokens: 3, completionTokens: 4,
+  cachedTokens: 0, reasoningTokens: 0, costMicros, outcome: 'ok' as const, estimated: false, anomaly: null,
+});
+
+/** A user, a key, settings, a settled request in a tree, and one still in flight. */
+async function fill(store: Store): Promise<void> {
+  await store.putUser({ id: 'alice', limits: { tokens_per_day: 1000 }, allowedModels: null, disabled: false, createdAt: 1 });
+  await store.putKey('digest-a', { keyId: 'key-a', userId: 'alice', prefix: 'tg-a', name: null, createdAt: 2, expiresAt: null });
+  await store.putSettings({ requests_per_minute: 60 });
+  const checks = [check('tokens', 'day', 1000, 10, 1)];
+  const conversation = { id: 'root', parentId: null, budgetMicros: 500 };
+  const spend = { fixed: 10, perOutput: 0, priced: true };
+  await store.reserve(plainReservation({ userId: 'alice', requestId: 'r1', checks, maxOutput: 50, conversation, spend }));
+  const actual = { requests: 1, messages: 1, tokens: 42, credits: 0, spend_micros: 7 };
+  await store.settle({ userId: 'alice', requestId: 'r1', checks, actual, conversationRoot: 'root', record: record('r1', 'alice', 7) });
+  await store.reserve(plainReservation({ userId: 'alice', requestId: 'r2', checks, maxOutput: 100, parallelLimit: 3, conversation, spend }));
+}
+
+async function expectFilled(store: Store): Promise<void> {
+  expect(await store.getUser('alice')).toMatchObject({ id: 'alice', limits: { tokens_per_day: 1000 } });
+  expect(await store.keyByDigest('digest-a')).toMatchObject({ keyId: 'key-a', userId: 'alice' });
+  expect(await store.getSettings()).toEqual({ requests_per_minute: 60 });
+  const states = await store.peek({ userId: 'alice', checks: [check('tokens', 'day', 1000, 0)], parallelLimit: 3, conversationId: 'root' });
+  // r2 was in flight when the store closed: nothing can settle it now, so it is given back.
+  expect(states.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['spend_micros', 7, 0], ['parallel', 0, 0], ['tokens', 42, 0]]);
+  expect((await store.ledger('alice', 10)).map((r) => r.requestId)).toEqual(['r1']);
+}
+
+describe('the embedded store on disk', () => {
+  it('keeps users, keys, settings, counters, trees and the ledger across a reopen, and gives back what was in flight', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(T0);
+    const first = open(dir, clock);
+    await fill(first);
+    await first.close();
+    const second = open(dir, clock);
+    await expectFilled(second);
+    await second.close();
+    const third = open(dir, clock);
+    await expectFilled(third);
+    await third.close();
+  });
+
+  it('replays its log to the state the live store had, compacting on the way', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 120, size: 'max' }), async (cmds) => {
+      const dir = tempDir();
+      let live: MemoryStore | undefined;
+      await runBoth(cmds, async (clock) => {
+        live = createMemoryStore({ clock, sweepEveryMs: null });
+        const durable = open(dir, clock, [], 4096);
+        // Between calls the event loop turns, so compaction (set to 4 KiB here) runs mid-sequence.
+        const turning = new Proxy(durable, { get: (t, k) => {
+          const v = Reflect.get(t, k) as unknown;
+          if (typeof v !== 'function') return v;
+          return async (...a: unknown[]) => {
+            await new Promise((r) => setImmediate(r));
+            return (v as (...x: unknown[]) => unknown)(...a);
+          };
+        } });
+        return { a: live, b: turning };
+      }, ['u0', 'u1'], T0);
+      if (!live) throw new Error('no live store');
+      live.releaseAll();
+      const reopened = open(dir, createManualClock(T0));
+      await reopened.close();
+      const snapshot = readdirSync(dir).find((f) => f.startsWith('snapshot-')) as string;
+      const saved = readRecords(path.join(dir, snapshot), true).records.slice(1, -1).map((r) => JSON.stringify(r));
+      const expected = [...stateRecords(live.state)].map((r) => encodeRecord(r, replacer).slice(9, -1));
+      expect(saved).toEqual(expected);
+    }), { numRuns: 25 });
+  }, 60_000);
+
+  const files = (dir: string, prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => path.join(dir, f));
+
+  it('drops a record torn by a crash mid-write with a warning, and keeps everything before it', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(T0);
+    const first = open(dir, clock);
+    await fill(first);
+    await first.close();
+    const [log] = files(dir, 'log-');
+    const whole = encodeRecord({ t: T0, op: 'putSettings', args: [{ requests_per_minute: 1 }] });
+    appendFileSync(log as string, whole.slice(0, whole.length - 7));
+    const warnings: string[] = [];
+    const second = open(dir, clock, warnings);
+    await expectFilled(second);
+    expect(warnings.join('\n')).toMatch(/log-\d+\.jsonl: dropped \d+ bytes at its end, a record cut short by a crash mid-write/);
+    // The torn record is gone for good: the store appends after the last whole record.
+    await second.putSettings({ requests_per_minute: 7 });
+    await second.close();
+    const third = open(dir, clock, warnings);
+    expect(await third.getSettings()).toEqual({ requests_per_minute: 7 });
+    await third.close();
+  });
+
+  it('refuses a log damaged in the middle, naming the file and the record', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(T0);
+    const first = open(dir, clock);
+    await fill(first);
+    await first.close();
+    const [log] = files(dir, 'log-') as [string];
+    const lines = readFileSync(log, 'utf8').split('\n');
+    lines[1] = (lines[1] as string).replace('alice', 'alicf');
+    writeFileSync(log, lines.join('\n'));
+    expect(() => open(dir, clock)).toThrow(DataDirError);
+    expect(() => open(dir, clock)).toThrow(new RegExp(`${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: record 2 is damaged but records after it are whole`));
+  });
+
+  it('refuses a damaged snapshot, naming the file', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(T0);
+    const first = open(dir, clock);
+    await fill(first);
+    await first.close();
+    await open(dir, clock).close(); // opening compacts the log into a new snapshot
+    const [snapshot] = files(dir, 'snapshot-') as [string];
+    writeFileSync(snapshot, readFileSync(snapshot, 'utf8').replace('alice', 'alicf'));
+    expect(() => open(dir, clock)).toThrow(DataDirError);
+    expect(() => open(dir, clock)).toThrow(`${snapshot}: record`);
+    writeFileSync(snapshot, readFileSync(snapshot, 'utf8').split('\n').slice(0, 1).join('\n') + '\n');
+    expect(() => open(dir, clock)).toThrow(`${snapshot}: not a readable snapshot (incomplete`);
+  });
+
+  it('one store per directory: a second open is refused while the first holds the lock; a dead holder\'s lock is taken over', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(T0);
+    const first = open(dir, clock);
+    expect(() => open(dir, clock)).toThrow(/is already open in this process/);
+    await first.close();
+    writeFileSync(path.join(dir, 'LOCK'), '2147483646\n');
+    const warnings: string[] = [];
+    const second = open(dir, clock, warnings);
+    expect(warnings.join()).toMatch(/taking over the lock of pid 2147483646, which is no longer running/);
+    await second.close();
+  });
+});
