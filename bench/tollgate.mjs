@@ -22,10 +22,11 @@ const USER_LIMITS = LIMITS;
 
 /** Environment variables Tollgate reads; ours replace whatever the caller had set. */
 const TOLLGATE_ENV = ['PORT', 'HOST', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', 'UPSTREAM_ORGANIZATION', 'UPSTREAM_PROJECT', 'OPENAI_API_KEY', 'REDIS_URL', 'REDIS_CLUSTER_NODES',
-  'TOLLGATE_ADMIN_KEY', 'TOLLGATE_CONFIG', 'MONTHLY_MESSAGE_CREDIT_LIMIT', 'TOLLGATE_FAIL_MODE', 'TOLLGATE_ENFORCEMENT', 'LOG_LEVEL', 'TOLLGATE_JOURNAL'];
+  'TOLLGATE_ADMIN_KEY', 'TOLLGATE_CONFIG', 'MONTHLY_MESSAGE_CREDIT_LIMIT', 'TOLLGATE_FAIL_MODE', 'TOLLGATE_ENFORCEMENT', 'LOG_LEVEL', 'TOLLGATE_JOURNAL', 'TOLLGATE_DATA_DIR'];
 
-function writeConfig(dir) {
+function writeConfig(dir, fsync) {
   const config = parse(readFileSync(path.join(repo, 'config/gateway.yaml'), 'utf8'));
+  if (fsync) config.store = { ...config.store, fsync };
   config.limits = LIMITS;
   config.metering.prices_file = path.join(repo, 'config/prices.yaml');
   config.log_level = 'warn';
@@ -46,13 +47,14 @@ async function admin(url, route, body) {
  * `userId` with a key. `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
  * entry point (to compare a change against dist/).
  */
-export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js') }) {
+export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
   Object.assign(env, {
     PORT: String(port), HOST: '127.0.0.1', UPSTREAM_BASE_URL: upstreamUrl, UPSTREAM_API_KEY: 'sk-bench-upstream',
-    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
+    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir, fsync), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
+    TOLLGATE_DATA_DIR: path.join(dir, 'data'),
   });
   if (redisUrl) env.REDIS_URL = redisUrl;
   const entry = startChild(name, process.execPath, [...nodeArgs, main], { env, cwd: dir });

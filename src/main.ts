@@ -9,6 +9,7 @@ import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
 import { createStore } from './store/create-store.js';
+import { DataDirError } from './store/durable/data-dir.js';
 import type { Store } from './store/types.js';
 import type { Logger } from 'pino';
 import { createUpstreamClient } from './upstream/client.js';
@@ -19,6 +20,18 @@ function configOrExit(): Config {
     return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
+      process.stderr.write(`tollgate: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+function storeOrExit(config: Config, logger: Logger): Store {
+  try {
+    return createStore(config, logger);
+  } catch (e) {
+    if (e instanceof DataDirError) {
       process.stderr.write(`tollgate: ${e.message}\n`);
       process.exit(2);
     }
@@ -42,7 +55,7 @@ async function waitForStore(store: Store, logger: Logger): Promise<void> {
 async function start(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.log_level);
-  const store = createStore(config, logger);
+  const store = storeOrExit(config, logger);
   const upstream = createUpstreamClient(config);
   const journal = createJournal({ file: config.journal.file, store, log: logger, replayMs: config.journal.replay_ms });
   const inFlight = createInFlight();

@@ -40,6 +40,7 @@ const OVERRIDES: ReadonlyArray<[string, string, (v: string) => unknown]> = [
   ['UPSTREAM_ORGANIZATION', 'upstream.organization', (v) => v],
   ['UPSTREAM_PROJECT', 'upstream.project', (v) => v],
   ['REDIS_URL', 'store.redis_url', (v) => v],
+  ['TOLLGATE_DATA_DIR', 'store.data_dir', (v) => v],
   ['REDIS_CLUSTER_NODES', 'store.cluster_nodes', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
   ['TOLLGATE_ADMIN_KEY', 'admin_key', (v) => v],
   ['MONTHLY_MESSAGE_CREDIT_LIMIT', 'limits.message_credits_per_month', asNumber],

@@ -53,6 +53,10 @@ export const configSchema = z
     store: z.object({
       redis_url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').nullable().default(null),
       cluster_nodes: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]),
+      // The embedded store (no Redis): its directory, and when its log reaches the disk. `everysec`:
+      // a killed process loses nothing, a power cut up to a second; `always`: nothing acknowledged is lost.
+      data_dir: z.string().min(1).default('data'),
+      fsync: z.enum(['always', 'everysec']).default('everysec'),
     }).strict().prefault({}),
     admin_key: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     enforcement: z.enum(['hard', 'soft']).default('hard'),

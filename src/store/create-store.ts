@@ -4,7 +4,8 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/loader.js';
 import type { Clock } from '../util/clock.js';
-import { createMemoryStore } from './memory.js';
+import path from 'node:path';
+import { openDurableStore } from './durable/durable-store.js';
 import { createRedisStore } from './redis/store.js';
 import type { Store } from './types.js';
 
@@ -35,8 +36,10 @@ export function createStore(config: Config, logger: Logger, clock?: Clock): Stor
     logger.info({ url: redactUrl(url) }, 'store: Redis');
     return createRedisStore({ client, ...(clock ? { clock } : {}) });
   }
-  logger.warn('store: embedded memory store — single instance only, nothing persists across restarts; set REDIS_URL for Redis');
-  return createMemoryStore(clock ? { clock } : {});
+  const dir = path.resolve(config.store.data_dir);
+  const store = openDurableStore({ dir, fsync: config.store.fsync, warn: (msg) => logger.warn(msg), ...(clock ? { clock } : {}) });
+  logger.info({ dir, fsync: config.store.fsync }, 'store: embedded, kept on disk (one process only; set REDIS_URL for Redis)');
+  return store;
 }
 
 /** Connection options from a redis:// or rediss:// URL: credentials, ACL user, database, TLS. */

@@ -35,7 +35,7 @@ export async function startProcess(o: ProcessOptions): Promise<GatewayProcess> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', TOLLGATE_CONFIG: config,
     UPSTREAM_BASE_URL: o.upstreamUrl, UPSTREAM_API_KEY: UPSTREAM_KEY, TOLLGATE_ADMIN_KEY: ADMIN_KEY,
-    TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'), ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}), ...o.env,
+    TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'), TOLLGATE_DATA_DIR: path.join(dir, 'data'), ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}), ...o.env,
   };
   const child = spawn(process.execPath, [path.join(repo, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
