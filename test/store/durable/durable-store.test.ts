@@ -36,6 +36,7 @@ async function fill(store: Store): Promise<void> {
   await store.putUser({ id: 'alice', limits: { tokens_per_day: 1000 }, allowedModels: null, disabled: false, createdAt: 1 });
   await store.putKey('digest-a', { keyId: 'key-a', userId: 'alice', prefix: 'tg-a', name: null, createdAt: 2, expiresAt: null });
   await store.putSettings({ requests_per_minute: 60 });
+  await store.recordCalibration([{ model: 'm', ratioPermille: 1100, surplus: 3, samples: 2 }]);
   const checks = [check('tokens', 'day', 1000, 10, 1)];
   const conversation = { id: 'root', parentId: null, budgetMicros: 500 };
   const spend = { fixed: 10, perOutput: 0, priced: true };
@@ -49,6 +50,7 @@ async function expectFilled(store: Store): Promise<void> {
   expect(await store.getUser('alice')).toMatchObject({ id: 'alice', limits: { tokens_per_day: 1000 } });
   expect(await store.keyByDigest('digest-a')).toMatchObject({ keyId: 'key-a', userId: 'alice' });
   expect(await store.getSettings()).toEqual({ requests_per_minute: 60 });
+  expect(await store.calibration()).toEqual([{ model: 'm', ratioPermille: 1100, surplus: 3, samples: 2 }]);
   const states = await store.peek({ userId: 'alice', checks: [check('tokens', 'day', 1000, 0)], parallelLimit: 3, conversationId: 'root' });
   // r2 was in flight when the store closed: nothing can settle it now, so it is given back.
   expect(states.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['spend_micros', 7, 0], ['parallel', 0, 0], ['tokens', 42, 0]]);
