@@ -18,8 +18,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
 # The settle journal (charges waiting for the store) must survive a restart: keep it on a volume.
-RUN mkdir -p /app/.tollgate && chown node:node /app/.tollgate
-VOLUME ["/app/.tollgate"]
+# Without REDIS_URL, the embedded store's data (TOLLGATE_DATA_DIR, ./data) must survive it too.
+RUN mkdir -p /app/.tollgate /app/data && chown node:node /app/.tollgate /app/data
+VOLUME ["/app/.tollgate", "/app/data"]
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

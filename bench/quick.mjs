@@ -1,7 +1,8 @@
 // Quick A/B: throughput and CPU per request of floor / tollgate-redis / tollgate-memory, one mode
 // at a time, for profiling work (not part of npm run bench). QUICK_SECONDS (default 5),
 // QUICK_MAIN=path/to/other/dist/main.js adds "other-redis" and "other-memory" targets (QUICK_NODE_ARGS:
-// node flags for those, e.g. to try a V8 setting on the same build).
+// node flags for those, e.g. to try a V8 setting on the same build). QUICK_TARGETS=redis,memory,memory-always
+// adds the embedded store with store.fsync: always.
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { throughputPasses } from './load.mjs';
@@ -24,7 +25,10 @@ try {
   const otherArgs = (process.env.QUICK_NODE_ARGS ?? '').split(' ').filter(Boolean);
   for (const [pre, main] of mains) {
     for (const kind of only) {
-      const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: kind === 'redis' ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [] });
+      // memory-always: the embedded store with store.fsync: always (this build only: older ones refuse the field).
+      const [store, fsync] = kind.split('-');
+      if (fsync && pre) continue;
+      const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: store === 'redis' ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [], fsync });
       targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, pid: g.pid, redis: kind === 'redis' });
     }
   }

@@ -11,7 +11,7 @@ import { createMemoryStore, type MemoryState, type MemoryStore } from '../memory
 import type { Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
 import { encodeRecord, openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
-import { replacer, reviver, stateFromRecords, stateRecords } from './state-codec.js';
+import { stateFromRecords, stateRecords } from './state-codec.js';
 
 export interface DurableStoreOptions {
   dir: string;
@@ -60,7 +60,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
 
   function loadSnapshot(file: string): MemoryState {
     try {
-      const { records } = readRecords(file, true, reviver);
+      const { records } = readRecords(file, true);
       const head = records[0] as { tollgate?: string } | undefined;
       const tail = records.at(-1) as { end?: number } | undefined;
       if (head?.tollgate !== 'snapshot' || tail?.end !== records.length - 2) throw new Error('incomplete (no header or no end record)');
@@ -89,7 +89,10 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     }
   }
 
-  /** Writes the whole state as snapshot gen+1 and starts log gen+1; then removes the older files. */
+  /**
+   * Writes the whole state as snapshot gen+1 and starts log gen+1; then removes the older files.
+   * The snapshot holds everything the old log did, so syncs still pending on it are moot.
+   */
   function compact(): Appender {
     const next = gen + 1;
     const tmp = `${snapshotFile(o.dir, next)}.tmp`;
@@ -97,7 +100,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     let chunk = encodeRecord({ tollgate: 'snapshot', version: 1, gen: next, time: clock.now() });
     let count = 0;
     for (const r of stateRecords(memory.state)) {
-      chunk += encodeRecord(r, replacer);
+      chunk += encodeRecord(r);
       count++;
       if (chunk.length > 1 << 20) {
         writeSync(fd, chunk);
@@ -118,16 +121,12 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     return openAppender(logFile(o.dir, next), o.fsync);
   }
 
-  let compacting = false;
+  /** Compacts in the call that took the log past its bound, so the log stays bounded however busy the loop is. */
   function maybeCompact(): void {
-    if (compacting || log.bytes <= Math.max(o.compactBytes ?? 64 * 1024 * 1024, snapshotBytes)) return;
-    compacting = true;
-    setImmediate(() => {
-      compacting = false;
-      const old = log;
-      log = compact();
-      old.close();
-    });
+    if (log.bytes <= Math.max(o.compactBytes ?? 64 * 1024 * 1024, snapshotBytes)) return;
+    const old = log;
+    log = compact();
+    old.close();
   }
 
   function mutation(op: string): Call {

@@ -6,20 +6,17 @@ import { DataDirError } from './data-dir.js';
 
 export type Fsync = 'always' | 'everysec';
 
-type Replacer = (this: unknown, key: string, value: unknown) => unknown;
-type Reviver = (key: string, value: unknown) => unknown;
-
-export function encodeRecord(value: unknown, replacer?: Replacer): string {
-  const json = JSON.stringify(value, replacer);
+export function encodeRecord(value: unknown): string {
+  const json = JSON.stringify(value);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
 
-function decodeLine(line: string, reviver?: Reviver): unknown {
+function decodeLine(line: string): unknown {
   if (line.length < 10 || line[8] !== ' ') return undefined;
   const json = line.slice(9);
   if (parseInt(line.slice(0, 8), 16) !== crc32(json)) return undefined;
   try {
-    return JSON.parse(json, reviver) as unknown;
+    return JSON.parse(json) as unknown;
   } catch {
     return undefined;
   }
@@ -38,7 +35,7 @@ export interface ReadResult {
  * mid-write): dropped, and reported in `tornBytes`. A bad record with good ones after it is
  * corruption: `strict` files (snapshots) and logs alike refuse it, naming the file and line.
  */
-export function readRecords(file: string, strict: boolean, reviver?: Reviver): ReadResult {
+export function readRecords(file: string, strict: boolean): ReadResult {
   const text = readFileSync(file, 'utf8');
   const records: unknown[] = [];
   let pos = 0;
@@ -48,7 +45,7 @@ export function readRecords(file: string, strict: boolean, reviver?: Reviver): R
     const nl = text.indexOf('\n', pos);
     const end = nl === -1 ? text.length : nl;
     line++;
-    const value = nl === -1 ? undefined : decodeLine(text.slice(pos, end), reviver);
+    const value = nl === -1 ? undefined : decodeLine(text.slice(pos, end));
     if (value === undefined) {
       if (strict) throw new DataDirError(`${file}: record ${line} is damaged (bad checksum, or cut short); the file cannot be trusted. Restore it from a backup (the log after it holds only what changed since)`);
       firstBad ??= { line, pos };
@@ -85,10 +82,12 @@ export function openAppender(file: string, fsync: Fsync): Appender {
   let queued: Promise<void> | null = null;
   let closed = false;
 
+  // Once closed (by compaction: the snapshot holds all of it), a sync still waiting has nothing to do.
   const syncOnce = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       dirty = false;
-      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+      if (closed) return resolve();
+      fdatasync(fd, (err) => (err && !closed ? reject(err) : resolve()));
     });
   // Group commit: appends that arrive while a sync runs share the next one.
   const synced = (): Promise<void> => {
