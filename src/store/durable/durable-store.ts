@@ -26,7 +26,7 @@ export interface DurableStoreOptions {
 const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = {
   kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
-  deleteUser: 'mutation', listKeys: 'read', revokeKey: 'mutation', resetCounters: 'mutation',
+  deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
   getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', calibration: 'read', ping: 'own', close: 'own',
 };
 
