@@ -37,7 +37,10 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(header(c, 'authorization'));
-    if (failures.blocked(address) && !(token && principals.knownGood(token))) {
+    // A JWT is not guessable (its signature is checked with no store call), so the bad-key limiter
+    // does not hold back a valid token behind the same address.
+    const asJwt = token !== null && jwt !== null && looksLikeJwt(token);
+    if (failures.blocked(address) && !(token && (asJwt || principals.knownGood(token)))) {
       throw new GatewayError({ status: 429, code: 'rate_limit_exceeded', message: 'too many requests with bad API keys from this address; try again later',
         headers: { 'retry-after': String(failures.retryAfter()) } });
     }
@@ -46,7 +49,7 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
       throw invalid('You must provide an API key in an Authorization: Bearer header.');
     }
     const named = header(c, endUser.header);
-    if (jwt && looksLikeJwt(token)) {
+    if (jwt && asJwt) {
       const who = await jwt(token).catch((e: unknown) => {
         if (e instanceof GatewayError && e.status === 401) failures.fail(address);
         throw e;

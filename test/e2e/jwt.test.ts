@@ -120,6 +120,17 @@ describe.each(STORES)('JWT users (%s store)', (_name, makeStore) => {
     expect(r.body.user).toBe(uid);
   });
 
+  it('an address blocked for bad keys still gets its valid tokens verified', async () => {
+    const strict = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { 'auth.failures_per_minute': 1,
+      'auth.jwt': [{ issuer: ISS, audience: AUD, jwks_url: idp.url }] } });
+    const ask = (token: string) => fetch(`${strict.url}/v1/quota`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await ask('tg-wrong-1')).toBe(401);
+    expect(await ask('tg-wrong-2')).toBe(429);
+    expect(await ask(await idp.sign(key, { iss: ISS, aud: AUD, sub: uniqueId('natted') }))).toBe(200);
+    await strict.close();
+    await strict.store.close();
+  });
+
   it('a JWT user cannot name an end user', async () => {
     const token = await idp.sign(key, { iss: ISS, aud: AUD, sub: uniqueId('plain') });
     const r = await quota(token, { 'x-tollgate-user': 'someone-else' });
