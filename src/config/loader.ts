@@ -7,7 +7,14 @@ import type { ZodError } from 'zod';
 import { createPriceTable, type PriceTable } from '../pricing/price-table.js';
 import { configSchema, pricesSchema, type RawConfig } from './schema.js';
 
-export type Config = Readonly<RawConfig> & { readonly prices: PriceTable; readonly source: string };
+/** A webhook with its signing secret, read from the environment variable its `secret_env` names. */
+export type Webhook = RawConfig['webhooks'][number] & { readonly secret: string };
+
+export type Config = Readonly<Omit<RawConfig, 'webhooks'>> & {
+  readonly prices: PriceTable;
+  readonly source: string;
+  readonly webhooks: readonly Webhook[];
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -91,8 +98,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
   const rawPrices = pricesSchema.safeParse(readYaml(pricesPath, problems));
   if (!rawPrices.success) problems.push(...problemsOf(rawPrices.error, pricesPath));
 
+  const webhooks = (parsed.success ? parsed.data.webhooks : []).map((w, i) => {
+    const secret = env[w.secret_env] ?? '';
+    if (secret.length < 16) problems.push(`${file}: webhooks.${i}.secret_env: ${w.secret_env} must hold a secret of at least 16 characters`);
+    return { ...w, secret };
+  });
+
   if (problems.length > 0 || !parsed.success || !rawPrices.success) throw new ConfigError(problems);
-  return deepFreeze({ ...parsed.data, prices: createPriceTable(rawPrices.data.models), source: file });
+  return deepFreeze({ ...parsed.data, webhooks, prices: createPriceTable(rawPrices.data.models), source: file });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,7 +1,7 @@
 // The shape of config/gateway.yaml after environment overrides, validated with zod so a bad
 // value is reported with the path of the field that holds it.
 import { z } from 'zod';
-import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
+import { ALL_LIMIT_FIELDS, LIMIT_NAMES } from '../limits/vocabulary.js';
 
 const ms = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -20,6 +20,12 @@ const jwtIssuer = z.object({
   jwks_cooldown_ms: count.default(30_000),
   clock_tolerance_s: count.default(5),
 }).strict().refine((j) => (j.jwks_url === undefined) !== (j.public_key === undefined), { message: 'give exactly one of jwks_url and public_key' });
+
+// Fractions of a limit whose crossing records an event: one list for every limit, or lists per
+// limit name with `default` for the others.
+const fractions = z.array(z.number().positive().max(1)).max(10);
+const thresholdsShape = Object.fromEntries(['default', ...LIMIT_NAMES.map((l) => l.name)].map((f) => [f, fractions.optional()]));
+export const EVENT_TYPES = ['threshold', 'refused', 'conversation_budget'] as const;
 
 export const configSchema = z
   .object({
@@ -96,6 +102,19 @@ export const configSchema = z
     journal: z.object({
       file: z.string().min(1).default('.tollgate/journal.ndjson'),
       replay_ms: ms.default(1000),
+    }).strict().prefault({}),
+    thresholds: z.union([fractions, z.object(thresholdsShape).strict()]).default([0.5, 0.8, 1]),
+    webhooks: z.array(z.object({
+      url: z.url({ protocol: /^https?$/ }),
+      // The signing secret is read from this environment variable (secrets stay out of the file).
+      secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      events: z.array(z.enum(EVENT_TYPES)).min(1).default([...EVENT_TYPES]),
+    }).strict()).default([]),
+    webhook_delivery: z.object({
+      timeout_ms: ms.default(10_000),
+      backoff_ms: ms.default(1_000),
+      max_backoff_ms: ms.default(300_000),
+      poll_ms: ms.default(1_000),
     }).strict().prefault({}),
     shutdown: z.object({ drain_ms: ms.default(30_000) }).strict().prefault({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

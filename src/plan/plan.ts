@@ -2,6 +2,7 @@
 // and month, plus any other window a limit names), the amount each takes, and the output ceiling.
 // Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
 import type { Config } from '../config/loader.js';
+import { createThresholds } from '../events/thresholds.js';
 import { GatewayError } from '../http/errors.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
@@ -49,6 +50,7 @@ export function promptMatters(limits: Readonly<Record<string, number>>, conversa
 
 export function createPlanner(config: Config) {
   const m = config.metering;
+  const thresholds = createThresholds(config);
   return function plan(input: PlanInput): Plan {
     const { facts, limits, api } = input;
     const price = config.prices.lookup(facts.model);
@@ -74,7 +76,12 @@ export function createPlanner(config: Config) {
     for (const { l, limit, keyId } of scoped) {
       if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
       const [fixed, perOutput] = amounts[l.dimension];
-      checks.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, fixed, perOutput, ...(keyId === undefined ? {} : { keyId }) });
+      // Thresholds (events) are for the user's own limits; a key's limits record none.
+      checks.push(limit === undefined
+        ? { dimension: l.dimension, window: l.window, limit: null, fixed, perOutput, ...(keyId === undefined ? {} : { keyId }) }
+        : keyId === undefined
+          ? { dimension: l.dimension, window: l.window, limit, fixed, perOutput, thresholds: thresholds(l.name, limit) }
+          : { dimension: l.dimension, window: l.window, limit, fixed, perOutput, keyId });
       if (limit !== undefined && (l.dimension === 'tokens' || l.dimension === 'spend_micros')) meteredLimit = true;
       if (limit !== undefined && l.dimension === 'spend_micros' && !price && m.unpriced_models === 'reject') {
         throw new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',
