@@ -4,18 +4,21 @@
 // Every operation runs to its end without an await, reading the clock once: durable/ logs each
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
-import type { Dimension } from '../limits/vocabulary.js';
+import type { Dimension, Window } from '../limits/vocabulary.js';
+import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
+import { createMemoryOutbox } from './memory-outbox.js';
 import type {
   CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
-interface Counter { used: number; resv: number; expiresAt: number | null }
-interface Tree { root: string; limit: number | null; used: number; resv: number }
-interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
+// `marks`: the events already recorded for this counter's period or this tree (memory-outbox.ts).
+interface Counter { used: number; resv: number; expiresAt: number | null; marks?: string[] }
+interface Tree { root: string; limit: number | null; used: number; resv: number; marks?: string[] }
+interface Held { counters: Array<{ key: string; dimension: Dimension; window: Window; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
 export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
@@ -67,6 +70,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const clock = options.clock ?? systemClock;
   const state = options.state ?? emptyMemoryState();
   const { users, records, keys, keyIds, created, calibration } = state;
+  const outbox = createMemoryOutbox(() => clock.now());
+
+  /** Records the thresholds of `check` that a charge of counter `key` from `before` to `c.used` crosses. */
+  function thresholdEvents(userId: string, c: Counter, key: string, check: SettleRequest['checks'][number] | undefined, before: number, now: number): void {
+    if (!check?.thresholds || check.limit === null) return;
+    for (const t of check.thresholds) {
+      if (!crosses(before, c.used, t.point)) continue;
+      outbox.record((c.marks ??= []), `ev:${t.label}`, { type: 'threshold', time: now, user: userId, dimension: check.dimension, window: check.window,
+        scope: 'user', limit: check.limit, used: c.used, threshold: t.label, periodStart: periodStartOf(key), conversation: null });
+    }
+  }
+
+  /** Charges a tree's root and records it reaching its budget. */
+  function chargeTree(userId: string, t: Tree, amount: number, now: number): void {
+    t.used += amount;
+    if (t.limit !== null && amount > 0 && crosses(t.used - amount, t.used, t.limit)) {
+      outbox.record((t.marks ??= []), 'ev:budget', { type: 'conversation_budget', time: now, user: userId, dimension: 'spend_micros', window: 'lifetime',
+        scope: 'conversation', limit: t.limit, used: t.used, threshold: '1', periodStart: null, conversation: t.root });
+    }
+  }
 
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
@@ -129,6 +152,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     };
     let denied: LimitState | null = null;
     let unpriced = false;
+    let refused: { check: ReserveRequest['checks'][number]; key: string; end: number | null } | null = null;
 
     // 1. The conversation tree, before the account-period checks.
     let root: string | null = null;
@@ -172,11 +196,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const used = live?.used ?? 0;
         const resv = live?.resv ?? 0;
         const index = states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
-        if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
+        if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) {
+          denied = states[index] ?? null;
+          // Events are for the user's own limits (a key's limits record none).
+          if (check.keyId === undefined) refused = { check, key, end: p.end };
+        }
         plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
       }
     }
-    if (denied) return unpriced ? { ok: false, denied, states, unpriced } : { ok: false, denied, states };
+    if (denied) {
+      // The first refusal of a period (or of an existing tree) is an event; a refusal by concurrency is not.
+      const t = denied.scope === 'conversation' && root ? tree(s, root) : undefined;
+      if (refused) {
+        const c = counter(s, refused.key, now);
+        if (refused.end !== null) c.expiresAt = refused.end + retentionMs(refused.check.window);
+        outbox.record((c.marks ??= []), 'ev:refused', { type: 'refused', time: now, user: req.userId, dimension: denied.dimension, window: denied.window,
+          scope: 'user', limit: denied.limit, used: denied.used, threshold: null, periodStart: periodStartOf(refused.key), conversation: null });
+      } else if (t) {
+        outbox.record((t.marks ??= []), 'ev:refused', { type: 'refused', time: now, user: req.userId, dimension: 'spend_micros', window: 'lifetime',
+          scope: 'conversation', limit: denied.limit, used: denied.used, threshold: null, periodStart: null, conversation: t.root });
+      }
+      return unpriced ? { ok: false, denied, states, unpriced } : { ok: false, denied, states };
+    }
 
     // 4. Reserve.
     const expiresAt = now + req.ttlMs;
@@ -186,7 +227,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const c = counter(s, p.key, now);
       c.resv += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window as 'minute' | 'day' | 'month');
-      held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
+      held.counters.push({ key: p.key, dimension: p.dimension, window: p.window as Window, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
     if (req.conversation && root) {
@@ -214,28 +255,33 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const h = s.held.get(req.requestId);
     const charge = (check: SettleRequest['checks'][number]) => {
       const p = periodOf(check.window, now);
-      const c = counter(s, counterKey(req.userId, scopedDimension(check), check.window, p.start), now);
-      c.used += req.actual[check.dimension] ?? 0;
+      const key = counterKey(req.userId, scopedDimension(check), check.window, p.start);
+      const c = counter(s, key, now);
+      const amt = req.actual[check.dimension] ?? 0;
+      c.used += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
+      if (amt !== 0) thresholdEvents(req.userId, c, key, check, c.used - amt, now);
     };
     if (h) {
       for (const check of req.checks) if (check.limit === null) charge(check);
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
+        const amt = req.actual[c.dimension] ?? 0;
         cur.resv -= c.amount;
-        cur.used += req.actual[c.dimension] ?? 0;
+        cur.used += amt;
+        if (amt !== 0) thresholdEvents(req.userId, cur, c.key, req.checks.find((k) => k.dimension === c.dimension && k.window === c.window && k.limit !== null), cur.used - amt, now);
       }
       const t = h.root ? tree(s, h.root) : undefined;
       if (t) {
         t.resv -= h.convAmount;
-        t.used += req.actual.spend_micros;
+        chargeTree(req.userId, t, req.actual.spend_micros, now);
       }
       s.held.delete(req.requestId);
     } else {
       for (const check of req.checks) charge(check);
       const root = req.conversationRoot ? (tree(s, req.conversationRoot)?.root ?? req.conversationRoot) : null;
       const t = root ? tree(s, root) : undefined;
-      if (t) t.used += req.actual.spend_micros;
+      if (t) chargeTree(req.userId, t, req.actual.spend_micros, now);
     }
     s.inflight.delete(req.requestId);
     s.done.set(req.requestId, now + DONE_TTL);
@@ -291,6 +337,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     peek,
     ledger: async (userId, limit) => (users.get(userId) ?? EMPTY).ledger.newest(limit),
     ledgerPage: async (q) => (users.get(q.userId) ?? EMPTY).ledger.page(q),
+    outbox,
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
     createUser: async (user, cap) => {
@@ -376,6 +423,11 @@ function inFlight(s: UserState, now: number): number {
   let n = 0;
   for (const exp of s.inflight.values()) if (exp > now) n++;
   return n;
+}
+
+/** A counter key's period start in ms (keys hold it in seconds, last). */
+function periodStartOf(key: string): number {
+  return Number(key.slice(key.lastIndexOf(':') + 1)) * 1000;
 }
 
 function bump(states: LimitState[], index: number, used: number, reserved: number): void {

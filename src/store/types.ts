@@ -1,7 +1,9 @@
 // The Store contract. Two implementations keep the same semantics: RedisStore (Lua scripts,
 // one script call per reserve and per settle) and MemoryStore (embedded, single process).
 // test/store/contract.ts runs one suite against both.
+import type { Threshold } from '../events/thresholds.js';
 import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
+import type { Outbox } from './outbox.js';
 
 export type Enforcement = 'hard' | 'soft';
 
@@ -16,6 +18,8 @@ export interface CounterCheck {
   readonly perOutput: number;
   /** Set for a key's own limit: the counter is that key's (kept under its user's hash tag), its state `scope: 'key'`. */
   readonly keyId?: string;
+  /** Points of a limited counter whose crossing at settle records a `threshold` event (none: no events). */
+  readonly thresholds?: readonly Threshold[];
 }
 
 export interface ConversationRef {
@@ -212,6 +216,9 @@ export interface Store {
   recordCalibration(samples: readonly CalibrationSample[]): Promise<void>;
   calibration(): Promise<CalibrationSample[]>;
   putSettings(limits: Readonly<Record<string, number | null>>): Promise<void>;
+
+  /** Events recorded by reserve and settle, and their webhook deliveries. */
+  readonly outbox: Outbox;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,9 +3,11 @@
 import { afterAll, beforeAll } from 'vitest';
 import { Cluster } from 'ioredis';
 import { createRedisStore } from '../../src/store/redis/store.js';
+import { uniqueId } from '../support/redis-client.js';
 import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 import { storeContract } from './contract.js';
 import { accountsContract } from './contract-accounts.js';
+import { eventsContract } from './events-contract.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -15,3 +17,4 @@ afterAll(() => cluster?.stop());
 
 storeContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
 accountsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
+eventsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes, { keyPrefix: `${uniqueId('ev')}:` }), clock }));

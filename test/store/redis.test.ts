@@ -6,10 +6,13 @@ import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
+import { eventsContract } from './events-contract.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+// A key prefix per store: the outbox's global set of streams is then this test's own.
+eventsContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('ev')}:`), clock }));
 
 const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
   store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));

@@ -6,8 +6,8 @@ import type { Cluster, Redis } from 'ioredis';
 const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 export interface ScriptCommands {
-  tgReserve(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
-  tgSettle(prefix: string, ...args: Array<string | number>): Promise<number>;
+  tgReserve(prefix: string, outbox: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+  tgSettle(prefix: string, outbox: string, ...args: Array<string | number>): Promise<number>;
   tgPeek(prefix: string, ...args: Array<string | number>): Promise<Array<string | number>>;
   tgReset(prefix: string, ...args: Array<string | number>): Promise<number>;
 }
@@ -16,7 +16,12 @@ export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = read('common');
-  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek'], ['tgReset', 'reset']] as const) {
+  // Reserve and settle may record events: they also take the outbox stream of the user's slot (KEYS[2]).
+  const events = read('events');
+  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle']] as const) {
+    client.defineCommand(name, { numberOfKeys: 2, lua: `${common}\n${events}\n${read(file)}` });
+  }
+  for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
   return client as ScriptedRedis;

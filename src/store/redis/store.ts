@@ -2,9 +2,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { calibrationKeys, creationsKey, keyDigestKey, scopedDimension, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import type { CalibrationSample, CounterCheck, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
+import { outboxKey } from './outbox-keys.js';
+import { createRedisOutbox } from './outbox.js';
 import { defineScripts } from './scripts.js';
 import { createWriteBatcher } from './write-batching.js';
 
@@ -28,12 +30,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const now = (): number => options.clock?.now() ?? 0;
   const firstConnect = firstReady(options.client, 5000);
   const batch = createWriteBatcher(options.client);
+  const outbox = createRedisOutbox(options.client, () => options.clock?.now() ?? Date.now());
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
     batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), ...reserveArgs(req, now()));
+    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), ...reserveArgs(req, now()));
     const states = decodeStates(reply, 4, req.checks);
+    if (Number(reply[0]) === 2) outbox.noticed(req.userId);
     if (Number(reply[0]) === 1) {
       const root = String(reply[3]);
       return { ok: true, output: Number(reply[1]), states, conversationRoot: root === '' ? null : root };
@@ -48,12 +52,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest) {
     await firstConnect();
     const a = req.actual;
-    const checks = JSON.stringify(req.checks.map((c) => [scopedDimension(c), c.window, c.limit === null ? 0 : 1]));
+    const checks = JSON.stringify(req.checks.map(settleCheck));
     batch();
-    return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
+    const reply = await redis.tgSettle(userPrefix(req.userId), outboxKey(req.userId), now(), req.requestId, req.conversationRoot ?? '',
       a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)),
       // A journal line written before failures were counted apart has no such field.
-      a.failed_requests ?? 0)) === 1 };
+      a.failed_requests ?? 0);
+    if (reply === 2) outbox.noticed(req.userId);
+    return { applied: reply >= 1 };
   }
 
   async function peek(q: PeekRequest) {
@@ -157,6 +163,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     peek,
     ledger,
     ledgerPage,
+    outbox,
     getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
@@ -226,6 +233,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.quit();
     },
   };
+}
+
+/** A check as settle.lua reads it: [dim, window, limited], then limit and (label, point) pairs when it has thresholds. */
+function settleCheck(c: CounterCheck): Array<string | number> {
+  if (c.limit === null) return [scopedDimension(c), c.window, 0];
+  if (!c.thresholds || c.thresholds.length === 0) return [scopedDimension(c), c.window, 1];
+  const out: Array<string | number> = [scopedDimension(c), c.window, 1, c.limit];
+  for (const t of c.thresholds) out.push(t.label, t.point);
+  return out;
 }
 
 /**

@@ -6,7 +6,8 @@
 --       parallelLimit('' = none), ttlMs, convId, convParent, convBudget, spendFixed,
 --       spendPerOutput, priced(1|0), checks: a JSON array of [dim, window, limit (null = none), fixed, perOutput]
 --       (one argument rather than five per check: the client's cost is per argument)
--- Returns { ok(1|0), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
+-- The first refusal of a period is recorded in the outbox, KEYS[2] (events.lua).
+-- Returns { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
@@ -122,7 +123,20 @@ if denied == 0 then
 end
 
 if denied ~= 0 then
-  local flat = { 0, 0, denied, conv_root }
+  -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
+  -- key's own limit (`k:<keyId>:<dim>`), is not.
+  local st = states[denied]
+  if type(st[1]) == 'number' and not string.find(list[st[1]][1], ':', 1, true) then
+    local c = list[st[1]]
+    local s = period(c[2], now)
+    local key = counter_key(prefix, c[1], c[2], s)
+    local fresh = redis.call('EXISTS', key) == 0
+    record_event(prefix, key, 'ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(s), '' })
+    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', key, st[5] + RETENTION[c[2]] - now) end
+  elseif st[1] == 'conv' and not conv_fresh then
+    record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
+  end
+  local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root }
   for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
   return flat
 end

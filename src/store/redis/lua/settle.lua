@@ -2,14 +2,16 @@
 -- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id:
 -- the reservation record becomes `done` (kept a day), and a second settle changes nothing.
 --
--- KEYS[1] user prefix `tg:{u:<id>}:`
+-- KEYS[1] user prefix `tg:{u:<id>}:`, KEYS[2] the outbox stream of its slot (events.lua)
 -- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
 --       actual requests, messages, tokens, credits, spend_micros,
 --       checks: a JSON array of [dim, window, limited(1|0)]   (unlimited counters, and all of them
---       when the reservation is gone, are charged here in the current period),
+--       when the reservation is gone, are charged here in the current period), a limited one
+--       followed by its limit and threshold pairs (label, point) when it has thresholds,
 --       ledger: a JSON array of field, value, field, value ... (strings),
 --       actual failed_requests (reported, never limited: charged like any unlimited counter)
--- Returns 1 when applied, 0 when this request id was settled before.
+-- Returns 1 when applied, 2 when applied and an event was recorded, 0 when this request id was
+-- settled before.
 
 local prefix = KEYS[1]
 local now = clock_now(ARGV[1])
@@ -25,16 +27,40 @@ local actual = {
   credits = num(ARGV[7]), spend_micros = num(ARGV[8]), failed_requests = num(ARGV[11]),
 }
 local checks = cjson.decode(ARGV[9])
+-- Checks with thresholds, by `dim:window` (only they cost more than a comparison).
+local watched = nil
+for _, c in ipairs(checks) do
+  if #c > 4 then
+    watched = watched or {}
+    watched[c[1] .. ':' .. c[2]] = c
+  end
+end
 
 -- Charges one counter of the current period directly (its expiry set when the field is new);
--- `dim` is `k:<keyId>:<dim>` for a key's own counter.
-local function charge(dim, window)
+-- `c[1]` is `k:<keyId>:<dim>` for a key's own counter.
+local function charge(c)
+  local dim, window = c[1], c[2]
   local amt = actual[string.match(dim, '([%w_]+)$')] or 0
   if amt == 0 then return end
   local s, e = period(window, now)
   local key = counter_key(prefix, dim, window, s)
-  if redis.call('HINCRBY', key, 'used', int(amt)) == amt and e then
+  local used = redis.call('HINCRBY', key, 'used', int(amt))
+  if used == amt and e then
     redis.call('PEXPIRE', key, e + RETENTION[window] - now)
+  end
+  if #c > 4 then threshold_events(prefix, key, c, s, used - amt, used, now) end
+end
+
+-- Charges the tree's root; records the tree reaching its budget.
+local function charge_tree(root)
+  local key = prefix .. 'conv:' .. root
+  local amt = actual.spend_micros
+  local used = redis.call('HINCRBY', key, 'used', int(amt))
+  if amt > 0 then
+    local limit = tonumber(redis.call('HGET', key, 'limit'))
+    if limit and used - amt < limit and used >= limit then
+      record_event(prefix, key, 'ev:budget', now, { 'conversation_budget', 'spend_micros', 'lifetime', 'conversation', limit, used, '1', '', root })
+    end
   end
 end
 
@@ -44,21 +70,23 @@ if rec then
   release(prefix, rec)
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
-    local amt = actual[string.match(c[1], '([%w_]+):%a+:%-?%d+$')] or 0
-    if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'used', int(amt)) end
+    local dim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
+    local amt = actual[string.match(dim, '([%w_]+)$')] or 0
+    if amt ~= 0 then
+      local used = redis.call('HINCRBY', prefix .. c[1], 'used', int(amt))
+      local w = watched and watched[dim .. ':' .. window]
+      if w then threshold_events(prefix, prefix .. c[1], w, tonumber(start) * 1000, used - amt, used, now) end
+    end
   end
-  if rec.conv then
-    redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'used', int(actual.spend_micros))
-  end
+  if rec.conv then charge_tree(rec.conv) end
   for _, c in ipairs(checks) do
-    if c[3] ~= 1 then charge(c[1], c[2]) end
+    if c[3] ~= 1 then charge(c) end
   end
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
-  for _, c in ipairs(checks) do charge(c[1], c[2]) end
+  for _, c in ipairs(checks) do charge(c) end
   if ARGV[3] ~= '' then
-    local root = redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3]
-    redis.call('HINCRBY', prefix .. 'conv:' .. root, 'used', int(actual.spend_micros))
+    charge_tree(redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3])
   end
 end
 
@@ -66,4 +94,5 @@ redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(cjson.decode(ARGV[10])))
+if events_recorded > 0 then return 2 end
 return 1
