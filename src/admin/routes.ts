@@ -7,6 +7,7 @@ import { badRequest, GatewayError } from '../http/errors.js';
 import type { UserRecord } from '../store/types.js';
 import { adminAuth } from './admin-auth.js';
 import { userView } from './admin-views.js';
+import { addEventRoutes } from './events-routes.js';
 import { addMoreAdminRoutes } from './more-routes.js';
 import { addServiceKeyRoutes } from './service-keys.js';
 import { asObject, onlyFields, parseKeyLimits, parseLimits, parseModels, parseUserId } from './validate.js';
@@ -112,5 +113,6 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   addMoreAdminRoutes(admin, app, jsonBody);
   addServiceKeyRoutes(admin, app, jsonBody);
+  addEventRoutes(admin, app);
   return admin;
 }
