@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
+import { createDeliverer } from './events/deliverer.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createCalibration } from './plan/prompt/calibration.js';
@@ -65,6 +66,9 @@ async function start(): Promise<void> {
   await waitForStore(store, logger);
   const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
     onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
+  // Webhooks are delivered from the outbox off the request path, by every replica (each delivery by one).
+  const deliverer = createDeliverer({ outbox: store.outbox, webhooks: config.webhooks, settings: config.webhook_delivery, clock: systemClock, logger });
+  await deliverer.start();
   const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics: createMetrics({ defaultMetrics: true }) });
   const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
@@ -87,6 +91,7 @@ async function start(): Promise<void> {
     await journal.close();
     await calibration.sync();
     calibration.close();
+    await deliverer.stop();
     await upstream.close();
     await store.close().catch(() => undefined);
     logger.info({ journalBacklog: journal.backlog }, 'stopped');

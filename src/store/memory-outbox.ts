@@ -32,7 +32,7 @@ export function createMemoryOutbox(now: () => number): MemoryOutbox {
   const hook = (webhook: string) => {
     let h = state.webhooks.get(webhook);
     if (!h) {
-      h = { next: state.base, states: new Map() };
+      h = { next: state.base + state.events.length, states: new Map() };
       state.webhooks.set(webhook, h);
     }
     return h;
@@ -68,6 +68,7 @@ export function createMemoryOutbox(now: () => number): MemoryOutbox {
 
   return {
     state,
+    subscribe: (webhook) => (hook(webhook), Promise.resolve()),
     record(marks, marker, e) {
       if (marks.includes(marker)) return false;
       marks.push(marker);

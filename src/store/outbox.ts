@@ -50,6 +50,8 @@ export interface ClaimPolicy {
 }
 
 export interface Outbox {
+  /** A webhook gets the events recorded from its first subscription on (not the backlog before it existed). */
+  subscribe(webhook: string): Promise<void>;
   /** Newest first; only `user`'s when given. */
   recent(user: string | null, limit: number): Promise<StoredEvent[]>;
   /** Delivery state of these events at each webhook (a webhook with no attempt yet: pending). */

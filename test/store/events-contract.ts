@@ -127,6 +127,7 @@ export function eventsContract(name: string, factory: StoreFactory): void {
 
     it('hands each event to each webhook, retries a failed one, and never again once delivered', async () => {
       const webhook = uniqueId('wh');
+      await store.outbox.subscribe(webhook);
       await spend([watched(check('tokens', 'day', 100, 0), [0.5, 1])], { tokens: 100 });
       const mine = async (policy: ClaimPolicy) => (await store.outbox.due(webhook, 'c1', policy)).filter((d) => d.event.user === user);
       const first = await mine(NOW);
@@ -144,6 +145,18 @@ export function eventsContract(name: string, factory: StoreFactory): void {
         [[webhook, 'delivered', 1], ['never-tried', 'pending', 0]],
         [[webhook, 'delivered', 2], ['never-tried', 'pending', 0]],
       ]);
+    });
+
+    it('a webhook gets the events recorded after it subscribed, not the backlog before it existed', async () => {
+      const checks = [watched(check('tokens', 'day', 100, 0), [0.5, 1])];
+      await spend(checks, { tokens: 50 });
+      // Redis stream ids are in ms: the subscription must come in a later millisecond than the first event.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const webhook = uniqueId('wh');
+      await store.outbox.subscribe(webhook);
+      await spend(checks, { tokens: 50 });
+      const due = (await store.outbox.due(webhook, 'c1', NOW)).filter((d) => d.event.user === user);
+      expect(due.map((d) => d.event.threshold)).toEqual(['1']);
     });
   });
 }

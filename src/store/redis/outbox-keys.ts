@@ -45,6 +45,8 @@ function slotTags(): string[] {
 }
 
 export const OUTBOX_STREAMS = `${KEY_VERSION}:outbox:streams`;
+/** Webhook id → when it was first subscribed (ms, Redis TIME): its consumer groups start there. */
+export const OUTBOX_WEBHOOKS = `${KEY_VERSION}:outbox:webhooks`;
 export const OUTBOX_PATTERN = `${KEY_VERSION}:{o:*}:outbox`;
 
 /** The outbox stream in the same slot as the user's keys (`userPrefix`, whose hash tag is `{u:<id>}`). */

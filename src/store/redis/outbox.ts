@@ -6,7 +6,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import type { ClaimPolicy, Delivery, DeliveryState, EventType, Outbox, StoredEvent } from '../outbox.js';
-import { deliveryStateKey, OUTBOX_PATTERN, OUTBOX_STREAMS, outboxKey } from './outbox-keys.js';
+import { deliveryStateKey, OUTBOX_PATTERN, OUTBOX_STREAMS, OUTBOX_WEBHOOKS, outboxKey } from './outbox-keys.js';
 
 const STATE_TTL_MS = 30 * 86_400_000;
 const SCAN_EVERY_MS = 10 * 60_000;
@@ -33,6 +33,18 @@ export interface RedisOutbox extends Outbox {
 
 export function createRedisOutbox(client: Redis | Cluster, now: () => number): RedisOutbox {
   const groups = new Set<string>();
+  const since = new Map<string, number>();
+
+  async function subscribe(webhook: string): Promise<number> {
+    let ms = since.get(webhook);
+    if (ms === undefined) {
+      const [sec, usec] = await client.time();
+      await client.hsetnx(OUTBOX_WEBHOOKS, webhook, Number(sec) * 1000 + Math.floor(Number(usec) / 1000));
+      ms = Number(await client.hget(OUTBOX_WEBHOOKS, webhook));
+      since.set(webhook, ms);
+    }
+    return ms;
+  }
   let scannedAt = -Infinity;
 
   /** Every outbox stream: the set of names, and now and then a SCAN for a name a crash lost. */
@@ -45,10 +57,12 @@ export function createRedisOutbox(client: Redis | Cluster, now: () => number): R
     return (await client.smembers(OUTBOX_STREAMS)).sort();
   }
 
-  async function ensureGroup(stream: string, group: string): Promise<void> {
+  async function ensureGroup(stream: string, webhook: string): Promise<void> {
+    const group = `wh:${webhook}`;
     if (groups.has(`${stream} ${group}`)) return;
-    // From the start of the stream: an event recorded before the group existed is delivered too.
-    await client.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((err: Error) => {
+    // From the webhook's subscription on (entry ids are Redis TIME in ms), whenever the group is
+    // made: an event recorded in a stream before any replica saw that stream is delivered too.
+    await client.xgroup('CREATE', stream, group, `${(await subscribe(webhook)) - 1}-0`, 'MKSTREAM').catch((err: Error) => {
       if (!err.message.includes('BUSYGROUP')) throw err;
     });
     groups.add(`${stream} ${group}`);
@@ -59,7 +73,7 @@ export function createRedisOutbox(client: Redis | Cluster, now: () => number): R
     const out: Delivery[] = [];
     for (const stream of await streams()) {
       if (out.length >= policy.count) break;
-      await ensureGroup(stream, group);
+      await ensureGroup(stream, webhook);
       const pending = (await client.call('XPENDING', stream, group, 'IDLE', policy.retryAfter(1), '-', '+', policy.count)) as Array<[string, string, number, number]>;
       for (const [id, , idle, times] of pending) {
         const wait = policy.retryAfter(times);
@@ -82,6 +96,7 @@ export function createRedisOutbox(client: Redis | Cluster, now: () => number): R
   }
 
   return {
+    subscribe: async (webhook) => void (await subscribe(webhook)),
     noticed(userId) {
       // Not awaited: if this is lost (a crash right after the script), the periodic SCAN finds the stream.
       client.sadd(OUTBOX_STREAMS, outboxKey(userId)).catch(() => undefined);
