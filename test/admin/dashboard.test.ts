@@ -53,6 +53,9 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
 
     await dora.click();
+    // The user's events: 50, 80 and 100 % of 2 messages (no webhook configured: nothing to deliver).
+    await expect.poll(() => page.locator('#events tbody').textContent()).toContain('100 %');
+    expect(await page.locator('#events tbody tr').count()).toBe(3);
     await page.fill('#limits input[name="messages_per_day"]', '10');
     await page.click('#limits button');
     await expect.poll(() => dora.getAttribute('class')).not.toBe('over');
