@@ -5,7 +5,7 @@ import { calibrationKeys, creationsKey, keyDigestKey, scopedDimension, keyIdKey,
 import type { CalibrationSample, CounterCheck, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, reserveArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
-import { outboxKey } from './outbox-keys.js';
+import { outboxKey, slotTags } from './outbox-keys.js';
 import { createRedisOutbox } from './outbox.js';
 import { defineScripts } from './scripts.js';
 import { createWriteBatcher } from './write-batching.js';
@@ -31,6 +31,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const firstConnect = firstReady(options.client, 5000);
   const batch = createWriteBatcher(options.client);
   const outbox = createRedisOutbox(options.client, () => options.clock?.now() ?? Date.now());
+  // The table of outbox tags, made now rather than by the first request (which would wait for it).
+  slotTags();
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
