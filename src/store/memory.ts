@@ -4,10 +4,10 @@
 // Every operation runs to its end without an await, reading the clock once: durable/ logs each
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
-import type { Dimension, Window } from '../limits/vocabulary.js';
+import type { Dimension } from '../limits/vocabulary.js';
 import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { counterKey, scopedDimension } from './keys.js';
+import { counterKey, scopedDimension, userPrefix } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createMemoryOutbox } from './memory-outbox.js';
 import type {
@@ -18,7 +18,7 @@ import type {
 // `marks`: the events already recorded for this counter's period or this tree (memory-outbox.ts).
 interface Counter { used: number; resv: number; expiresAt: number | null; marks?: string[] }
 interface Tree { root: string; limit: number | null; used: number; resv: number; marks?: string[] }
-interface Held { counters: Array<{ key: string; dimension: Dimension; window: Window; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
+interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
 export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
@@ -227,7 +227,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const c = counter(s, p.key, now);
       c.resv += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window as 'minute' | 'day' | 'month');
-      held.counters.push({ key: p.key, dimension: p.dimension, window: p.window as Window, amount: amt });
+      held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
     if (req.conversation && root) {
@@ -269,7 +269,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const amt = req.actual[c.dimension] ?? 0;
         cur.resv -= c.amount;
         cur.used += amt;
-        if (amt !== 0) thresholdEvents(req.userId, cur, c.key, req.checks.find((k) => k.dimension === c.dimension && k.window === c.window && k.limit !== null), cur.used - amt, now);
+        // The check with thresholds whose counter this is (`<prefix><dim>:<window>:<start>`: the user's own, never a key's).
+        const watched = amt === 0 ? undefined : req.checks.find((k) => k.thresholds && k.keyId === undefined && c.key.startsWith(`${userPrefix(req.userId)}${k.dimension}:${k.window}:`));
+        if (watched) thresholdEvents(req.userId, cur, c.key, watched, cur.used - amt, now);
       }
       const t = h.root ? tree(s, h.root) : undefined;
       if (t) {

@@ -108,6 +108,15 @@ export function eventsContract(name: string, factory: StoreFactory): void {
       ]);
     });
 
+    it("a key's own limit records no events; the user's limit beside it does", async () => {
+      const keyCheck: CounterCheck = { ...check('tokens', 'day', 100, 0), keyId: 'k1' };
+      const checks = [keyCheck, watched(check('tokens', 'day', 1000, 0))];
+      await spend(checks, { tokens: 100 });
+      expect((await spend([{ ...check('requests', 'day', 0, 1), keyId: 'k1' }], {})).ok).toBe(false);
+      await spend(checks, { tokens: 450 });
+      expect((await events()).map(brief)).toEqual([['threshold', '0.5', 550]]);
+    });
+
     it('records a refusal by a limit of zero, whose counter did not exist', async () => {
       expect((await spend([check('messages', 'day', 0, 1)], {})).ok).toBe(false);
       expect((await events()).map((e) => [e.type, e.dimension, e.used])).toEqual([['refused', 'messages', 0]]);
