@@ -1,6 +1,8 @@
-// The embedded store's outbox: events and their delivery state per webhook, kept with the rest of
-// the memory store's state (plain data, so it is saved wherever that state is). One process: a
-// delivery is claimed by counting an attempt, and retried once its backoff has passed.
+// The embedded store's outbox: events and their delivery state per webhook, in plain data and Maps
+// (OutboxState) so that it can be kept with the rest of the memory store's state: a store that
+// persists must save `state` and replay the outbox calls that change it (subscribe, due,
+// delivered, failed — they read time only through `now`), as it does reserve and settle. One
+// process: a delivery is claimed by counting an attempt, and retried once its backoff has passed.
 import { createHash } from 'node:crypto';
 import type { ClaimPolicy, Delivery, DeliveryState, Outbox, StoredEvent } from './outbox.js';
 import { eventIdSource } from './outbox.js';
@@ -26,8 +28,9 @@ export function eventId(e: Omit<StoredEvent, 'id'>): string {
   return `evt_${createHash('sha1').update(eventIdSource(e)).digest('hex').slice(0, 24)}`;
 }
 
-export function createMemoryOutbox(now: () => number): MemoryOutbox {
-  const state: OutboxState = { events: [], base: 0, webhooks: new Map() };
+export const emptyOutboxState = (): OutboxState => ({ events: [], base: 0, webhooks: new Map() });
+
+export function createMemoryOutbox(now: () => number, state: OutboxState = emptyOutboxState()): MemoryOutbox {
 
   const hook = (webhook: string) => {
     let h = state.webhooks.get(webhook);
