@@ -9,7 +9,7 @@ import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
-import { createMemoryOutbox } from './memory-outbox.js';
+import { createMemoryOutbox, emptyOutboxState, type OutboxState } from './memory-outbox.js';
 import type {
   CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
@@ -45,10 +45,11 @@ export interface MemoryState {
   settings: Readonly<Record<string, number | null>>;
   created: Map<string, { minute: number; count: number }>; // creator -> users made this minute
   calibration: Map<string, CalibrationSample>; // model -> prompt calibration
+  outbox: OutboxState; // events and their webhook deliveries
 }
 
 export const emptyMemoryState = (): MemoryState => ({
-  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(),
+  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(), outbox: emptyOutboxState(),
 });
 
 export interface MemoryStore extends Store {
@@ -70,7 +71,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const clock = options.clock ?? systemClock;
   const state = options.state ?? emptyMemoryState();
   const { users, records, keys, keyIds, created, calibration } = state;
-  const outbox = createMemoryOutbox(() => clock.now());
+  const outbox = createMemoryOutbox(() => clock.now(), state.outbox);
 
   /** Records the thresholds of `check` that a charge of counter `key` from `before` to `c.used` crosses. */
   function thresholdEvents(userId: string, c: Counter, key: string, check: SettleRequest['checks'][number] | undefined, before: number, now: number): void {

@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFile
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { createMemoryStore, type MemoryState, type MemoryStore } from '../memory.js';
+import type { Outbox } from '../outbox.js';
 import type { Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
 import { encodeRecord, openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
@@ -28,6 +29,12 @@ const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = 
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
   deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
   getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', calibration: 'read', ping: 'own', close: 'own',
+  outbox: 'own', // its own calls are logged as `outbox.<method>` (OUTBOX)
+};
+
+/** What each outbox method does to the state: webhook deliveries are claimed and reported in it. */
+const OUTBOX: { readonly [K in keyof Outbox]-?: 'mutation' | 'read' } = {
+  subscribe: 'mutation', due: 'mutation', delivered: 'mutation', failed: 'mutation', recent: 'read', states: 'read',
 };
 
 type Call = (...args: unknown[]) => Promise<unknown>;
@@ -82,7 +89,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
       pinned = r.t;
       try {
         if (r.op === 'sweep') memory.sweepAll();
-        else void ((memory as unknown as Record<string, Call>)[r.op] as Call)(...r.args).catch(() => undefined);
+        else void callOf(r.op)(...r.args).catch(() => undefined);
       } finally {
         pinned = null;
       }
@@ -129,8 +136,17 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     old.close();
   }
 
+  /** A store method, or `outbox.<method>` for one of the outbox's. */
+  function callOf(op: string): Call {
+    if (op.startsWith('outbox.')) {
+      const method = op.slice('outbox.'.length);
+      return (...args) => ((memory.outbox as unknown as Record<string, Call>)[method] as Call)(...args);
+    }
+    return (memory as unknown as Record<string, Call>)[op] as Call;
+  }
+
   function mutation(op: string): Call {
-    const call = (memory as unknown as Record<string, Call>)[op] as Call;
+    const call = callOf(op);
     return (...args) => {
       const t = clock.now();
       pinned = t;
@@ -163,6 +179,12 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     const own = (memory as unknown as Record<string, unknown>)[name];
     store[name] = kind === 'mutation' ? mutation(name) : own;
   }
+  const outbox: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(OUTBOX)) {
+    const own = (memory.outbox as unknown as Record<string, Call>)[name] as Call;
+    outbox[name] = kind === 'mutation' ? mutation(`outbox.${name}`) : own.bind(memory.outbox);
+  }
+  store.outbox = outbox;
   store.close = async () => {
     clearInterval(sweeper);
     await memory.close();
