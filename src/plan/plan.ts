@@ -3,6 +3,7 @@
 // Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
 import type { Config } from '../config/loader.js';
 import { GatewayError } from '../http/errors.js';
+import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface Plan {
   readonly price: Price | null;
   readonly spend: { readonly fixed: number; readonly perOutput: number; readonly priced: boolean };
   readonly conversation: ConversationRef | null;
+  /** The user's zone and month anchor: reserve and settle count in this calendar's periods. */
+  readonly calendar: Calendar;
 }
 
 export interface PlanInput {
@@ -32,6 +35,7 @@ export interface PlanInput {
   /** The presenting key's own limits (checked beside the user's, in the same reservation). */
   readonly key?: { readonly id: string; readonly limits: Readonly<Record<string, number>> } | null;
   readonly conversation: ConversationRef | null;
+  readonly calendar?: Calendar;
 }
 
 const TRACKED_WINDOWS = new Set(['day', 'month']);
@@ -92,6 +96,7 @@ export function createPlanner(config: Config) {
       price,
       spend: { fixed: spendFixed, perOutput: spendPer, priced: price !== null || m.unpriced_models === 'allow' },
       conversation: input.conversation,
+      calendar: input.calendar ?? UTC_CALENDAR,
     };
   };
 }

@@ -6,10 +6,12 @@ import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
+import { calendarContract } from './contract-calendar.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 
 const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
   store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));

@@ -1,9 +1,9 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, scopedDimension, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
-import { decodeStates, reserveArgs } from './codec.js';
+import { decodeStates, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
 import { createWriteBatcher } from './write-batching.js';
@@ -32,7 +32,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
     batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), ...reserveArgs(req, now()));
+    const reply = await redis.tgReserve(userPrefix(req.userId), reserveArgs(req, now()));
     const states = decodeStates(reply, 4, req.checks);
     if (Number(reply[0]) === 1) {
       const root = String(reply[3]);
@@ -47,20 +47,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   async function settle(req: SettleRequest) {
     await firstConnect();
-    const a = req.actual;
-    const checks = JSON.stringify(req.checks.map((c) => [scopedDimension(c), c.window, c.limit === null ? 0 : 1]));
+    // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
+    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed));
     batch();
-    return { applied: (await redis.tgSettle(userPrefix(req.userId), now(), req.requestId, req.conversationRoot ?? '',
-      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)),
-      // A journal line written before failures were counted apart has no such field.
-      a.failed_requests ?? 0)) === 1 };
+    return { applied: (await redis.tgSettle(userPrefix(req.userId), args)) === 1 };
   }
 
   async function peek(q: PeekRequest) {
     await firstConnect();
-    const args: Array<string | number> = [now(), q.parallelLimit ?? '', q.conversationId ?? '', q.checks.length];
-    for (const c of q.checks) args.push(scopedDimension(c), c.window, c.limit ?? '');
-    return decodeStates(await redis.tgPeek(userPrefix(q.userId), ...args), 0, q.checks);
+    return decodeStates(await redis.tgPeek(userPrefix(q.userId), peekArgs(q, now())), 0, q.checks);
   }
 
   async function ledger(userId: string, limit: number): Promise<LedgerRecord[]> {
@@ -205,13 +200,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       // XX: a key revoked in the meantime stays revoked.
       return (await redis.set(keyDigestKey(digest), JSON.stringify(next), 'XX')) === null ? null : next;
     },
-    resetCounters: async (userId, checks, record) => {
+    resetCounters: async (userId, checks, record, calendar) => {
       await firstConnect();
-      const args: Array<string | number> = [now(), checks.length];
-      for (const c of checks) args.push(scopedDimension(c), c.window);
-      const fields = recordFields(record);
-      args.push(fields.length / 2, ...fields);
-      await redis.tgReset(userPrefix(userId), ...args);
+      await redis.tgReset(userPrefix(userId), resetArgs(checks, now(), recordFields(record), calendar));
     },
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},

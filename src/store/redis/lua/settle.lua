@@ -3,35 +3,33 @@
 -- the reservation record becomes `done` (kept a day), and a second settle changes nothing.
 --
 -- KEYS[1] user prefix `tg:{u:<id>}:`
--- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
---       actual requests, messages, tokens, credits, spend_micros,
---       checks: a JSON array of [dim, window, limited(1|0)]   (unlimited counters, and all of them
---       when the reservation is gone, are charged here in the current period),
---       ledger: a JSON array of field, value, field, value ... (strings),
---       actual failed_requests (reported, never limited: charged like any unlimited counter)
+-- ARGV[1]: the arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
+--   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
+--   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
+--   reservation is gone, are charged here in the current period), ledger = [field, value, ...]
+--   (strings), cal = the user's calendar (see `period`) | null
 -- Returns 1 when applied, 0 when this request id was settled before.
 
 local prefix = KEYS[1]
-local now = clock_now(ARGV[1])
-local rid = ARGV[2]
+local args = cjson.decode(ARGV[1])
+local now = clock_now(args.now)
+local rid = args.rid
 local rk = prefix .. 'resv:' .. rid
 local rec = read_record(prefix, rk)
 if rec == 'done' then return 0 end
 -- Gone: reclaimed by a sweep, or settled by an earlier Tollgate (which kept a `done:` key).
 if not rec and redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
 
-local actual = {
-  requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
-  credits = num(ARGV[7]), spend_micros = num(ARGV[8]), failed_requests = num(ARGV[11]),
-}
-local checks = cjson.decode(ARGV[9])
+local actual = args.actual
+local checks = args.checks
+local cal = type(args.cal) == 'table' and args.cal or nil
 
 -- Charges one counter of the current period directly (its expiry set when the field is new);
 -- `dim` is `k:<keyId>:<dim>` for a key's own counter.
 local function charge(dim, window)
-  local amt = actual[string.match(dim, '([%w_]+)$')] or 0
+  local amt = num(actual[string.match(dim, '([%w_]+)$')])
   if amt == 0 then return end
-  local s, e = period(window, now)
+  local s, e = period(window, now, cal)
   local key = counter_key(prefix, dim, window, s)
   if redis.call('HINCRBY', key, 'used', int(amt)) == amt and e then
     redis.call('PEXPIRE', key, e + RETENTION[window] - now)
@@ -44,11 +42,11 @@ if rec then
   release(prefix, rec)
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
-    local amt = actual[string.match(c[1], '([%w_]+):%a+:%-?%d+$')] or 0
+    local amt = num(actual[string.match(c[1], '([%w_]+):%a+:%-?%d+$')])
     if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'used', int(amt)) end
   end
   if rec.conv then
-    redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'used', int(actual.spend_micros))
+    redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'used', int(num(actual.spend_micros)))
   end
   for _, c in ipairs(checks) do
     if c[3] ~= 1 then charge(c[1], c[2]) end
@@ -56,14 +54,14 @@ if rec then
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
   for _, c in ipairs(checks) do charge(c[1], c[2]) end
-  if ARGV[3] ~= '' then
-    local root = redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3]
-    redis.call('HINCRBY', prefix .. 'conv:' .. root, 'used', int(actual.spend_micros))
+  if args.root ~= '' then
+    local root = redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root
+    redis.call('HINCRBY', prefix .. 'conv:' .. root, 'used', int(num(actual.spend_micros)))
   end
 end
 
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(cjson.decode(ARGV[10])))
+redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 return 1
