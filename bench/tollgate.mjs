@@ -26,7 +26,10 @@ const TOLLGATE_ENV = ['PORT', 'HOST', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', '
 
 function writeConfig(dir, fsync) {
   const config = parse(readFileSync(path.join(repo, 'config/gateway.yaml'), 'utf8'));
-  if (fsync) config.store = { ...config.store, fsync };
+  // Builds from before the embedded store kept its data refuse a store section; TOLLGATE_DATA_DIR
+  // places the data, and store.fsync is written only when asked for.
+  delete config.store;
+  if (fsync) config.store = { fsync };
   config.limits = LIMITS;
   config.metering.prices_file = path.join(repo, 'config/prices.yaml');
   config.log_level = 'warn';

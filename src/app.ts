@@ -27,6 +27,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const principals = createPrincipalResolver({
     store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
     serveStale: deps.config.fail_mode === 'open', plans: deps.config.plans,
+    calendarDefaults: { time_zone: deps.config.time_zone, month_anchor_day: deps.config.month_anchor_day },
     autoCreateUsers: deps.config.auth.auto_create_users, usersCreatedPerMinute: deps.config.auth.users_created_per_minute,
     onUserCreated: (u) => deps.logger.info({ user: u.id, by: u.createdBy }, 'end user created'),
   });

@@ -5,7 +5,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export const userView = (u: UserRecord) => ({
   id: u.id, limits: u.limits, allowed_models: u.allowedModels, disabled: u.disabled, createdAt: iso(u.createdAt),
-  plan: u.plan ?? null,
+  plan: u.plan ?? null, time_zone: u.timeZone ?? null, month_anchor_day: u.monthAnchorDay ?? null,
   ...(u.createdBy ? { created_by: u.createdBy } : {}),
 });
 

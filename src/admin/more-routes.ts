@@ -3,7 +3,8 @@
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { badRequest, GatewayError } from '../http/errors.js';
-import { LIMIT_NAMES, type Dimension, type Window } from '../limits/vocabulary.js';
+import { calendarFor } from '../limits/user-calendar.js';
+import { LIMIT_NAMES, USER_WINDOWS, type Dimension, type Window } from '../limits/vocabulary.js';
 import type { CounterCheck, LedgerRecord } from '../store/types.js';
 import { keyView, userView } from './admin-views.js';
 import { addLedgerRoutes } from './ledger-routes.js';
@@ -65,13 +66,13 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
     if (!user) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
     const b = await body(c as unknown as Context<AppEnv>);
     onlyFields(b, ['window'], '');
-    const window = windowParam(typeof b.window === 'string' ? b.window : undefined, ['minute', 'day', 'month']);
+    const window = windowParam(typeof b.window === 'string' ? b.window : undefined, USER_WINDOWS);
     const record: LedgerRecord = { requestId: `reset_${window}_${clock.now()}`, time: clock.now(), user: id, model: null, conversation: null,
       promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'reset', estimated: false };
     // The user's counters, and those of its keys' own limits (a key left blocked would surprise).
     const keyIds = (await store.listKeys(id)).filter((k) => k.limits).map((k) => k.keyId);
     const checks = [checksFor(window, {}), ...keyIds.map((keyId) => checksFor(window, {}).map((ch) => ({ ...ch, keyId })))].flat();
-    await store.resetCounters(id, checks, record);
+    await store.resetCounters(id, checks, record, calendarFor(principals.calendarOf(user), clock.now()));
     return c.json({ user: id, window, reset: true });
   });
 
@@ -85,8 +86,11 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
     const offset = c.req.query('offset') === '0' ? 0 : intParam(c.req.query('offset'), 'offset', 0, MAX_USERS_SCANNED);
     const rows = await Promise.all((await allUsers()).map(async (u) => {
       const limits = await principals.limitsOf(u);
-      const states = await store.peek({ userId: u.id, checks: checksFor(window, limits), parallelLimit: null, conversationId: null });
-      const row: Record<string, unknown> = { id: u.id, disabled: u.disabled };
+      const states = await store.peek({ userId: u.id, checks: checksFor(window, limits), parallelLimit: null, conversationId: null,
+        calendar: calendarFor(principals.calendarOf(u), clock.now()) });
+      // When this user's window ends, in their own zone and month anchor.
+      const ends = states[0]?.resetsAt ?? null;
+      const row: Record<string, unknown> = { id: u.id, disabled: u.disabled, resets_at: ends === null ? null : new Date(ends).toISOString() };
       const lim: Record<string, number | null> = {};
       for (const s of states) {
         row[s.dimension] = s.used;

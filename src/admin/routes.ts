@@ -10,7 +10,7 @@ import { userView } from './admin-views.js';
 import { addEventRoutes } from './events-routes.js';
 import { addMoreAdminRoutes } from './more-routes.js';
 import { addServiceKeyRoutes } from './service-keys.js';
-import { asObject, onlyFields, parseKeyLimits, parseLimits, parseModels, parseUserId } from './validate.js';
+import { asObject, onlyFields, parseAnchorDay, parseKeyLimits, parseLimits, parseModels, parseTimeZone, parseUserId } from './validate.js';
 
 async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   const text = await c.req.text();
@@ -46,28 +46,35 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   admin.post('/users', async (c) => {
     const body = await jsonBody(c);
-    onlyFields(body, ['id', 'limits', 'allowed_models', 'disabled', 'plan'], '');
+    onlyFields(body, ['id', 'limits', 'allowed_models', 'disabled', 'plan', 'time_zone', 'month_anchor_day'], '');
     const id = parseUserId(body.id);
     const plan = planOf(body.plan);
+    const timeZone = parseTimeZone(body.time_zone);
+    const monthAnchorDay = parseAnchorDay(body.month_anchor_day);
     const limits = parseLimits(body.limits);
     const allowedModels = parseModels(body.allowed_models) ?? null;
     if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw badRequest("'disabled' must be a boolean", 'disabled');
     if (await store.getUser(id)) throw new GatewayError({ status: 409, code: 'user_exists', message: `user '${id}' exists` });
-    const user: UserRecord = { id, limits, allowedModels, disabled: body.disabled === true, createdAt: clock.now(), ...(plan ? { plan } : {}) };
+    const user: UserRecord = { id, limits, allowedModels, disabled: body.disabled === true, createdAt: clock.now(), ...(plan ? { plan } : {}),
+      ...(timeZone ? { timeZone } : {}), ...(monthAnchorDay ? { monthAnchorDay } : {}) };
     await store.putUser(user);
     return c.json(view(user), 201);
   });
 
   admin.get('/users/:id', async (c) => {
     const user = await userOr404(c.req.param('id'));
-    return c.json({ ...view(user), effective_limits: await principals.limitsOf(user) });
+    const cal = principals.calendarOf(user);
+    return c.json({ ...view(user), effective_limits: await principals.limitsOf(user),
+      effective_calendar: { time_zone: cal.timeZone, month_anchor_day: cal.monthAnchorDay } });
   });
 
   admin.patch('/users/:id', async (c) => {
     const user = await userOr404(c.req.param('id'));
     const body = await jsonBody(c);
-    onlyFields(body, ['limits', 'allowed_models', 'disabled', 'plan'], '');
+    onlyFields(body, ['limits', 'allowed_models', 'disabled', 'plan', 'time_zone', 'month_anchor_day'], '');
     const plan = planOf(body.plan);
+    const timeZone = parseTimeZone(body.time_zone);
+    const monthAnchorDay = parseAnchorDay(body.month_anchor_day);
     const limits = { ...user.limits, ...parseLimits(body.limits) };
     for (const [k, v] of Object.entries(limits)) if (v === null) delete limits[k];
     const models = parseModels(body.allowed_models);
@@ -77,6 +84,8 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
       allowedModels: models === undefined ? user.allowedModels : models,
       disabled: typeof body.disabled === 'boolean' ? body.disabled : user.disabled,
       plan: plan === undefined ? (user.plan ?? null) : plan,
+      timeZone: timeZone === undefined ? (user.timeZone ?? null) : timeZone,
+      monthAnchorDay: monthAnchorDay === undefined ? (user.monthAnchorDay ?? null) : monthAnchorDay,
     };
     await store.putUser(next);
     principals.forget();

@@ -2,6 +2,7 @@
 import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
 import { badRequest } from '../http/errors.js';
 import { USER_ID, USER_ID_RULE } from '../auth/user-id.js';
+import { isTimeZone } from '../limits/zone-table.js';
 
 const KNOWN = new Set(ALL_LIMIT_FIELDS);
 
@@ -50,4 +51,18 @@ export function parseModels(value: unknown): string[] | null | undefined {
     throw badRequest("'allowed_models' must be an array of model names or null", 'allowed_models');
   }
   return value as string[];
+}
+
+/** `time_zone`: an IANA zone, or null for the plan's or the default. */
+export function parseTimeZone(value: unknown): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'string' || value.length > 64 || !isTimeZone(value)) throw badRequest("'time_zone' must be an IANA time zone such as Europe/Moscow, or null", 'time_zone');
+  return value;
+}
+
+/** `month_anchor_day`: 1-31 (past a month's end, its last day), or null for the plan's or the default. */
+export function parseAnchorDay(value: unknown): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 31)) throw badRequest("'month_anchor_day' must be an integer from 1 to 31, or null", 'month_anchor_day');
+  return value;
 }

@@ -1,6 +1,7 @@
 // Key -> principal: the user a key belongs to, with its effective limits. Lookups are cached for
 // `auth.cache_ms` (default 1 s), so a revoked key or a changed limit reaches every replica within
 // that time while a busy key costs no store call per request.
+import { resolveCalendar, type CalendarLayer, type CalendarSettings } from '../limits/user-calendar.js';
 import { effectiveLimits } from '../limits/vocabulary.js';
 import type { Store, UserRecord } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -12,6 +13,8 @@ export interface Principal {
   readonly keyId: string;
   readonly user: UserRecord;
   readonly limits: Readonly<Record<string, number>>;
+  /** The time zone and month anchor the user's windows follow (own, else the plan's, else the default). */
+  readonly calendar: CalendarSettings;
   /** The service key acting for this (end) user, when it was not the user's own key. */
   readonly via?: string;
   /** The key's own limits (a user's own key only), checked beside the user's. */
@@ -34,6 +37,8 @@ export interface PrincipalResolver {
   actFor(caller: Pick<ServiceCaller, 'keyId'>, endUserId: string, source: string, plan?: string | null): Promise<Principal>;
   /** Effective limits of a user: its own over its plan's over the defaults. */
   limitsOf(user: UserRecord, plan?: string | null): Promise<Readonly<Record<string, number>>>;
+  /** The calendar a user's windows follow: its own over its plan's over the configured default. */
+  calendarOf(user: UserRecord, plan?: string | null): CalendarSettings;
   /** Whether this key has resolved to a principal in this process (no store call). The bad-key
    * limiter lets such a key through to its lookup, which still decides. */
   knownGood(key: string): boolean;
@@ -46,7 +51,9 @@ export interface ResolverOptions {
   cacheMs: number;
   configDefaults: Readonly<Record<string, number | null | undefined>>;
   /** Named plans: defaults that sit between the general defaults and a user's own limits. */
-  plans?: Readonly<Record<string, { readonly limits: Readonly<Record<string, number | null | undefined>> }>>;
+  plans?: Readonly<Record<string, { readonly limits: Readonly<Record<string, number | null | undefined>> } & CalendarLayer>>;
+  /** The default time zone and month anchor (config `time_zone`, `month_anchor_day`). */
+  calendarDefaults?: CalendarLayer;
   /** Keep answering for known keys from the cache when the store is unreachable. */
   serveStale: boolean;
   /** Create an end user a service key names for the first time (else refuse it). */
@@ -84,6 +91,11 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     return effectiveLimits(planned ? effectiveLimits(defaults, planned.limits) : defaults, user.limits);
   }
 
+  function calendarOf(user: UserRecord, plan: string | null = user.plan ?? null): CalendarSettings {
+    const planned = plan === null ? undefined : o.plans?.[plan];
+    return resolveCalendar({ time_zone: user.timeZone, month_anchor_day: user.monthAnchorDay }, planned, o.calendarDefaults);
+  }
+
   async function lookup(digest: string, now: number): Promise<Principal | ServiceCaller | null> {
     const key = await o.store.keyByDigest(digest);
     if (!key || key.revoked || (key.expiresAt !== null && key.expiresAt <= now)) return null;
@@ -91,7 +103,7 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     const user = await o.store.getUser(key.userId);
     if (!user || user.disabled) return null;
     const keyLimits = key.limits ? effectiveLimits({}, key.limits) : {};
-    return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user), ...(Object.keys(keyLimits).length > 0 ? { keyLimits } : {}) };
+    return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user), calendar: calendarOf(user), ...(Object.keys(keyLimits).length > 0 ? { keyLimits } : {}) };
   }
 
   return {
@@ -119,9 +131,11 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     },
     async actFor(caller, endUserId, source, plan) {
       const user = await endUsers.get(caller.keyId, endUserId, source);
-      return { userId: user.id, keyId: caller.keyId, user, limits: await limitsOf(user, plan ?? user.plan ?? null), via: caller.keyId };
+      const applied = plan ?? user.plan ?? null;
+      return { userId: user.id, keyId: caller.keyId, user, limits: await limitsOf(user, applied), calendar: calendarOf(user, applied), via: caller.keyId };
     },
     limitsOf,
+    calendarOf,
     knownGood: (presented) => vouched.has(digestKey(presented)),
     forget() {
       // `vouched` stays: it grants nothing, only a lookup past the bad-key limiter.

@@ -2,11 +2,15 @@
 // value is reported with the path of the field that holds it.
 import { z } from 'zod';
 import { ALL_LIMIT_FIELDS, LIMIT_NAMES } from '../limits/vocabulary.js';
+import { isTimeZone } from '../limits/zone-table.js';
 
 const ms = z.number().int().positive();
 const count = z.number().int().nonnegative();
 
 const limitsShape = Object.fromEntries(ALL_LIMIT_FIELDS.map((f) => [f, count.nullable().optional()]));
+/** An IANA time zone this Node knows (day, week and month windows start at its local midnight). */
+const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Europe/Moscow' });
+const anchorDay = z.number().int().min(1).max(31);
 
 /** An issuer whose signed tokens Tollgate accepts as its users' (DESIGN "JWT"). */
 const jwtIssuer = z.object({
@@ -68,6 +72,9 @@ export const configSchema = z
     enforcement: z.enum(['hard', 'soft']).default('hard'),
     fail_mode: z.enum(['closed', 'open']).default('closed'),
     limits: z.object(limitsShape).strict().default({}),
+    // The calendar windows follow unless a plan or a user says otherwise.
+    time_zone: timeZone.default('UTC'),
+    month_anchor_day: anchorDay.default(1),
     metering: z.object({
       default_max_output_tokens: z.number().int().positive().default(16_384),
       min_output_tokens: count.default(16),
@@ -98,7 +105,7 @@ export const configSchema = z
     // Named sets of limits; a user's plan (its own, or a JWT's plan claim) sits between the
     // defaults and the user's own overrides.
     plans: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'plan names are 1-64 of A-Za-z0-9._-'),
-      z.object({ limits: z.object(limitsShape).strict().default({}) }).strict()).default({}),
+      z.object({ limits: z.object(limitsShape).strict().default({}), time_zone: timeZone.optional(), month_anchor_day: anchorDay.optional() }).strict()).default({}),
     journal: z.object({
       file: z.string().min(1).default('.tollgate/journal.ndjson'),
       replay_ms: ms.default(1000),

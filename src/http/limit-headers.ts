@@ -1,5 +1,6 @@
 // Limit headers in OpenAI's names and formats (the tightest window of each dimension), the same
 // triple for messages, credits and spend, and the IETF RateLimit-Policy / RateLimit pair.
+import { WINDOW_INFO, type Window } from '../limits/vocabulary.js';
 import type { LimitState } from '../store/types.js';
 
 const NAMES: Readonly<Record<string, string>> = {
@@ -58,7 +59,7 @@ export function limitHeaders(states: readonly LimitState[], now: number, h: Reco
     h[names.remaining] = left;
     h[names.reset] = formatDuration(resetMs);
     const id = `"${names.name}-${s.window}"`;
-    const w = WINDOW_SECONDS[s.window];
+    const w = s.window === 'instant' ? null : WINDOW_INFO[s.window as Window].seconds;
     const sep = policies === '' ? '' : ', ';
     policies += `${sep}${id};q=${limit}${w ? `;w=${w}` : ''}`;
     current += `${sep}${id};r=${left};t=${Math.max(0, Math.ceil(resetMs / 1000))}`;
@@ -71,5 +72,3 @@ export function limitHeaders(states: readonly LimitState[], now: number, h: Reco
   }
   return h;
 }
-
-const WINDOW_SECONDS: Readonly<Record<string, number>> = { minute: 60, day: 86_400, month: 2_592_000 };

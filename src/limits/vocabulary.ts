@@ -11,8 +11,24 @@ export type ReportedDimension = 'failed_requests';
 export type LimitedDimension = Exclude<Dimension, ReportedDimension>;
 const isLimited = (d: Dimension): d is LimitedDimension => d !== 'failed_requests';
 
-export const WINDOWS = ['minute', 'day', 'month', 'lifetime'] as const;
+export const WINDOWS = ['minute', 'day', 'week', 'month', 'lifetime'] as const;
 export type Window = (typeof WINDOWS)[number];
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/**
+ * What each window is, in one table: its nominal length (the `w` of the RateLimit-Policy header;
+ * calendar windows vary, see calendar.ts) and how long a counter is kept after its period ends
+ * (usage reports read yesterday, last week and last month). The Lua scripts get the retentions
+ * from here when they are loaded (store/redis/scripts.ts).
+ */
+export const WINDOW_INFO: Readonly<Record<Window, { readonly seconds: number | null; readonly retentionMs: number }>> = {
+  minute: { seconds: 60, retentionMs: 2 * MINUTE_MS },
+  day: { seconds: 86_400, retentionMs: 3 * DAY_MS },
+  week: { seconds: 604_800, retentionMs: 9 * DAY_MS },
+  month: { seconds: 2_592_000, retentionMs: 40 * DAY_MS },
+  lifetime: { seconds: null, retentionMs: 0 },
+};
 
 export type Scope = 'user' | 'key' | 'conversation';
 
@@ -26,7 +42,7 @@ const NAME_OF: Record<LimitedDimension, string> = {
 };
 
 /** Windows a user-scoped limit may use (lifetime budgets belong to conversation trees). */
-export const USER_WINDOWS: readonly Window[] = ['minute', 'day', 'month'];
+export const USER_WINDOWS: readonly Window[] = ['minute', 'day', 'week', 'month'];
 
 export interface LimitName {
   readonly name: string;

@@ -4,6 +4,7 @@
 import type { Config } from '../config/loader.js';
 import { createThresholds } from '../events/thresholds.js';
 import { GatewayError } from '../http/errors.js';
+import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
@@ -23,6 +24,8 @@ export interface Plan {
   readonly price: Price | null;
   readonly spend: { readonly fixed: number; readonly perOutput: number; readonly priced: boolean };
   readonly conversation: ConversationRef | null;
+  /** The user's zone and month anchor: reserve and settle count in this calendar's periods. */
+  readonly calendar: Calendar;
 }
 
 export interface PlanInput {
@@ -33,6 +36,7 @@ export interface PlanInput {
   /** The presenting key's own limits (checked beside the user's, in the same reservation). */
   readonly key?: { readonly id: string; readonly limits: Readonly<Record<string, number>> } | null;
   readonly conversation: ConversationRef | null;
+  readonly calendar?: Calendar;
 }
 
 const TRACKED_WINDOWS = new Set(['day', 'month']);
@@ -99,6 +103,7 @@ export function createPlanner(config: Config) {
       price,
       spend: { fixed: spendFixed, perOutput: spendPer, priced: price !== null || m.unpriced_models === 'allow' },
       conversation: input.conversation,
+      calendar: input.calendar ?? UTC_CALENDAR,
     };
   };
 }

@@ -8,6 +8,7 @@ import { GatewayError } from '../http/errors.js';
 import { denialError } from '../http/denial.js';
 import { header, newRequestId } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
+import { calendarFor } from '../limits/user-calendar.js';
 import { createPlanner, promptMatters } from '../plan/plan.js';
 import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
 import { promptParts } from '../plan/prompt-text.js';
@@ -53,7 +54,8 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     const conversation = readConversation((n) => header(c, n));
     const estimate = estimatePrompt(api, body, facts.model, promptMatters(principal.limits, conversation));
     const prompt = estimate instanceof Promise ? await estimate : estimate;
-    const p = plan({ api, facts, prompt, limits: principal.limits, conversation,
+    const calendar = calendarFor(principal.calendar, clock.now());
+    const p = plan({ api, facts, prompt, limits: principal.limits, conversation, calendar,
       key: principal.keyLimits ? { id: principal.keyId, limits: principal.keyLimits } : null });
 
     let reserved: ReserveResult;
@@ -63,7 +65,7 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
       reserved = await store.reserve({
         userId: principal.userId, requestId: meterId, checks: p.checks, maxOutput: p.maxOutput,
         minOutput: config.metering.min_output_tokens, mode: config.enforcement, parallelLimit: p.parallelLimit,
-        ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend,
+        ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend, calendar,
       });
       deps.metrics.reserveSeconds((performance.now() - reserveStart) / 1000);
     } catch (e) {

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { remainingOf } from '../http/limit-headers.js';
+import { calendarFor } from '../limits/user-calendar.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT } from '../limits/vocabulary.js';
 import { GatewayError } from '../http/errors.js';
 import { header } from '../http/request-id.js';
@@ -24,6 +25,7 @@ export function createQuotaHandler(app: AppContext) {
     }
     const states = await app.store.peek({
       userId: principal.userId, checks, parallelLimit: principal.limits[PARALLEL_LIMIT] ?? null, conversationId: conversation?.id ?? null,
+      calendar: calendarFor(principal.calendar, app.clock.now()),
     }).catch((e: unknown) => {
       throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
     });

@@ -90,6 +90,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       checks: (actual.failed_requests ?? 0) > 0 ? withFailedCounts(ctx.plan.checks) : ctx.plan.checks,
       actual,
       conversationRoot: ctx.conversationRoot,
+      calendar: ctx.plan.calendar,
       record: {
         requestId: ctx.shownId ?? ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,

@@ -4,7 +4,7 @@
 // Every operation runs to its end without an await, reading the clock once: durable/ logs each
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
-import type { Dimension } from '../limits/vocabulary.js';
+import type { Dimension, Window } from '../limits/vocabulary.js';
 import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';
@@ -186,11 +186,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
 
     // 3. Every limited counter (counters kept only for reporting are charged at settle).
-    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: string; index: number }> = [];
+    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: Window; index: number }> = [];
     if (!denied) {
       for (const check of req.checks) {
         if (check.limit === null) continue;
-        const p = periodOf(check.window, now);
+        const p = periodOf(check.window, now, req.calendar);
         const key = counterKey(req.userId, scopedDimension(check), check.window, p.start);
         const c = s.counters.get(key);
         const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
@@ -227,7 +227,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const amt = amount(p.fixed, p.per, out);
       const c = counter(s, p.key, now);
       c.resv += amt;
-      if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window as 'minute' | 'day' | 'month');
+      if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window);
       held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
@@ -255,7 +255,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if ((s.done.get(req.requestId) ?? 0) > now) return { applied: false };
     const h = s.held.get(req.requestId);
     const charge = (check: SettleRequest['checks'][number]) => {
-      const p = periodOf(check.window, now);
+      const p = periodOf(check.window, now, req.calendar);
       const key = counterKey(req.userId, scopedDimension(check), check.window, p.start);
       const c = counter(s, key, now);
       const amt = req.actual[check.dimension] ?? 0;
@@ -305,7 +305,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (t) states.push({ dimension: 'spend_micros', window: 'lifetime', scope: 'conversation', limit: t.limit ?? -1, used: t.used, reserved: t.resv, resetsAt: null });
     if (q.parallelLimit !== null) states.push({ dimension: 'parallel', window: 'instant', scope: 'user', limit: q.parallelLimit, used: inFlight(s, now), reserved: 0, resetsAt: null });
     for (const check of q.checks) {
-      const p = periodOf(check.window, now);
+      const p = periodOf(check.window, now, q.calendar);
       const c = s.counters.get(counterKey(q.userId, scopedDimension(check), check.window, p.start));
       const live = c && (c.expiresAt === null || c.expiresAt > now) ? c : undefined;
       states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit ?? -1, used: live?.used ?? 0, reserved: live?.resv ?? 0, resetsAt: p.end });
@@ -382,11 +382,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       keys.set(digest, next);
       return next;
     },
-    resetCounters: async (userId, checks, record) => {
+    resetCounters: async (userId, checks, record, calendar) => {
       const now = clock.now();
       const s = stateOf(userId);
       for (const check of checks) {
-        const c = s.counters.get(counterKey(userId, scopedDimension(check), check.window, periodOf(check.window, now).start));
+        const c = s.counters.get(counterKey(userId, scopedDimension(check), check.window, periodOf(check.window, now, calendar).start));
         if (c) c.used = 0;
       }
       s.ledger.append(record, now);

@@ -2,6 +2,7 @@
 // one script call per reserve and per settle) and MemoryStore (embedded, single process).
 // test/store/contract.ts runs one suite against both.
 import type { Threshold } from '../events/thresholds.js';
+import type { Calendar } from '../limits/calendar.js';
 import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
 import type { Outbox } from './outbox.js';
 
@@ -44,6 +45,8 @@ export interface ReserveRequest {
   readonly conversation: ConversationRef | null;
   /** Spend a tree's budget is charged for this request (the same figures as the spend checks). */
   readonly spend: { readonly fixed: number; readonly perOutput: number; readonly priced: boolean };
+  /** The user's zone and month anchor, which day, week and month windows follow (absent: UTC, the 1st). */
+  readonly calendar?: Calendar;
 }
 
 /** Where one limit stands. `reserved` counts in-flight reservations, this one included. */
@@ -100,6 +103,7 @@ export interface SettleRequest {
   /** The tree's root (or a conversation in it: the store resolves the root when the reservation is gone). */
   readonly conversationRoot: string | null;
   readonly record: LedgerRecord;
+  readonly calendar?: Calendar;
 }
 
 export interface PeekRequest {
@@ -107,6 +111,7 @@ export interface PeekRequest {
   readonly checks: readonly CounterCheck[];
   readonly parallelLimit: number | null;
   readonly conversationId: string | null;
+  readonly calendar?: Calendar;
 }
 
 /** A page of one user's ledger: backward from now (newest first) or forward from a time (oldest first). */
@@ -153,6 +158,10 @@ export interface UserRecord {
   readonly createdBy?: string;
   /** A plan in config `plans`: its limits are this user's defaults. */
   readonly plan?: string | null;
+  /** IANA time zone the user's day, week and month windows follow; absent or null = the plan's or the default. */
+  readonly timeZone?: string | null;
+  /** Day (1-31) the user's monthly windows start on; absent or null = the plan's or the default. */
+  readonly monthAnchorDay?: number | null;
 }
 
 export interface KeyRecord {
@@ -210,7 +219,7 @@ export interface Store {
   /** Revokes a key by id; false when there was no such key. */
   revokeKey(keyId: string): Promise<boolean>;
   /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */
-  resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord): Promise<void>;
+  resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord, calendar?: Calendar): Promise<void>;
   getSettings(): Promise<Readonly<Record<string, number | null>>>;
   /** Prompt calibration, shared by every replica: merged into what is stored (maxima raised, samples added). */
   recordCalibration(samples: readonly CalibrationSample[]): Promise<void>;

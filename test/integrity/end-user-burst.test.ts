@@ -1,7 +1,8 @@
 // 200 concurrent first requests from one end user nobody has seen, through one service key and
-// TWO Tollgate processes sharing one Redis: the user is created once (one "end user created" line
+// TWO Tollgate processes sharing one Redis (and one Redis Cluster): the user is created once (one "end user created" line
 // across both replicas, one user record), and the default limits it gets are never overspent.
 // The same burst on a user key with a tighter limit of its own: the key's limit holds too.
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { LimitState } from '../../src/store/types.js';
@@ -9,23 +10,27 @@ import { check } from '../store/contract.js';
 import { reportIntegrity } from '../support/integrity-report.js';
 import { adminCall, startProcess, type GatewayProcess } from '../support/process.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
+import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const TOKENS = 20_000;
 const BURST = 200;
 
-describe('a burst of first requests from a new end user through two replicas', () => {
+describe.each(['redis', 'redis cluster'] as const)('a burst of first requests through two replicas on %s', (backend) => {
   let upstream: TestUpstream;
   let gateways: GatewayProcess[];
+  let cluster: TestCluster | null = null;
+  const storeClient = () => (cluster ? new Cluster(cluster.nodes) : testRedis());
 
   beforeAll(async () => {
     upstream = await createTestUpstream();
-    gateways = await Promise.all([0, 1].map(() => startProcess({
-      upstreamUrl: upstream.url, redisUrl: inject('redisUrl'), yaml: `limits:\n  tokens_per_day: ${TOKENS}\n`,
-    })));
+    if (backend === 'redis cluster') cluster = await startCluster();
+    const where = cluster ? { env: { REDIS_CLUSTER_NODES: cluster.seeds } } : { redisUrl: inject('redisUrl') };
+    gateways = await Promise.all([0, 1].map(() => startProcess({ upstreamUrl: upstream.url, ...where, yaml: `limits:\n  tokens_per_day: ${TOKENS}\n` })));
   }, 60_000);
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
+    cluster?.stop();
     await upstream.close();
   });
 
@@ -48,7 +53,7 @@ describe('a burst of first requests from a new end user through two replicas', (
 
     const created = gateways.flatMap((g) => g.output.join('').split('\n')).filter((l) => l.includes('end user created') && l.includes(user));
     expect(created).toHaveLength(1);
-    const store = createRedisStore({ client: testRedis() });
+    const store = createRedisStore({ client: storeClient() });
     expect(await store.getUser(user)).toMatchObject({ id: user, createdBy: expect.stringMatching(/^key_/) });
     const checks = [check('tokens', 'day', TOKENS, 0)];
     let states: LimitState[] = [];
@@ -64,7 +69,7 @@ describe('a burst of first requests from a new end user through two replicas', (
     const ledgerTokens = ledger.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
     expect(ledgerTokens).toBe(tokens);
     reportIntegrity({
-      scenario: 'first-sight burst of one end user, 2 replicas, redis, hard', sent: BURST, succeeded: ok, rejected: BURST - ok,
+      scenario: `first-sight burst of one end user, 2 replicas, ${backend}, hard`, sent: BURST, succeeded: ok, rejected: BURST - ok,
       overspend: Math.max(0, tokens - TOKENS), ledgerRecords: ledger.length, ledgerSum: ledgerTokens, counters: tokens,
       lost: Math.max(0, ok - ledger.length), doubled: Math.max(0, ledger.length - ok),
     });
@@ -88,7 +93,7 @@ describe('a burst of first requests from a new end user through two replicas', (
     expect(ok).toBeGreaterThan(0);
     expect(ok).toBeLessThan(BURST);
 
-    const store = createRedisStore({ client: testRedis() });
+    const store = createRedisStore({ client: storeClient() });
     const checks = [check('tokens', 'day', TOKENS, 0), { ...check('tokens', 'day', KEY_TOKENS, 0), keyId }];
     let states: LimitState[] = [];
     await expect.poll(async () => {
@@ -103,7 +108,7 @@ describe('a burst of first requests from a new end user through two replicas', (
     expect(ledger).toHaveLength(ok);
     expect(ledger.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0)).toBe(keyTokens);
     reportIntegrity({
-      scenario: 'burst on a key with its own limit, 2 replicas, redis, hard', sent: BURST, succeeded: ok, rejected: BURST - ok,
+      scenario: `burst on a key with its own limit, 2 replicas, ${backend}, hard`, sent: BURST, succeeded: ok, rejected: BURST - ok,
       overspend: Math.max(0, keyTokens - KEY_TOKENS), ledgerRecords: ledger.length, ledgerSum: keyTokens, counters: keyTokens,
       lost: Math.max(0, ok - ledger.length), doubled: Math.max(0, ledger.length - ok),
     });

@@ -2,9 +2,11 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import { storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
+import { calendarContract } from './contract-calendar.js';
 import { eventsContract } from './events-contract.js';
 
 storeContract('memory', async (clock) => createMemoryStore({ clock }));
 ledgerContract('memory', async (clock) => createMemoryStore({ clock }));
 accountsContract('memory', async (clock) => createMemoryStore({ clock }));
+calendarContract('memory', async (clock) => createMemoryStore({ clock }));
 eventsContract('memory', async (clock) => createMemoryStore({ clock }));

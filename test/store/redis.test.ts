@@ -6,11 +6,13 @@ import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
+import { calendarContract } from './contract-calendar.js';
 import { eventsContract } from './events-contract.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 // A key prefix per store: the outbox's global set of streams is then this test's own.
 eventsContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('ev')}:`), clock }));
 

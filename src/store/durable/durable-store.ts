@@ -4,15 +4,16 @@
 // persisted with no change here, and a Store method added without saying here whether it
 // changes state does not compile. The log is compacted into a new snapshot when it outgrows the
 // last one.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
-import { createMemoryStore, type MemoryState, type MemoryStore } from '../memory.js';
+import { createMemoryStore, type MemoryStore } from '../memory.js';
 import type { Outbox } from '../outbox.js';
 import type { Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
-import { encodeRecord, openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
-import { stateFromRecords, stateRecords } from './state-codec.js';
+import { openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
+import { loadSnapshot, writeSnapshot, writeSnapshotSync } from './snapshot-file.js';
+import { stateRecords } from './state-codec.js';
 
 export interface DurableStoreOptions {
   dir: string;
@@ -55,28 +56,15 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     for (const f of found.stale) rmSync(f, { force: true });
     gen = found.snapshot;
     const state = gen > 0 ? loadSnapshot(snapshotFile(o.dir, gen)) : undefined;
+    if (gen > 0) snapshotBytes = statSync(snapshotFile(o.dir, gen)).size;
     memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, ...(state ? { state } : {}) });
     for (const g of found.logs) replay(logFile(o.dir, g), g === found.logs.at(-1));
     // Nothing from the previous run will settle what it had reserved: give it all back now.
     memory.releaseAll();
-    log = compact();
+    log = compactNow();
   } catch (e) {
     unlock();
     throw e;
-  }
-
-  function loadSnapshot(file: string): MemoryState {
-    try {
-      const { records } = readRecords(file, true);
-      const head = records[0] as { tollgate?: string } | undefined;
-      const tail = records.at(-1) as { end?: number } | undefined;
-      if (head?.tollgate !== 'snapshot' || tail?.end !== records.length - 2) throw new Error('incomplete (no header or no end record)');
-      snapshotBytes = statSync(file).size;
-      return stateFromRecords(records.slice(1, -1));
-    } catch (e) {
-      if (e instanceof DataDirError) throw e;
-      throw new DataDirError(`${file}: not a readable snapshot (${(e as Error).message}); restore it from a backup (the log after it holds only what changed since)`);
-    }
   }
 
   function replay(file: string, last: boolean): void {
@@ -96,44 +84,49 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     }
   }
 
-  /**
-   * Writes the whole state as snapshot gen+1 and starts log gen+1; then removes the older files.
-   * The snapshot holds everything the old log did, so syncs still pending on it are moot.
-   */
-  function compact(): Appender {
+  /** Starts log gen+1 for what comes next, and writes the state as it is now as snapshot gen+1. */
+  function compactNow(): Appender {
     const next = gen + 1;
-    const tmp = `${snapshotFile(o.dir, next)}.tmp`;
-    const fd = openSync(tmp, 'w');
-    let chunk = encodeRecord({ tollgate: 'snapshot', version: 1, gen: next, time: clock.now() });
-    let count = 0;
-    for (const r of stateRecords(memory.state)) {
-      chunk += encodeRecord(r);
-      count++;
-      if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk);
-        chunk = '';
-      }
-    }
-    writeSync(fd, chunk + encodeRecord({ end: count }));
-    fsyncSync(fd);
-    closeSync(fd);
+    const appender = startLog(next);
+    const bytes = writeSnapshotSync(snapshotFile(o.dir, next), next, clock.now(), stateRecords(memory.state));
+    finish(next, bytes);
+    return appender;
+  }
+
+  function startLog(next: number): Appender {
     writeFileSync(logFile(o.dir, next), '', { flush: true });
-    renameSync(tmp, snapshotFile(o.dir, next));
-    syncDir(o.dir);
-    snapshotBytes = statSync(snapshotFile(o.dir, next)).size;
-    const previous = gen;
-    gen = next;
-    rmSync(snapshotFile(o.dir, previous), { force: true });
-    rmSync(logFile(o.dir, previous), { force: true });
     return openAppender(logFile(o.dir, next), o.fsync);
   }
 
-  /** Compacts in the call that took the log past its bound, so the log stays bounded however busy the loop is. */
+  /** Snapshot `next` is in place: the older snapshot and log are no longer needed. */
+  function finish(next: number, bytes: number): void {
+    snapshotBytes = bytes;
+    for (let g = gen; g < next; g++) {
+      rmSync(snapshotFile(o.dir, g), { force: true });
+      rmSync(logFile(o.dir, g), { force: true });
+    }
+    gen = next;
+  }
+
+  /**
+   * Once the log outgrows its bound, new changes go to log gen+1 at once, the state is copied as
+   * it is at that moment (everything but the ledgers' records, which never change), and the copy
+   * is written as snapshot gen+1 a piece per turn of the event loop. Until it is in place, a start
+   * replays snapshot gen, log gen and log gen+1.
+   */
+  let compacting: Promise<void> | null = null;
   function maybeCompact(): void {
-    if (log.bytes <= Math.max(o.compactBytes ?? 64 * 1024 * 1024, snapshotBytes)) return;
+    if (compacting || log.bytes <= Math.max(o.compactBytes ?? 64 * 1024 * 1024, snapshotBytes)) return;
+    const next = gen + 1;
     const old = log;
-    log = compact();
+    log = startLog(next);
     old.close();
+    const copy = [...stateRecords(memory.state)];
+    compacting = writeSnapshot(snapshotFile(o.dir, next), next, clock.now(), copy)
+      .then((bytes) => finish(next, bytes), (e: Error) => o.warn(`compaction into ${snapshotFile(o.dir, next)} failed (${e.message}); the log goes on growing until the next one`))
+      .finally(() => {
+        compacting = null;
+      });
   }
 
   /** A store method, or `outbox.<method>` for one of the outbox's. */
@@ -187,6 +180,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   store.outbox = outbox;
   store.close = async () => {
     clearInterval(sweeper);
+    await compacting;
     await memory.close();
     log.close();
     unlock();
@@ -194,12 +188,3 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   return store as unknown as Store;
 }
 
-/** Makes the renames and new files in a directory durable. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -18,7 +18,8 @@ export function toData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toData);
   if (value instanceof Map) return { $map: [...value].map(([k, v]) => [toData(k), toData(v)]) };
   if (value instanceof Set) return { $set: [...value].map(toData) };
-  if (isLedger(value)) return value.toJSON();
+  // The rows as they are now (a copy of the list; the records themselves never change).
+  if (isLedger(value)) return { $ledger: value.toJSON().$ledger.slice() };
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) throw new Error(`the memory store's state holds a ${String(value.constructor?.name)}, which a snapshot cannot keep`);
   const out: Record<string, unknown> = {};

@@ -1,18 +1,112 @@
 // Turns store requests into script arguments and script replies back into LimitStates.
+import type { Calendar } from '../../limits/calendar.js';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import { scopedDimension } from '../keys.js';
-import type { CounterCheck, LimitState, ReserveRequest } from '../types.js';
+import type { CounterCheck, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
 
 type Reply = Array<string | number>;
 
-export function reserveArgs(req: ReserveRequest, now: number): Array<string | number> {
-  const args: Array<string | number> = [
-    now, req.requestId, req.mode, req.maxOutput, req.minOutput, req.parallelLimit ?? '', req.ttlMs,
-    req.conversation?.id ?? '', req.conversation?.parentId ?? '', req.conversation?.budgetMicros ?? '',
-    req.spend.fixed, req.spend.perOutput, req.spend.priced ? 1 : 0,
-    JSON.stringify(req.checks.map((c) => [scopedDimension(c), c.window, c.limit, c.fixed, c.perOutput])),
-  ];
-  return args;
+// Each script takes its arguments by name, as one JSON object: these types are what the scripts
+// read (the comment at the top of each .lua file names the same fields), so an argument added
+// here is added for both sides at once.
+
+/** A calendar as the scripts read it: `o` = [base offset, at1, offset1, ...], `a` = anchor day. */
+interface CalendarArg { readonly o: readonly number[]; readonly a: number }
+
+const wire = new WeakMap<Calendar, CalendarArg>();
+
+/** null for UTC and the 1st (the scripts' default), else the table in the scripts' form (made once per calendar). */
+export function calendarArg(cal: Calendar | undefined): CalendarArg | null {
+  if (!cal || (cal.anchorDay === 1 && cal.offsets.base === 0 && cal.offsets.transitions.length === 0)) return null;
+  let arg = wire.get(cal);
+  if (!arg) {
+    arg = { o: [cal.offsets.base, ...cal.offsets.transitions.flat()], a: cal.anchorDay };
+    wire.set(cal, arg);
+  }
+  return arg;
+}
+
+export interface ReserveArgs {
+  readonly now: number;
+  readonly rid: string;
+  readonly mode: ReserveRequest['mode'];
+  readonly out: number;
+  readonly minOut: number;
+  readonly parallel: number | null;
+  readonly ttl: number;
+  readonly conv: { readonly id: string; readonly parent: string | null; readonly budget: number | null } | null;
+  readonly spend: { readonly fixed: number; readonly per: number; readonly priced: boolean };
+  readonly checks: ReadonlyArray<readonly [string, string, number | null, number, number]>;
+  readonly cal: CalendarArg | null;
+}
+
+export function reserveArgs(req: ReserveRequest, now: number): string {
+  const c = req.conversation;
+  const args: ReserveArgs = {
+    now, rid: req.requestId, mode: req.mode, out: req.maxOutput, minOut: req.minOutput, parallel: req.parallelLimit, ttl: req.ttlMs,
+    conv: c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null,
+    spend: { fixed: req.spend.fixed, per: req.spend.perOutput, priced: req.spend.priced },
+    checks: req.checks.map((k) => [scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput] as const),
+    cal: calendarArg(req.calendar),
+  };
+  return JSON.stringify(args);
+}
+
+export interface SettleArgs {
+  readonly now: number;
+  readonly rid: string;
+  readonly root: string;
+  readonly actual: SettleRequest['actual'];
+  /** [dim, window, limited]; a limited check with thresholds adds its limit and (label, point) pairs. */
+  readonly checks: ReadonlyArray<ReadonlyArray<string | number>>;
+  readonly ledger: readonly string[];
+  readonly cal: CalendarArg | null;
+}
+
+export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[]): string {
+  const args: SettleArgs = {
+    now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
+    checks: req.checks.map(settleCheck),
+    ledger, cal: calendarArg(req.calendar),
+  };
+  return JSON.stringify(args);
+}
+
+/** A check as settle.lua reads it: thresholds only cost bytes on a check that has them. */
+function settleCheck(c: CounterCheck): Array<string | number> {
+  if (c.limit === null) return [scopedDimension(c), c.window, 0];
+  if (!c.thresholds || c.thresholds.length === 0) return [scopedDimension(c), c.window, 1];
+  const out: Array<string | number> = [scopedDimension(c), c.window, 1, c.limit];
+  for (const t of c.thresholds) out.push(t.label, t.point);
+  return out;
+}
+
+export interface PeekArgs {
+  readonly now: number;
+  readonly parallel: number | null;
+  readonly conv: string;
+  readonly checks: ReadonlyArray<readonly [string, string, number | null]>;
+  readonly cal: CalendarArg | null;
+}
+
+export function peekArgs(q: PeekRequest, now: number): string {
+  const args: PeekArgs = {
+    now, parallel: q.parallelLimit, conv: q.conversationId ?? '',
+    checks: q.checks.map((k) => [scopedDimension(k), k.window, k.limit] as const), cal: calendarArg(q.calendar),
+  };
+  return JSON.stringify(args);
+}
+
+export interface ResetArgs {
+  readonly now: number;
+  readonly checks: ReadonlyArray<readonly [string, string]>;
+  readonly ledger: readonly string[];
+  readonly cal: CalendarArg | null;
+}
+
+export function resetArgs(checks: readonly CounterCheck[], now: number, ledger: readonly string[], cal: Calendar | undefined): string {
+  const args: ResetArgs = { now, checks: checks.map((k) => [scopedDimension(k), k.window] as const), ledger, cal: calendarArg(cal) };
+  return JSON.stringify(args);
 }
 
 /** Decodes the 6-value state records that follow `skip` header values. */

@@ -1,9 +1,9 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, scopedDimension, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CalibrationSample, CounterCheck, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
-import { decodeStates, reserveArgs } from './codec.js';
+import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import { decodeStates, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { outboxKey, slotTags } from './outbox-keys.js';
 import { createRedisOutbox } from './outbox.js';
@@ -37,7 +37,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
     batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), ...reserveArgs(req, now()));
+    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now()));
     const states = decodeStates(reply, 4, req.checks);
     if (Number(reply[0]) === 2) outbox.noticed(req.userId);
     if (Number(reply[0]) === 1) {
@@ -53,22 +53,17 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   async function settle(req: SettleRequest) {
     await firstConnect();
-    const a = req.actual;
-    const checks = JSON.stringify(req.checks.map(settleCheck));
+    // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
+    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed));
     batch();
-    const reply = await redis.tgSettle(userPrefix(req.userId), outboxKey(req.userId), now(), req.requestId, req.conversationRoot ?? '',
-      a.requests, a.messages, a.tokens, a.credits, a.spend_micros, checks, JSON.stringify(recordFields(req.record).map(wellFormed)),
-      // A journal line written before failures were counted apart has no such field.
-      a.failed_requests ?? 0);
+    const reply = await redis.tgSettle(userPrefix(req.userId), outboxKey(req.userId), args);
     if (reply === 2) outbox.noticed(req.userId);
     return { applied: reply >= 1 };
   }
 
   async function peek(q: PeekRequest) {
     await firstConnect();
-    const args: Array<string | number> = [now(), q.parallelLimit ?? '', q.conversationId ?? '', q.checks.length];
-    for (const c of q.checks) args.push(scopedDimension(c), c.window, c.limit ?? '');
-    return decodeStates(await redis.tgPeek(userPrefix(q.userId), ...args), 0, q.checks);
+    return decodeStates(await redis.tgPeek(userPrefix(q.userId), peekArgs(q, now())), 0, q.checks);
   }
 
   async function ledger(userId: string, limit: number): Promise<LedgerRecord[]> {
@@ -214,13 +209,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       // XX: a key revoked in the meantime stays revoked.
       return (await redis.set(keyDigestKey(digest), JSON.stringify(next), 'XX')) === null ? null : next;
     },
-    resetCounters: async (userId, checks, record) => {
+    resetCounters: async (userId, checks, record, calendar) => {
       await firstConnect();
-      const args: Array<string | number> = [now(), checks.length];
-      for (const c of checks) args.push(scopedDimension(c), c.window);
-      const fields = recordFields(record);
-      args.push(fields.length / 2, ...fields);
-      await redis.tgReset(userPrefix(userId), ...args);
+      await redis.tgReset(userPrefix(userId), resetArgs(checks, now(), recordFields(record), calendar));
     },
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
@@ -235,15 +226,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.quit();
     },
   };
-}
-
-/** A check as settle.lua reads it: [dim, window, limited], then limit and (label, point) pairs when it has thresholds. */
-function settleCheck(c: CounterCheck): Array<string | number> {
-  if (c.limit === null) return [scopedDimension(c), c.window, 0];
-  if (!c.thresholds || c.thresholds.length === 0) return [scopedDimension(c), c.window, 1];
-  const out: Array<string | number> = [scopedDimension(c), c.window, 1, c.limit];
-  for (const t of c.thresholds) out.push(t.label, t.point);
-  return out;
 }
 
 /**

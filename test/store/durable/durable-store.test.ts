@@ -78,9 +78,18 @@ describe('the embedded store on disk', () => {
       let live: MemoryStore | undefined;
       await runBoth(cmds, async (clock) => {
         live = createMemoryStore({ clock, sweepEveryMs: null });
-        // Compacting whenever the log passes 4 KiB: many snapshots in one sequence.
+        // Compacting whenever the log passes 4 KiB: many snapshots in one sequence, each written
+        // while later calls go on (the event loop turns before every call).
         const durable = open(dir, clock, [], 4096);
-        return { a: live, b: durable };
+        const turning = new Proxy(durable, { get: (t, k) => {
+          const v = Reflect.get(t, k) as unknown;
+          if (typeof v !== 'function') return v;
+          return async (...a: unknown[]) => {
+            await new Promise((r) => setImmediate(r));
+            return (v as (...x: unknown[]) => unknown)(...a);
+          };
+        } });
+        return { a: live, b: turning };
       }, ['u0', 'u1'], T0);
       if (!live) throw new Error('no live store');
       live.releaseAll();

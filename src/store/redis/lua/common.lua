@@ -4,7 +4,8 @@
 
 local MINUTE = 60000
 local DAY = 86400000
-local RETENTION = { minute = 2 * MINUTE, day = 3 * DAY, month = 40 * DAY }
+-- RETENTION (window -> ms a counter is kept past its period) is prepended by scripts.ts from the
+-- window table in limits/vocabulary.ts.
 -- Expiries are set relative to `now` (PEXPIRE, not PEXPIREAT): with an injected clock, a counter
 -- lives as long past its window as it would on Redis TIME.
 
@@ -32,23 +33,86 @@ end
 
 local MONTH_DAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
--- Start (inclusive) and end (exclusive, or nil for lifetime) of the window holding `now`, in ms.
-local function period(window, now)
+local function month_len(y, m)
+  if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then return 29 end
+  return MONTH_DAYS[m]
+end
+
+-- Days since the epoch of a civil date (H. Hinnant's days_from_civil).
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+-- A user's calendar (limits/calendar.ts is the same rule in TypeScript): `o` the zone's UTC
+-- offsets around now, { base, at1, offset1, at2, offset2, ... } in ms (from limits/zone-table.ts:
+-- Redis has no time-zone database), and `a` the monthly anchor day. None = UTC, the 1st.
+local UTC = { o = { 0 }, a = 1 }
+
+local function offset_of(o, t)
+  local off = o[1]
+  for i = 2, #o, 2 do
+    if t < o[i] then break end
+    off = o[i + 1]
+  end
+  return off
+end
+
+-- The first instant whose local time is at or after the midnight that starts local day `day`
+-- (a midnight skipped by a DST change starts at the change; one that happens twice, at the first).
+local function local_start(o, day)
+  local l = day * DAY
+  local best, from, off, i = nil, nil, o[1], 2
+  while true do
+    local upto = o[i]
+    local t = l - off
+    if from and from > t then t = from end
+    if (not upto or t < upto) and (not best or t < best) then best = t end
+    if not upto then return best end
+    from, off, i = upto, o[i + 1], i + 2
+  end
+end
+
+local function anchor_in(y, m, a)
+  return days_from_civil(y, m, math.min(a, month_len(y, m)))
+end
+
+-- Start (inclusive) and end (exclusive, or nil for lifetime) of the window holding `now`, in ms:
+-- minutes in UTC; days, ISO weeks (Monday) and anchored months in the calendar's zone.
+local function period(window, now, cal)
   if window == 'minute' then
     local s = math.floor(now / MINUTE) * MINUTE
     return s, s + MINUTE
-  elseif window == 'day' then
-    local s = math.floor(now / DAY) * DAY
-    return s, s + DAY
-  elseif window == 'month' then
-    local days = math.floor(now / DAY)
-    local y, m, d = civil(days)
-    local len = MONTH_DAYS[m]
-    if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then len = 29 end
-    local s = (days - d + 1) * DAY
-    return s, s + len * DAY
   end
-  return 0, nil
+  cal = cal or UTC
+  local o = cal.o
+  local d = math.floor((now + offset_of(o, now)) / DAY)
+  local first, nxt
+  if window == 'day' then
+    first, nxt = d, d + 1
+  elseif window == 'week' then
+    first = d - (d + 3) % 7 -- 1970-01-01 was a Thursday
+    nxt = first + 7
+  elseif window == 'month' then
+    local y, m = civil(d)
+    local a = cal.a
+    local here = anchor_in(y, m, a)
+    if d >= here then
+      first = here
+      if m == 12 then nxt = anchor_in(y + 1, 1, a) else nxt = anchor_in(y, m + 1, a) end
+    else
+      nxt = here
+      if m == 1 then first = anchor_in(y - 1, 12, a) else first = anchor_in(y, m - 1, a) end
+    end
+  else
+    return 0, nil
+  end
+  return local_start(o, first), local_start(o, nxt)
 end
 
 local function counter_key(prefix, dim, window, start)

@@ -1,14 +1,18 @@
 -- Where each counter stands now; reserves nothing.
--- KEYS[1] user prefix. ARGV: now(ms, 0 = Redis TIME), parallelLimit('' = none), convId('' = none),
---   nChecks, then per check: dim, window, limit
+-- KEYS[1] user prefix. ARGV[1]: the arguments by name, one JSON object (PeekArgs in ../codec.ts):
+--   now (ms, 0 = Redis TIME), parallel (null = none), conv ('' = none), checks = [[dim, window,
+--   limit (null = none)], ...], cal = the user's calendar (see `period`) | null
 -- Returns states of 6 values each: tag, limit, used, reserved, resetsAt(ms, -1 = never), window.
 -- A conversation's state is returned with its limit, or -1 when the tree has no budget.
 
 local prefix = KEYS[1]
-local now = clock_now(ARGV[1])
-local parallel = tonumber(ARGV[2])
-local conv_id = ARGV[3]
-local n = num(ARGV[4])
+local args = cjson.decode(ARGV[1])
+local now = clock_now(args.now)
+local parallel = tonumber(args.parallel)
+local conv_id = args.conv
+local cal = type(args.cal) == 'table' and args.cal or nil
+local checks = args.checks
+local n = #checks
 local flat = {}
 local function push(tag, limit, used, resv, resets, window)
   for _, v in ipairs({ tag, limit, used, resv, resets, window }) do flat[#flat + 1] = v end
@@ -25,9 +29,8 @@ if parallel then
   push('parallel', parallel, in_flight(prefix, now), 0, -1, 'instant')
 end
 for i = 1, n do
-  local b = 4 + (i - 1) * 3
-  local dim, window, limit = ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]) or -1
-  local s, e = period(window, now)
+  local dim, window, limit = checks[i][1], checks[i][2], tonumber(checks[i][3]) or -1
+  local s, e = period(window, now, cal)
   local cur = redis.call('HMGET', counter_key(prefix, dim, window, s), 'used', 'resv')
   push(i, limit, num(cur[1]), num(cur[2]), e or -1, window)
 end

@@ -2,28 +2,33 @@
 -- One call, atomic: no other request of this user can pass a check against a stale balance.
 --
 -- KEYS[1] user prefix `tg:{u:<id>}:`
--- ARGV: now(ms, 0 = Redis TIME), requestId, mode(hard|soft), maxOutput, minOutput,
---       parallelLimit('' = none), ttlMs, convId, convParent, convBudget, spendFixed,
---       spendPerOutput, priced(1|0), checks: a JSON array of [dim, window, limit (null = none), fixed, perOutput]
---       (one argument rather than five per check: the client's cost is per argument)
+-- ARGV[1]: the arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis
+--   TIME), rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent,
+--   budget} | null, spend = {fixed, per, priced}, checks = [[dim, window, limit (null = none),
+--   fixed, perOutput], ...], cal = the user's calendar (see `period`) | null
 -- The first refusal of a period is recorded in the outbox, KEYS[2] (events.lua).
 -- Returns { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
 local prefix = KEYS[1]
-local now = clock_now(ARGV[1])
-local rid = ARGV[2]
-local hard = ARGV[3] == 'hard'
-local out = num(ARGV[4])
-local min_out = num(ARGV[5])
+local args = cjson.decode(ARGV[1])
+local now = clock_now(args.now)
+local rid = args.rid
+local hard = args.mode == 'hard'
+local out = num(args.out)
+local min_out = num(args.minOut)
 if min_out > out then min_out = out end
-local parallel = tonumber(ARGV[6])
-local ttl = num(ARGV[7])
-local conv_id, conv_parent, conv_budget = ARGV[8], ARGV[9], tonumber(ARGV[10])
-local spend_fixed, spend_per = num(ARGV[11]), num(ARGV[12])
-local priced = ARGV[13] == '1'
-local list = cjson.decode(ARGV[14])
+local parallel = tonumber(args.parallel)
+local ttl = num(args.ttl)
+local conv = type(args.conv) == 'table' and args.conv or nil
+local conv_id = conv and conv.id or ''
+local conv_parent = conv and type(conv.parent) == 'string' and conv.parent or ''
+local conv_budget = conv and tonumber(conv.budget)
+local spend_fixed, spend_per = num(args.spend.fixed), num(args.spend.per)
+local priced = args.spend.priced == true
+local cal = type(args.cal) == 'table' and args.cal or nil
+local list = args.checks
 local n = #list
 
 -- Every reservation not yet settled, scored by when it expires: the requests in flight.
@@ -108,7 +113,7 @@ if denied == 0 then
     local dim, window, limit = c[1], c[2], tonumber(c[3])
     local fixed, per = num(c[4]), num(c[5])
     if limit then
-      local s, e = period(window, now)
+      local s, e = period(window, now, cal)
       local key = counter_key(prefix, dim, window, s)
       local cur = redis.call('HMGET', key, 'used', 'resv')
       -- A counter with neither field is new in this period: it gets its expiry when reserved.
@@ -128,7 +133,7 @@ if denied ~= 0 then
   local st = states[denied]
   if type(st[1]) == 'number' and not string.find(list[st[1]][1], ':', 1, true) then
     local c = list[st[1]]
-    local s = period(c[2], now)
+    local s = period(c[2], now, cal)
     local key = counter_key(prefix, c[1], c[2], s)
     local fresh = redis.call('EXISTS', key) == 0
     record_event(prefix, key, 'ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(s), '' })

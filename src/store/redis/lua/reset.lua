@@ -1,16 +1,15 @@
 -- Zero a user's counters for their current periods and record it in the ledger, in one step.
--- KEYS[1] user prefix. ARGV: now(ms, 0 = Redis TIME), nChecks, per check: dim, window; nFields, field/value pairs
+-- KEYS[1] user prefix. ARGV[1]: the arguments by name, one JSON object (ResetArgs in ../codec.ts):
+--   now (ms, 0 = Redis TIME), checks = [[dim, window], ...], ledger = [field, value, ...],
+--   cal = the user's calendar (see `period`) | null
 local prefix = KEYS[1]
-local now = clock_now(ARGV[1])
-local n = num(ARGV[2])
-for i = 1, n do
-  local dim, window = ARGV[2 + (i - 1) * 2 + 1], ARGV[2 + (i - 1) * 2 + 2]
-  local s = period(window, now)
-  local key = counter_key(prefix, dim, window, s)
+local args = cjson.decode(ARGV[1])
+local now = clock_now(args.now)
+local cal = type(args.cal) == 'table' and args.cal or nil
+for _, c in ipairs(args.checks) do
+  local s = period(c[2], now, cal)
+  local key = counter_key(prefix, c[1], c[2], s)
   if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'used', 0) end
 end
-local b = 2 + n * 2 + 1
-local fields = {}
-for i = 1, num(ARGV[b]) * 2 do fields[i] = ARGV[b + i] end
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(fields))
+redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 return 1

@@ -3,30 +3,28 @@
 -- the reservation record becomes `done` (kept a day), and a second settle changes nothing.
 --
 -- KEYS[1] user prefix `tg:{u:<id>}:`, KEYS[2] the outbox stream of its slot (events.lua)
--- ARGV: now(ms, 0 = Redis TIME), requestId, convRoot('' = none),
---       actual requests, messages, tokens, credits, spend_micros,
---       checks: a JSON array of [dim, window, limited(1|0)]   (unlimited counters, and all of them
---       when the reservation is gone, are charged here in the current period), a limited one
---       followed by its limit and threshold pairs (label, point) when it has thresholds,
---       ledger: a JSON array of field, value, field, value ... (strings),
---       actual failed_requests (reported, never limited: charged like any unlimited counter)
+-- ARGV[1]: the arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
+--   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
+--   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
+--   reservation is gone, are charged here in the current period; a limited one with thresholds is
+--   followed by its limit and (label, point) pairs), ledger = [field, value, ...]
+--   (strings), cal = the user's calendar (see `period`) | null
 -- Returns 1 when applied, 2 when applied and an event was recorded, 0 when this request id was
 -- settled before.
 
 local prefix = KEYS[1]
-local now = clock_now(ARGV[1])
-local rid = ARGV[2]
+local args = cjson.decode(ARGV[1])
+local now = clock_now(args.now)
+local rid = args.rid
 local rk = prefix .. 'resv:' .. rid
 local rec = read_record(prefix, rk)
 if rec == 'done' then return 0 end
 -- Gone: reclaimed by a sweep, or settled by an earlier Tollgate (which kept a `done:` key).
 if not rec and redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
 
-local actual = {
-  requests = num(ARGV[4]), messages = num(ARGV[5]), tokens = num(ARGV[6]),
-  credits = num(ARGV[7]), spend_micros = num(ARGV[8]), failed_requests = num(ARGV[11]),
-}
-local checks = cjson.decode(ARGV[9])
+local actual = args.actual
+local checks = args.checks
+local cal = type(args.cal) == 'table' and args.cal or nil
 -- Checks with thresholds, by `dim:window` (only they cost more than a comparison).
 local watched = nil
 for _, c in ipairs(checks) do
@@ -40,9 +38,9 @@ end
 -- `c[1]` is `k:<keyId>:<dim>` for a key's own counter.
 local function charge(c)
   local dim, window = c[1], c[2]
-  local amt = actual[string.match(dim, '([%w_]+)$')] or 0
+  local amt = num(actual[string.match(dim, '([%w_]+)$')])
   if amt == 0 then return end
-  local s, e = period(window, now)
+  local s, e = period(window, now, cal)
   local key = counter_key(prefix, dim, window, s)
   local used = redis.call('HINCRBY', key, 'used', int(amt))
   if used == amt and e then
@@ -54,7 +52,7 @@ end
 -- Charges the tree's root; records the tree reaching its budget.
 local function charge_tree(root)
   local key = prefix .. 'conv:' .. root
-  local amt = actual.spend_micros
+  local amt = num(actual.spend_micros)
   local used = redis.call('HINCRBY', key, 'used', int(amt))
   if amt > 0 then
     local limit = tonumber(redis.call('HGET', key, 'limit'))
@@ -71,7 +69,7 @@ if rec then
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
     local dim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
-    local amt = actual[string.match(dim, '([%w_]+)$')] or 0
+    local amt = num(actual[string.match(dim, '([%w_]+)$')])
     if amt ~= 0 then
       local used = redis.call('HINCRBY', prefix .. c[1], 'used', int(amt))
       local w = watched and watched[dim .. ':' .. window]
@@ -85,14 +83,14 @@ if rec then
 else
   -- The reservation expired and was reclaimed: charge the current periods directly.
   for _, c in ipairs(checks) do charge(c) end
-  if ARGV[3] ~= '' then
-    charge_tree(redis.call('HGET', prefix .. 'conv:' .. ARGV[3], 'root') or ARGV[3])
+  if args.root ~= '' then
+    charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
   end
 end
 
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(cjson.decode(ARGV[10])))
+redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 if events_recorded > 0 then return 2 end
 return 1
