@@ -8,6 +8,8 @@ import type { Dimension, Window } from '../limits/vocabulary.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
+import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
+import { HISTORY_DAYS, rollupOf } from './rollup.js';
 import type {
   CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
@@ -42,10 +44,11 @@ export interface MemoryState {
   settings: Readonly<Record<string, number | null>>;
   created: Map<string, { minute: number; count: number }>; // creator -> users made this minute
   calibration: Map<string, CalibrationSample>; // model -> prompt calibration
+  usage: UsageState; // per-day rollups and the usage index (memory-usage.ts)
 }
 
 export const emptyMemoryState = (): MemoryState => ({
-  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(),
+  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(), usage: emptyUsageState(),
 });
 
 export interface MemoryStore extends Store {
@@ -61,12 +64,15 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   state?: MemoryState;
   sweepEveryMs?: number | null;
+  /** Days of per-day history kept (default 400). */
+  historyDays?: number;
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? systemClock;
   const state = options.state ?? emptyMemoryState();
   const { users, records, keys, keyIds, created, calibration } = state;
+  const book = createUsageBook(state.usage, options.historyDays ?? HISTORY_DAYS);
 
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
@@ -242,6 +248,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
     if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
     s.ledger.append(req.record, now);
+    book.settled(req.userId, now, rollupOf(req.actual, req.record), req.record.model, req.actual);
     return { applied: true };
   }
 
@@ -279,6 +286,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }
+    book.prune(now);
   }
   const every = options.sweepEveryMs === undefined ? 60_000 : options.sweepEveryMs;
   const timer = every === null ? null : setInterval(sweepAll, every);
@@ -291,6 +299,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     peek,
     ledger: async (userId, limit) => (users.get(userId) ?? EMPTY).ledger.newest(limit),
     ledgerPage: async (q) => (users.get(q.userId) ?? EMPTY).ledger.page(q),
+    history: async (q) => book.history(q),
+    usageRanking: async (q) => book.ranking(q),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
     createUser: async (user, cap) => {
@@ -340,6 +350,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         if (c) c.used = 0;
       }
       s.ledger.append(record, now);
+      book.reset(userId, now, checks);
     },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
     getSettings: async () => state.settings,

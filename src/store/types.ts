@@ -3,6 +3,7 @@
 // test/store/contract.ts runs one suite against both.
 import type { Calendar } from '../limits/calendar.js';
 import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
+import type { DayUsage } from './rollup.js';
 
 export type Enforcement = 'hard' | 'soft';
 
@@ -126,6 +127,31 @@ export interface LedgerEntry {
   readonly record: LedgerRecord;
 }
 
+/** Days of history, from the rollups settle keeps: one user's, or the whole deployment's. */
+export interface HistoryQuery {
+  /** null: the whole deployment. */
+  readonly userId: string | null;
+  /** First and last day wanted (any ms within them), inclusive. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A page of users ordered by their usage of one dimension in the period holding `at`. */
+export interface RankingQuery {
+  readonly window: 'day' | 'month';
+  readonly dimension: Dimension;
+  readonly at: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface Ranking {
+  /** Users with usage in the period. */
+  readonly total: number;
+  readonly entries: ReadonlyArray<{ readonly userId: string; readonly value: number }>;
+}
+
 export interface SettleResult {
   /** false when this request id was settled before: nothing changed. */
   readonly applied: boolean;
@@ -192,6 +218,11 @@ export interface Store {
   ledger(userId: string, limit: number): Promise<LedgerRecord[]>;
   /** One page of a user's ledger; `next` is the cursor of the following page, null at the end. Each page costs O(log n + limit). */
   ledgerPage(query: LedgerPageQuery): Promise<{ entries: LedgerEntry[]; next: string | null }>;
+
+  /** Days with usage in the range, oldest first (O(days), never O(ledger records)). */
+  history(query: HistoryQuery): Promise<DayUsage[]>;
+  /** Users by usage from the index settle keeps: O(log n + offset + limit), never a read of every user. */
+  usageRanking(query: RankingQuery): Promise<Ranking>;
 
   getUser(id: string): Promise<UserRecord | null>;
   putUser(user: UserRecord): Promise<void>;

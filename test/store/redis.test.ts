@@ -9,7 +9,8 @@ import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
-ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+// Its own key prefix: the deployment's rollups and the usage index are shared keys.
+ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('lc')}:`), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 

@@ -60,13 +60,15 @@ export interface SettleArgs {
   readonly checks: ReadonlyArray<readonly [string, string, 0 | 1]>;
   readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
+  /** How long past its day a per-day rollup is kept, ms. */
+  readonly hist: number;
 }
 
-export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[]): string {
+export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
     checks: req.checks.map((k) => [scopedDimension(k), k.window, k.limit === null ? 0 : 1] as const),
-    ledger, cal: calendarArg(req.calendar),
+    ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }

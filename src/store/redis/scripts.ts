@@ -9,7 +9,9 @@ const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`,
 /** Each script takes the user's prefix and one JSON argument holding its arguments by name (codec.ts). */
 export interface ScriptCommands {
   tgReserve(prefix: string, args: string): Promise<Array<string | number>>;
-  tgSettle(prefix: string, args: string): Promise<number>;
+  tgSettle(prefix: string, args: string): Promise<number | number[]>;
+  /** The usage index and the deployment's rollup (lua/index.lua): positional arguments. */
+  tgIndex(prefix: string, ...args: Array<string | number>): Promise<number>;
   tgPeek(prefix: string, args: string): Promise<Array<string | number>>;
   tgReset(prefix: string, args: string): Promise<number>;
 }
@@ -21,7 +23,7 @@ export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = `${retention}${read('common')}`;
-  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek'], ['tgReset', 'reset']] as const) {
+  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle'], ['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgIndex', 'index']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
   return client as ScriptedRedis;

@@ -1,11 +1,15 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
+import { periodOf } from '../../limits/windows.js';
+import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
+import { createIndexBatcher } from './index-batcher.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
+import { usageReads } from './usage-reads.js';
 import { createWriteBatcher } from './write-batching.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
@@ -21,13 +25,19 @@ export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
   clock?: Clock;
+  /** Days of per-day history kept (default 400). */
+  historyDays?: number;
 }
+
+const DAY = 86_400_000;
 
 export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = defineScripts(options.client);
   const now = (): number => options.clock?.now() ?? 0;
   const firstConnect = firstReady(options.client, 5000);
   const batch = createWriteBatcher(options.client);
+  const historyMs = (options.historyDays ?? HISTORY_DAYS) * DAY;
+  const ix = createIndexBatcher(redis, historyMs);
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
@@ -48,9 +58,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest) {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
-    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed));
+    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
     batch();
-    return { applied: (await redis.tgSettle(userPrefix(req.userId), args)) === 1 };
+    const reply = await redis.tgSettle(userPrefix(req.userId), args);
+    if (!Array.isArray(reply)) return { applied: false };
+    // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).
+    ix.add(req.userId, wellFormed(req.record.model || NO_MODEL), Number(reply[1]), req.actual, rollupOf(req.actual, req.record));
+    return { applied: true };
   }
 
   async function peek(q: PeekRequest) {
@@ -152,6 +166,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     peek,
     ledger,
     ledgerPage,
+    ...usageReads(redis, async () => {
+      await firstConnect();
+      await ix.flush();
+    }),
     getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
@@ -203,6 +221,11 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     resetCounters: async (userId, checks, record, calendar) => {
       await firstConnect();
       await redis.tgReset(userPrefix(userId), resetArgs(checks, now(), recordFields(record), calendar));
+      // The user's usage in the index is zero again (what was gathered before the reset is written first).
+      await ix.flush();
+      const at = options.clock?.now() ?? Date.now();
+      await Promise.all(checks.filter((c) => c.window === 'day' || c.window === 'month')
+        .map((c) => redis.zadd(usageIndexKey(c.window, periodOf(c.window, at).start, c.dimension), 'XX', 0, userId)));
     },
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
@@ -214,6 +237,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.ping();
     },
     close: async () => {
+      await ix.close().catch(() => undefined); // the index is a derived view: closing does not wait on a Redis that is gone
       await redis.quit();
     },
   };

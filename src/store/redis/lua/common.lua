@@ -170,3 +170,17 @@ local function release(prefix, rec)
     redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'resv', int(-num(rec.convAmt)))
   end
 end
+
+-- Adds to a per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of
+-- store/rollup.ts as comma-separated integers, in that order. One read and one write per settle
+-- (a field per figure would be a command per figure). The hash's expiry is set when a model is new.
+local function add_rollup(key, field, add, ttl)
+  local old = redis.call('HGET', key, field)
+  local v = {}
+  if old then
+    for n in string.gmatch(old, '[^,]+') do v[#v + 1] = tonumber(n) end
+  end
+  for i = 1, #add do v[i] = int((v[i] or 0) + add[i]) end
+  redis.call('HSET', key, field, table.concat(v, ','))
+  if not old then redis.call('PEXPIRE', key, ttl) end
+end

@@ -7,8 +7,10 @@
 --   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
 --   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
 --   reservation is gone, are charged here in the current period), ledger = [field, value, ...]
---   (strings), cal = the user's calendar (see `period`) | null
--- Returns 1 when applied, 0 when this request id was settled before.
+--   (strings), cal = the user's calendar (see `period`) | null, hist = how long past its day a
+--   per-day rollup is kept (ms)
+-- Returns 0 when this request id was settled before, {1, now} when applied (the store then tells
+-- the usage index, lua/index.lua).
 
 local prefix = KEYS[1]
 local args = cjson.decode(ARGV[1])
@@ -64,4 +66,16 @@ redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
-return 1
+
+-- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
+-- disagrees with them: one hash a day, one field per model holding its ROLLUP_FIELDS (add_rollup).
+local lf = {}
+for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
+local model = lf.model
+if not model or model == '' then model = '-' end
+local ds, de = period('day', now)
+add_rollup(prefix .. 'hist:' .. string.format('%d', ds / 1000), model, {
+  num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
+  num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
+}, de + num(args.hist) - now)
+return { 1, now }
