@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createCalibration } from './plan/prompt/calibration.js';
+import { preloadEncoding } from './plan/prompt/count-tokens.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
@@ -63,6 +64,7 @@ async function start(): Promise<void> {
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
   await waitForStore(store, logger);
+  preloadEncoding('o200k_base');
   const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
     onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
   const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics: createMetrics({ defaultMetrics: true }) });
