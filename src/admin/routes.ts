@@ -8,6 +8,7 @@ import type { UserRecord } from '../store/types.js';
 import { adminAuth } from './admin-auth.js';
 import { userView } from './admin-views.js';
 import { addMoreAdminRoutes } from './more-routes.js';
+import { addGrantRoutes } from './grants.js';
 import { addServiceKeyRoutes } from './service-keys.js';
 import { asObject, onlyFields, parseAnchorDay, parseKeyLimits, parseLimits, parseModels, parseTimeZone, parseUserId } from './validate.js';
 
@@ -121,5 +122,6 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   addMoreAdminRoutes(admin, app, jsonBody);
   addServiceKeyRoutes(admin, app, jsonBody);
+  addGrantRoutes(admin, app, jsonBody);
   return admin;
 }

@@ -4,20 +4,23 @@
 // Every operation runs to its end without an await, reading the clock once: durable/ logs each
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
-import type { Dimension, Window } from '../limits/vocabulary.js';
+import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } from '../limits/vocabulary.js';
+import { drawGrants, grantBalance, grantStates, type StoredGrant } from './grants.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
 import { HISTORY_DAYS, rollupOf } from './rollup.js';
 import type {
-  CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  CalibrationSample, GrantState, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
 interface Counter { used: number; resv: number; expiresAt: number | null }
 interface Tree { root: string; limit: number | null; used: number; resv: number }
-interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
+/** What a reservation took on account of grants: per dimension, the amount and the counters (with limits) it overflows. */
+interface GrantHold { dim: GrantDimension; need: number; counters: Array<{ key: string; limit: number }> }
+interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number; grants: GrantHold[] }
 export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
@@ -25,6 +28,9 @@ export interface UserState {
   inflight: Map<string, number>;
   done: Map<string, number>;
   ledger: LedgerLog;
+  grants: Map<string, StoredGrant>;
+  /** What requests in flight hold of each dimension's grants. */
+  grantResv: Record<string, number>;
 }
 
 const DONE_TTL = 86_400_000;
@@ -77,9 +83,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
     if (!s) {
-      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
+      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
       users.set(userId, s);
     }
+    // A snapshot written before grants existed has none.
+    s.grants ??= new Map();
+    s.grantResv ??= {};
     return s;
   };
   const counter = (s: UserState, key: string, now: number): Counter => {
@@ -104,6 +113,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const t = tree(s, h.root);
       if (t) t.resv -= h.convAmount;
     }
+    for (const g of h.grants ?? []) s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
     s.held.delete(requestId);
     s.inflight.delete(requestId);
   }
@@ -123,10 +133,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const minOut = Math.min(req.minOutput, out);
     const states: LimitState[] = [];
     const amount = (fixed: number, per: number, o: number) => fixed + Math.ceil(per * o);
-    const fit = (limit: number, used: number, resv: number, fixed: number, per: number): boolean => {
+    const fit = (limit: number, used: number, resv: number, fixed: number, per: number): boolean => fitRoom(limit - used - resv, fixed, per);
+    const fitRoom = (room: number, fixed: number, per: number): boolean => {
       if (amount(fixed, per, out) <= 0) return true;
-      if (!hard) return used + resv < limit;
-      const room = limit - used - resv;
+      if (!hard) return room > 0;
       if (per > 0) {
         out = Math.min(out, Math.floor((room - fixed) / per));
         return out >= minOut && out >= 0;
@@ -167,7 +177,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
 
     // 3. Every limited counter (counters kept only for reporting are charged at settle).
-    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: Window; index: number }> = [];
+    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: Window; index: number;
+      limit: number; room: number; grantable: boolean }> = [];
+    // Grants are read only when an allowance falls short (the common request never looks).
+    const balances: Record<string, number> = {};
+    const balance = (dim: string) => (balances[dim] ??= grantBalance(s.grants, dim, s.grantResv[dim] ?? 0, now));
     if (!denied) {
       for (const check of req.checks) {
         if (check.limit === null) continue;
@@ -178,23 +192,43 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const used = live?.used ?? 0;
         const resv = live?.resv ?? 0;
         const index = states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
-        if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) denied = states[index] ?? null;
-        plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
+        const room = check.limit - used - resv;
+        const grantable = check.keyId === undefined && isGrantDimension(check.dimension);
+        let roomWith = room;
+        if (grantable && amount(check.fixed, check.perOutput, out) > room) {
+          const g = balance(check.dimension);
+          if (g > 0) roomWith = Math.max(room, 0) + g;
+        }
+        if (!denied && !fitRoom(roomWith, check.fixed, check.perOutput)) denied = states[index] ?? null;
+        plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index, limit: check.limit, room, grantable });
       }
     }
     if (denied) return unpriced ? { ok: false, denied, states, unpriced } : { ok: false, denied, states };
 
     // 4. Reserve.
     const expiresAt = now + req.ttlMs;
-    const held: Held = { counters: [], root: null, convAmount: 0, expiresAt };
+    const held: Held = { counters: [], root: null, convAmount: 0, expiresAt, grants: [] };
     for (const p of plan) {
       const amt = amount(p.fixed, p.per, out);
+      if (p.grantable) {
+        // What this request takes beyond the allowance, on the tightest of the dimension's windows.
+        const over = amt - Math.max(p.room, 0);
+        let g = held.grants.find((x) => x.dim === p.dimension);
+        if (!g) held.grants.push(g = { dim: p.dimension as GrantDimension, need: 0, counters: [] });
+        g.counters.push({ key: p.key, limit: p.limit });
+        if (over > g.need) g.need = over;
+      }
       const c = counter(s, p.key, now);
       c.resv += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window);
       held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
+    held.grants = held.grants.filter((g) => {
+      g.need = Math.min(g.need, balance(g.dim));
+      s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) + g.need;
+      return g.need > 0;
+    });
     if (req.conversation && root) {
       const amt = amount(req.spend.fixed, req.spend.perOutput, out);
       if (fresh) s.trees.set(root, { root, limit: root === req.conversation.id ? req.conversation.budgetMicros : null, used: 0, resv: 0 });
@@ -224,7 +258,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       c.used += req.actual[check.dimension] ?? 0;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
     };
+    let fromGrants: Partial<Record<GrantDimension, number>> | null = null;
     if (h) {
+      // Grants first, from the counters as they stand before this usage: what it adds past a limit.
+      for (const g of h.grants ?? []) {
+        s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
+        const amt = req.actual[g.dim] ?? 0;
+        let over = 0;
+        for (const c of g.counters) {
+          const cur = s.counters.get(c.key);
+          const before = cur && (cur.expiresAt === null || cur.expiresAt > now) ? cur.used : 0;
+          over = Math.max(over, Math.max(0, before + amt - c.limit) - Math.max(0, before - c.limit));
+        }
+        const took = drawGrants(s.grants, g.dim, Math.min(g.need, over), now);
+        if (took > 0) (fromGrants ??= {})[g.dim] = took;
+      }
       for (const check of req.checks) if (check.limit === null) charge(check);
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
@@ -247,7 +295,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     s.done.set(req.requestId, now + DONE_TTL);
     // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
     if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
-    s.ledger.append(req.record, now);
+    s.ledger.append(fromGrants ? { ...req.record, fromGrants: ordered(fromGrants) } : req.record, now);
     book.settled(req.userId, now, rollupOf(req.actual, req.record), req.record.model, req.actual);
     return { applied: true };
   }
@@ -352,6 +400,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       s.ledger.append(record, now);
       book.reset(userId, now, checks);
     },
+    addGrant: async (userId, grant, record) => {
+      const s = stateOf(userId);
+      const had = s.grants.has(grant.id);
+      if (!had) {
+        s.grants.set(grant.id, { d: grant.dimension, n: grant.amount, u: 0, x: grant.expiresAt, t: record.time });
+        s.ledger.append(record, clock.now());
+      }
+      const state = grantStates(s.grants, s.grantResv, clock.now()).find((g) => g.id === grant.id) as GrantState;
+      return { created: !had, grant: state };
+    },
+    listGrants: async (userId) => {
+      const s = users.get(userId);
+      return s?.grants ? grantStates(s.grants, s.grantResv, clock.now()) : [];
+    },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
     getSettings: async () => state.settings,
     putSettings: async (limits) => {
@@ -380,7 +442,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   };
 }
 
-const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
+const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
+
+const isGrantDimension = (d: string): d is GrantDimension => (GRANT_DIMENSIONS as readonly string[]).includes(d);
+
+/** Grant draws in the registry's order, as the Redis script writes them. */
+function ordered(drawn: Partial<Record<GrantDimension, number>>): Partial<Record<GrantDimension, number>> {
+  const out: Partial<Record<GrantDimension, number>> = {};
+  for (const d of GRANT_DIMENSIONS) if (drawn[d] !== undefined) out[d] = drawn[d];
+  return out;
+}
 
 /** Requests in flight: reservations not yet expired (an expired one no longer holds a slot). */
 function inFlight(s: UserState, now: number): number {

@@ -2,7 +2,7 @@
 // one script call per reserve and per settle) and MemoryStore (embedded, single process).
 // test/store/contract.ts runs one suite against both.
 import type { Calendar } from '../limits/calendar.js';
-import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
+import type { Dimension, GrantDimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
 import type { DayUsage } from './rollup.js';
 
 export type Enforcement = 'hard' | 'soft';
@@ -71,7 +71,7 @@ export type ReserveResult =
 /** What a settle charges. `failed_requests` (reported, never limited) is absent from a journal line written before it existed: 0. */
 export type Amounts = Readonly<Record<LimitedDimension, number>> & { readonly failed_requests?: number };
 
-export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset';
+export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset' | 'grant';
 
 export interface LedgerRecord {
   readonly requestId: string;
@@ -89,6 +89,26 @@ export interface LedgerRecord {
   readonly estimated: boolean;
   /** Set when the provider's figures were not believed, e.g. `usage_capped` for an absurd count. */
   readonly anomaly?: string | null;
+  /** On a settle: what of the usage was taken from grants, by dimension (absent = nothing). */
+  readonly fromGrants?: Readonly<Partial<Record<GrantDimension, number>>> | null;
+  /** On a grant's own record (outcome `grant`): the grant added. */
+  readonly grant?: GrantSpec | null;
+}
+
+/** A grant as the admin API gives it: extra allowance, spent after the period's, kept across periods. */
+export interface GrantSpec {
+  readonly id: string;
+  readonly dimension: GrantDimension;
+  readonly amount: number;
+  /** ms since epoch; null = never. */
+  readonly expiresAt: number | null;
+}
+
+/** A grant and where it stands. `reserved` is what requests in flight hold of it. */
+export interface GrantState extends GrantSpec {
+  readonly used: number;
+  readonly reserved: number;
+  readonly createdAt: number;
 }
 
 export interface SettleRequest {
@@ -245,6 +265,13 @@ export interface Store {
   setKeyLimits(keyId: string, limits: Readonly<Record<string, number | null>>): Promise<KeyRecord | null>;
   /** Revokes a key by id; false when there was no such key. */
   revokeKey(keyId: string): Promise<boolean>;
+  /**
+   * Adds a grant and its ledger record in one step, unless a grant with this id exists (a retried
+   * webhook adds one grant): then nothing changes and the existing grant is returned.
+   */
+  addGrant(userId: string, grant: GrantSpec, record: LedgerRecord): Promise<{ readonly created: boolean; readonly grant: GrantState }>;
+  /** A user's grants, in the order they are spent (soonest expiry first, then oldest). */
+  listGrants(userId: string): Promise<GrantState[]>;
   /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */
   resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord, calendar?: Calendar): Promise<void>;
   getSettings(): Promise<Readonly<Record<string, number | null>>>;

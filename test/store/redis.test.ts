@@ -7,12 +7,14 @@ import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
+import { grantsContract } from './contract-grants.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 // Its own key prefix: the deployment's rollups and the usage index are shared keys.
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('lc')}:`), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+grantsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 
 const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
   store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));

@@ -30,7 +30,7 @@ const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = 
   kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read', history: 'read', usageRanking: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
   deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
-  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', calibration: 'read', ping: 'own', close: 'own',
+  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', close: 'own',
 };
 
 type Call = (...args: unknown[]) => Promise<unknown>;

@@ -2,7 +2,8 @@
 import type { Calendar } from '../../limits/calendar.js';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import { scopedDimension } from '../keys.js';
-import type { CounterCheck, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
+import type { StoredGrant } from '../grants.js';
+import type { CounterCheck, GrantSpec, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
 
 type Reply = Array<string | number>;
 
@@ -122,4 +123,17 @@ export function decodeStates(reply: Reply, skip: number, checks: readonly Counte
     }
   }
   return states;
+}
+
+export interface GrantArgs {
+  readonly id: string;
+  /** The stored grant (StoredGrant in ../grants.ts), as JSON. */
+  readonly grant: string;
+  readonly ledger: readonly string[];
+}
+
+export function grantArgs(grant: GrantSpec, createdAt: number, ledger: readonly string[]): string {
+  const stored: StoredGrant = { d: grant.dimension, n: grant.amount, u: 0, x: grant.expiresAt, t: createdAt };
+  const args: GrantArgs = { id: grant.id, grant: JSON.stringify(stored), ledger };
+  return JSON.stringify(args);
 }

@@ -3,10 +3,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
-import { decodeStates, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
+import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
 import { createIndexBatcher } from './index-batcher.js';
+import { grantStates, type StoredGrant } from '../grants.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
 import { usageReads } from './usage-reads.js';
@@ -85,6 +86,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       : await redis.xrevrange(ledgerKey(q.userId), q.cursor !== null ? `(${q.cursor}` : '+', '-', 'COUNT', q.limit + 1);
     const entries = rows.slice(0, q.limit).map(([id, fields]) => ({ id, record: recordFromFields(fields) }));
     return { entries, next: rows.length > q.limit ? (entries.at(-1)?.id ?? null) : null };
+  }
+
+  /** Two reads, not one atomic step: a listing, which may show a request that settled between them as still reserved. */
+  async function listGrants(userId: string) {
+    await firstConnect();
+    const prefix = userPrefix(userId);
+    const [stored, resv] = await Promise.all([redis.hgetall(`${prefix}grants`), redis.hgetall(`${prefix}grant-resv`)]);
+    const grants = new Map(Object.entries(stored).map(([id, raw]) => [id, JSON.parse(raw) as StoredGrant]));
+    return grantStates(grants, Object.fromEntries(Object.entries(resv).map(([d, v]) => [d, Number(v)])), now() || Date.now());
   }
 
   const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
@@ -227,6 +237,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await Promise.all(checks.filter((c) => c.window === 'day' || c.window === 'month')
         .map((c) => redis.zadd(usageIndexKey(c.window, periodOf(c.window, at).start, c.dimension), 'XX', 0, userId)));
     },
+    addGrant: async (userId, grant, record) => {
+      await firstConnect();
+      const created = (await redis.tgGrant(userPrefix(userId), grantArgs(grant, record.time, recordFields(record).map(wellFormed)))) === 1;
+      const state = (await listGrants(userId)).find((g) => g.id === grant.id);
+      if (!state) throw new Error(`grant '${grant.id}' vanished`);
+      return { created, grant: state };
+    },
+    listGrants: (userId) => listGrants(userId),
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
     putSettings: async (limits) => {

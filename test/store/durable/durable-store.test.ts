@@ -17,6 +17,8 @@ import { createManualClock, type Clock } from '../../../src/util/clock.js';
 import { check, plainReservation, storeContract } from '../contract.js';
 import { ledgerContract } from '../contract-ledger.js';
 import { command, runBoth } from '../differential-model.js';
+import { calendarContract } from '../contract-calendar.js';
+import { grantsContract } from '../contract-grants.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const T0 = Date.UTC(2026, 10, 23, 12);
@@ -27,6 +29,8 @@ function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?:
 
 storeContract('durable memory', async (clock) => open(tempDir(), clock));
 ledgerContract('durable memory', async (clock) => open(tempDir(), clock));
+calendarContract('durable memory', async (clock) => open(tempDir(), clock));
+grantsContract('durable memory', async (clock) => open(tempDir(), clock));
 
 const record = (requestId: string, user: string, costMicros: number) => ({
   requestId, time: T0, user, model: 'm', conversation: null, promptTokens: 3, completionTokens: 4,

@@ -38,10 +38,26 @@ local function charge(dim, window)
   end
 end
 
+local drawn = nil
 if rec then
   -- Give back what was held, then charge what was used to the same counters (a zero charge costs
   -- no command).
   release(prefix, rec)
+  -- Grants first, from the counters as they stand before this usage: what it adds past a limit
+  -- (the most over any window), at most what the reservation held of them.
+  for _, h in ipairs(rec.g or {}) do
+    local dim, amt, over = h[1], num(actual[h[1]]), 0
+    for j = 3, #h, 2 do
+      local before, lim = num(redis.call('HGET', prefix .. h[j], 'used')), num(h[j + 1])
+      local o = math.max(0, before + amt - lim) - math.max(0, before - lim)
+      if o > over then over = o end
+    end
+    local took = grant_draw(prefix, dim, math.min(num(h[2]), over), now)
+    if took > 0 then
+      drawn = drawn or {}
+      drawn[dim] = took
+    end
+  end
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
     local amt = num(actual[string.match(c[1], '([%w_]+):%a+:%-?%d+$')])
@@ -65,6 +81,15 @@ end
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
+local ledger = args.ledger
+if drawn then
+  local parts = {}
+  for _, d in ipairs(GRANT_ORDER) do
+    if drawn[d] then parts[#parts + 1] = '"' .. d .. '":' .. int(drawn[d]) end
+  end
+  ledger[#ledger + 1] = 'fromGrants'
+  ledger[#ledger + 1] = '{' .. table.concat(parts, ',') .. '}'
+end
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
