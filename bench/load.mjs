@@ -3,16 +3,16 @@
 // passes that alternate the targets' order (see run.mjs), and `combine` adds the passes up.
 import autocannon from 'autocannon';
 import { cpuMeter } from './cpu.mjs';
-import { headersFor, jsonBody, PATH, streamBody } from './requests.mjs';
+import { bodyFor, headersFor, PATH } from './requests.mjs';
 import { sampleRss } from './rss.mjs';
 
 /** `pids`: every process serving this load (upstream, Redis, the target), for the CPU accounting. */
-export async function throughput(target, { stream, seconds, connections, pids = [], redisPid = null }) {
+export async function throughput(target, { mode, seconds, connections, pids = [], redisPid = null }) {
   const rss = target.pid ? sampleRss(target.pid) : null;
   const cpu = cpuMeter([...new Set([...pids, target.pid, redisPid].filter(Boolean))]);
   const result = await autocannon({
     url: `${target.origin}${PATH}`, method: 'POST', connections, duration: seconds,
-    headers: headersFor(target), body: stream ? streamBody() : jsonBody(),
+    headers: headersFor(target), body: bodyFor(mode),
   });
   const peakRssMb = rss ? rss.stop() : NaN;
   const used = cpu.stop();
@@ -57,11 +57,11 @@ export async function throughputPasses(targets, {
   passes, seconds, warmupSeconds, connections, pids, redisPid, scriptsOf, scriptCalls, log,
   modes = ['json', 'stream'], redisTargets = [scriptsOf],
 }) {
-  const runs = Object.fromEntries(targets.map((t) => [t.name, { json: [], stream: [] }]));
-  const scripts = { json: { calls: 0, requests: 0 }, stream: { calls: 0, requests: 0 } };
+  const runs = Object.fromEntries(targets.map((t) => [t.name, Object.fromEntries(modes.map((m) => [m, []]))]));
+  const scripts = Object.fromEntries(modes.map((m) => [m, { calls: 0, requests: 0 }]));
   log(`throughput: warming every target up, ${warmupSeconds} s of each mode`);
   for (const t of targets) {
-    for (const mode of modes) await throughput(t, { stream: mode === 'stream', seconds: warmupSeconds, connections });
+    for (const mode of modes) await throughput(t, { mode, seconds: warmupSeconds, connections });
   }
   for (let pass = 0; pass < passes; pass++) {
     for (const t of pass % 2 === 0 ? targets : [...targets].reverse()) {
@@ -69,7 +69,7 @@ export async function throughputPasses(targets, {
         log(`throughput: ${t.name}, ${mode}, ${connections} connections × ${seconds / passes} s (pass ${pass + 1} of ${passes})`);
         const before = t.name === scriptsOf ? await scriptCalls() : 0;
         const x = await throughput(t, {
-          stream: mode === 'stream', seconds: seconds / passes, connections, pids, redisPid: redisTargets.includes(t.name) ? redisPid : null,
+          mode, seconds: seconds / passes, connections, pids, redisPid: redisTargets.includes(t.name) ? redisPid : null,
         });
         if (t.name === scriptsOf) {
           scripts[mode].calls += (await scriptCalls()) - before;
@@ -82,6 +82,6 @@ export async function throughputPasses(targets, {
   }
   return {
     results: Object.fromEntries(targets.map((t) => [t.name, Object.fromEntries(modes.map((m) => [m, combine(runs[t.name][m])]))])),
-    scriptsPerRequest: { json: scripts.json.calls / scripts.json.requests, stream: scripts.stream.calls / scripts.stream.requests },
+    scriptsPerRequest: Object.fromEntries(modes.map((m) => [m, scripts[m].calls / scripts[m].requests])),
   };
 }

@@ -26,7 +26,7 @@ try {
   const target = { name: 'tollgate-redis', origin: gw.url, key: gw.key, pid: gw.pid };
   // PROFILE_MODES=stream (or json) profiles one mode only.
   const modes = (process.env.PROFILE_MODES ?? 'json,stream').split(',');
-  const run = async (stream) => combine([await throughput(target, { stream, seconds: modes.includes(stream ? 'stream' : 'json') ? SECONDS : 0.01, connections: 50 })]);
+  const run = async (stream) => combine([await throughput(target, { mode: stream ? 'stream' : 'json', seconds: modes.includes(stream ? 'stream' : 'json') ? SECONDS : 0.01, connections: 50 })]);
   const json = await run(false);
   const sse = await run(true);
   await deleteUser(gw);

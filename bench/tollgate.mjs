@@ -24,14 +24,15 @@ const USER_LIMITS = LIMITS;
 const TOLLGATE_ENV = ['PORT', 'HOST', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', 'UPSTREAM_ORGANIZATION', 'UPSTREAM_PROJECT', 'OPENAI_API_KEY', 'REDIS_URL', 'REDIS_CLUSTER_NODES',
   'TOLLGATE_ADMIN_KEY', 'TOLLGATE_CONFIG', 'MONTHLY_MESSAGE_CREDIT_LIMIT', 'TOLLGATE_FAIL_MODE', 'TOLLGATE_ENFORCEMENT', 'LOG_LEVEL', 'TOLLGATE_JOURNAL', 'TOLLGATE_DATA_DIR'];
 
-function writeConfig(dir, fsync) {
-  const config = parse(readFileSync(path.join(repo, 'config/gateway.yaml'), 'utf8'));
+/** The config of the build at `root` (another build's schema may not know this one's keys). */
+function writeConfig(dir, root, fsync) {
+  const config = parse(readFileSync(path.join(root, 'config/gateway.yaml'), 'utf8'));
   // Builds from before the embedded store kept its data refuse a store section; TOLLGATE_DATA_DIR
   // places the data, and store.fsync is written only when asked for.
   delete config.store;
   if (fsync) config.store = { fsync };
   config.limits = LIMITS;
-  config.metering.prices_file = path.join(repo, 'config/prices.yaml');
+  config.metering.prices_file = path.join(root, 'config/prices.yaml');
   config.log_level = 'warn';
   const file = path.join(dir, 'gateway.yaml');
   writeFileSync(file, stringify(config));
@@ -56,7 +57,7 @@ export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeA
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
   Object.assign(env, {
     PORT: String(port), HOST: '127.0.0.1', UPSTREAM_BASE_URL: upstreamUrl, UPSTREAM_API_KEY: 'sk-bench-upstream',
-    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir, fsync), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
+    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir, path.resolve(path.dirname(main), '..'), fsync), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
     TOLLGATE_DATA_DIR: path.join(dir, 'data'),
   });
   if (redisUrl) env.REDIS_URL = redisUrl;

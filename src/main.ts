@@ -6,6 +6,7 @@ import { createDeliverer } from './events/deliverer.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createCalibration } from './plan/prompt/calibration.js';
+import { preloadEncoding } from './plan/prompt/count-tokens.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
@@ -64,6 +65,7 @@ async function start(): Promise<void> {
   if (!config.admin_key) logger.warn('no TOLLGATE_ADMIN_KEY: the admin API is disabled');
 
   await waitForStore(store, logger);
+  preloadEncoding('o200k_base');
   const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
     onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
   // Webhooks are delivered from the outbox off the request path, by every replica (each delivery by one).

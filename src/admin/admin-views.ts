@@ -26,11 +26,12 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+/** Rows as CSV with these columns. */
+export function csvTable(columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): string {
+  return `${[columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n')}\n`;
+}
+
 /** Records as CSV; the record id comes last, so columns read by position stay where they were. */
 export function ledgerCsv(entries: readonly LedgerEntry[]): string {
-  const rows = entries.map((e) => {
-    const v = { ...recordView(e.record), id: e.id } as Record<string, unknown>;
-    return CSV_COLUMNS.map((c) => csvCell(v[c])).join(',');
-  });
-  return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+  return csvTable(CSV_COLUMNS, entries.map((e) => ({ ...recordView(e.record), id: e.id })));
 }

@@ -9,6 +9,7 @@ import { adminAuth } from './admin-auth.js';
 import { userView } from './admin-views.js';
 import { addEventRoutes } from './events-routes.js';
 import { addMoreAdminRoutes } from './more-routes.js';
+import { addGrantRoutes } from './grants.js';
 import { addServiceKeyRoutes } from './service-keys.js';
 import { asObject, onlyFields, parseAnchorDay, parseKeyLimits, parseLimits, parseModels, parseTimeZone, parseUserId } from './validate.js';
 
@@ -122,6 +123,7 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   addMoreAdminRoutes(admin, app, jsonBody);
   addServiceKeyRoutes(admin, app, jsonBody);
+  addGrantRoutes(admin, app, jsonBody);
   addEventRoutes(admin, app);
   return admin;
 }

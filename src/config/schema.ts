@@ -67,6 +67,8 @@ export const configSchema = z
       // a killed process loses nothing, a power cut up to a second; `always`: nothing acknowledged is lost.
       data_dir: z.string().min(1).default('data'),
       fsync: z.enum(['always', 'everysec']).default('everysec'),
+      /** Days of per-day usage history kept (rollups). */
+      history_days: z.number().int().min(1).max(3660).default(400),
     }).strict().prefault({}),
     admin_key: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     enforcement: z.enum(['hard', 'soft']).default('hard'),

@@ -5,7 +5,7 @@ export type ErrorCode =
   | 'invalid_api_key' | 'invalid_request_error' | 'model_not_allowed' | 'not_found' | 'method_not_allowed'
   | 'request_too_large' | 'unpriced_model' | 'rate_limit_exceeded' | 'insufficient_quota'
   | 'conversation_budget_exceeded' | 'store_unavailable' | 'upstream_unreachable' | 'upstream_timeout'
-  | 'admin_disabled' | 'internal_error' | 'user_exists' | 'user_not_found' | 'unsupported_media_type' | 'request_timeout'
+  | 'admin_disabled' | 'internal_error' | 'user_exists' | 'user_not_found' | 'grant_conflict' | 'unsupported_media_type' | 'request_timeout'
   | 'missing_end_user' | 'end_user_not_allowed' | 'unknown_user' | 'user_disabled' | 'invalid_token' | 'jwks_unavailable';
 
 export interface GatewayErrorOptions {

@@ -11,6 +11,10 @@ export type ReportedDimension = 'failed_requests';
 export type LimitedDimension = Exclude<Dimension, ReportedDimension>;
 const isLimited = (d: Dimension): d is LimitedDimension => d !== 'failed_requests';
 
+/** Dimensions a grant can add to (extra message credits, tokens or micro-USD, spent after the period's allowance). */
+export const GRANT_DIMENSIONS = ['credits', 'tokens', 'spend_micros'] as const satisfies readonly LimitedDimension[];
+export type GrantDimension = (typeof GRANT_DIMENSIONS)[number];
+
 export const WINDOWS = ['minute', 'day', 'week', 'month', 'lifetime'] as const;
 export type Window = (typeof WINDOWS)[number];
 

@@ -1,7 +1,7 @@
-// Counting tokens of text Tollgate saw, for a request the provider reported no usage for (a
-// client that disconnected, an upstream that died mid-stream). gpt-tokenizer is a maintained,
-// pure-JS port of OpenAI's BPE encodings (o200k_base here): no native build, no download at run
-// time. It is loaded on first use, so it costs nothing at start-up or on the metered path.
+// Counting tokens of what Tollgate saw, for a request the provider reported no usage for (a
+// client that disconnected, an upstream that died mid-stream): the prompt as the reservation
+// counted it (plan/prompt: text tokenized, images by their size, base64 never as text), and the
+// streamed output with gpt-tokenizer's o200k_base, loaded on first use.
 import type { Usage } from './usage.js';
 
 type Counter = (text: string) => number;
@@ -12,19 +12,14 @@ function load(): Promise<Counter> {
   return counter;
 }
 
-/** Per message, chat formats add a few tokens of framing (role and separators). */
-const PER_MESSAGE = 4;
-
 export interface CountInput {
-  readonly promptParts: readonly string[];
-  readonly messages: number;
+  readonly promptTokens: number;
   readonly outputText: string;
 }
 
 export async function countUsage(input: CountInput): Promise<Usage> {
   const count = await load();
-  let promptTokens = input.messages * PER_MESSAGE;
-  for (const part of input.promptParts) promptTokens += count(part);
+  const { promptTokens } = input;
   const completionTokens = count(input.outputText);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0,
     reasoningTokens: 0, reasoningIncluded: true, costMicros: null };

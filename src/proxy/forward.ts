@@ -30,8 +30,8 @@ export interface ForwardOptions {
   /** Limit headers (and others) Tollgate adds to the response. */
   readonly headers: Record<string, string>;
   readonly hideUsageChunk: boolean;
-  /** The prompt's text, for counting tokens when the provider reports none. */
-  readonly prompt: () => { parts: string[]; messages: number };
+  /** The prompt's tokens by our count, for a request the provider reports no usage for. */
+  readonly promptTokens: () => Promise<number>;
   readonly promptBytes: number;
 }
 
@@ -109,10 +109,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const notAnAnswer = !isSse && !contentType.includes('json');
   const meter = isSse ? createSseMeter({ api: o.api, hideUsageChunk: o.hideUsageChunk }) : null;
   const collector = isSse ? null : new Collector(deps.config.upstream.max_response_bytes);
-  const counted = (outputText: string): Promise<Usage> => {
-    const p = o.prompt();
-    return countUsage({ promptParts: p.parts, messages: p.messages, outputText });
-  };
+  const counted = async (outputText: string): Promise<Usage> => countUsage({ promptTokens: await o.promptTokens(), outputText });
 
   /** What the request used: the provider's figures, or a count of what was generated. */
   const measure = (how: RelayEnd): Pick<SettleOutcome, 'usage' | 'model' | 'estimated'> => {

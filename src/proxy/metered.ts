@@ -11,7 +11,6 @@ import { limitHeaders } from '../http/limit-headers.js';
 import { calendarFor } from '../limits/user-calendar.js';
 import { createPlanner, promptMatters } from '../plan/plan.js';
 import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
-import { promptParts } from '../plan/prompt-text.js';
 import { readRequestFacts, type Api } from '../plan/request-body.js';
 import type { ReserveResult } from '../store/types.js';
 import { createSettlement } from '../settle/settlement.js';
@@ -99,7 +98,8 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     }
     return forward({
       deps, c, api, path: PATHS[api], settlement, headers, hideUsageChunk: forceUsage, promptBytes: raw.length,
-      prompt: () => promptParts(body), body: upstreamBody,
+      promptTokens: async () => p.promptCounted ?? (await estimatePrompt(api, body, facts.model, true)).counted ?? p.promptEstimate,
+      body: upstreamBody,
     });
   };
 }

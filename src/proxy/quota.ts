@@ -41,6 +41,14 @@ export function createQuotaHandler(app: AppContext) {
         remaining: remainingOf(s),
         resets_at: s.resetsAt === null ? null : new Date(s.resetsAt).toISOString().replace('.000Z', 'Z'),
       }));
-    return c.json({ user: principal.userId, limits });
+    // Grants: extra allowance past the period's, kept until spent or expired.
+    const grants = (await app.store.listGrants(principal.userId).catch((e: unknown) => {
+      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+    })).filter((g) => g.expiresAt === null || g.expiresAt > app.clock.now()).map((g) => ({
+      dimension: g.dimension, window: 'lifetime', scope: 'grant', id: g.id, used: g.used, reserved: g.reserved, limit: g.amount,
+      remaining: Math.max(0, g.amount - g.used - g.reserved), resets_at: null,
+      expires_at: g.expiresAt === null ? null : new Date(g.expiresAt).toISOString().replace('.000Z', 'Z'),
+    }));
+    return c.json({ user: principal.userId, limits: [...limits, ...grants] });
   };
 }

@@ -20,7 +20,7 @@ export const CLIENT_OPTIONS: RedisOptions = {
 };
 
 export function createStore(config: Config, logger: Logger, clock?: Clock): Store {
-  const { cluster_nodes: nodes, redis_url: url } = config.store;
+  const { cluster_nodes: nodes, redis_url: url, history_days: historyDays } = config.store;
   if (nodes.length > 0) {
     const cluster = new Cluster(nodes.map((n) => {
       const [host, port] = n.split(':');
@@ -28,16 +28,16 @@ export function createStore(config: Config, logger: Logger, clock?: Clock): Stor
     }), { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
-    return createRedisStore({ client: cluster, ...(clock ? { clock } : {}) });
+    return createRedisStore({ client: cluster, historyDays, ...(clock ? { clock } : {}) });
   }
   if (url) {
     const client = new Redis({ ...redisOptionsFor(url), ...CLIENT_OPTIONS });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
-    return createRedisStore({ client, ...(clock ? { clock } : {}) });
+    return createRedisStore({ client, historyDays, ...(clock ? { clock } : {}) });
   }
   const dir = path.resolve(config.store.data_dir);
-  const store = openDurableStore({ dir, fsync: config.store.fsync, warn: (msg) => logger.warn(msg), ...(clock ? { clock } : {}) });
+  const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn: (msg) => logger.warn(msg), ...(clock ? { clock } : {}) });
   logger.info({ dir, fsync: config.store.fsync }, 'store: embedded, kept on disk (one process only; set REDIS_URL for Redis)');
   return store;
 }

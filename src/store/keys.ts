@@ -28,6 +28,12 @@ export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledge
 export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
 export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;
 export const usersIndexKey = `${KEY_VERSION}:users`;
+/** Keys the whole deployment shares (usage index, deployment rollups): one hash tag, one slot. */
+export const indexPrefix = `${KEY_VERSION}:{ix}:`;
+export const usageIndexKey = (window: string, periodStartMs: number, dimension: string): string =>
+  `${indexPrefix}usage:${window}:${Math.floor(periodStartMs / 1000)}:${dimension}`;
+/** A day's rollup: the user's under its prefix, the deployment's under indexPrefix. */
+export const historyKey = (prefix: string, dayStartMs: number): string => `${prefix}hist:${Math.floor(dayStartMs / 1000)}`;
 export const settingsKey = `${KEY_VERSION}:settings`;
 /** Users a creator (a service key) made in one minute. */
 export const creationsKey = (creator: string, minute: number): string => `${KEY_VERSION}:created:${creator}:${minute}`;

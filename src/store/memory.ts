@@ -4,21 +4,26 @@
 // Every operation runs to its end without an await, reading the clock once: durable/ logs each
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
-import type { Dimension, Window } from '../limits/vocabulary.js';
+import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } from '../limits/vocabulary.js';
+import { drawGrants, grantBalance, grantStates, type StoredGrant } from './grants.js';
 import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createMemoryOutbox, emptyOutboxState, type OutboxState } from './memory-outbox.js';
+import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
+import { HISTORY_DAYS, rollupOf } from './rollup.js';
 import type {
-  CalibrationSample, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  CalibrationSample, GrantState, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
 // `marks`: the events already recorded for this counter's period or this tree (memory-outbox.ts).
 interface Counter { used: number; resv: number; expiresAt: number | null; marks?: string[] }
 interface Tree { root: string; limit: number | null; used: number; resv: number; marks?: string[] }
-interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number }
+/** What a reservation took on account of grants: per dimension, the amount and the counters (with limits) it overflows. */
+interface GrantHold { dim: GrantDimension; need: number; counters: Array<{ key: string; limit: number }> }
+interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number; grants: GrantHold[] }
 export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
@@ -26,6 +31,9 @@ export interface UserState {
   inflight: Map<string, number>;
   done: Map<string, number>;
   ledger: LedgerLog;
+  grants: Map<string, StoredGrant>;
+  /** What requests in flight hold of each dimension's grants. */
+  grantResv: Record<string, number>;
 }
 
 const DONE_TTL = 86_400_000;
@@ -45,11 +53,12 @@ export interface MemoryState {
   settings: Readonly<Record<string, number | null>>;
   created: Map<string, { minute: number; count: number }>; // creator -> users made this minute
   calibration: Map<string, CalibrationSample>; // model -> prompt calibration
+  usage: UsageState; // per-day rollups and the usage index (memory-usage.ts)
   outbox: OutboxState; // events and their webhook deliveries
 }
 
 export const emptyMemoryState = (): MemoryState => ({
-  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(), outbox: emptyOutboxState(),
+  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(), usage: emptyUsageState(), outbox: emptyOutboxState(),
 });
 
 export interface MemoryStore extends Store {
@@ -65,12 +74,15 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   state?: MemoryState;
   sweepEveryMs?: number | null;
+  /** Days of per-day history kept (default 400). */
+  historyDays?: number;
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? systemClock;
   const state = options.state ?? emptyMemoryState();
   const { users, records, keys, keyIds, created, calibration } = state;
+  const book = createUsageBook(state.usage, options.historyDays ?? HISTORY_DAYS);
   const outbox = createMemoryOutbox(() => clock.now(), state.outbox);
 
   /** Records the thresholds of `check` that a charge of counter `key` from `before` to `c.used` crosses. */
@@ -95,9 +107,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
     if (!s) {
-      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
+      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
       users.set(userId, s);
     }
+    // A snapshot written before grants existed has none.
+    s.grants ??= new Map();
+    s.grantResv ??= {};
     return s;
   };
   const counter = (s: UserState, key: string, now: number): Counter => {
@@ -122,6 +137,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const t = tree(s, h.root);
       if (t) t.resv -= h.convAmount;
     }
+    for (const g of h.grants ?? []) s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
     s.held.delete(requestId);
     s.inflight.delete(requestId);
   }
@@ -141,10 +157,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const minOut = Math.min(req.minOutput, out);
     const states: LimitState[] = [];
     const amount = (fixed: number, per: number, o: number) => fixed + Math.ceil(per * o);
-    const fit = (limit: number, used: number, resv: number, fixed: number, per: number): boolean => {
+    const fit = (limit: number, used: number, resv: number, fixed: number, per: number): boolean => fitRoom(limit - used - resv, fixed, per);
+    const fitRoom = (room: number, fixed: number, per: number): boolean => {
       if (amount(fixed, per, out) <= 0) return true;
-      if (!hard) return used + resv < limit;
-      const room = limit - used - resv;
+      if (!hard) return room > 0;
       if (per > 0) {
         out = Math.min(out, Math.floor((room - fixed) / per));
         return out >= minOut && out >= 0;
@@ -186,7 +202,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
 
     // 3. Every limited counter (counters kept only for reporting are charged at settle).
-    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: Window; index: number }> = [];
+    const plan: Array<{ key: string; dimension: Dimension; fixed: number; per: number; end: number | null; window: Window; index: number;
+      limit: number; room: number; grantable: boolean }> = [];
+    // Grants are read only when an allowance falls short (the common request never looks).
+    const balances: Record<string, number> = {};
+    const balance = (dim: string) => (balances[dim] ??= grantBalance(s.grants, dim, s.grantResv[dim] ?? 0, now));
     if (!denied) {
       for (const check of req.checks) {
         if (check.limit === null) continue;
@@ -197,12 +217,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const used = live?.used ?? 0;
         const resv = live?.resv ?? 0;
         const index = states.push({ dimension: check.dimension, window: check.window, scope: check.keyId === undefined ? 'user' : 'key', limit: check.limit, used, reserved: resv, resetsAt: p.end }) - 1;
-        if (!denied && !fit(check.limit, used, resv, check.fixed, check.perOutput)) {
+        const room = check.limit - used - resv;
+        const grantable = check.keyId === undefined && isGrantDimension(check.dimension);
+        let roomWith = room;
+        if (grantable && amount(check.fixed, check.perOutput, out) > room) {
+          const g = balance(check.dimension);
+          if (g > 0) roomWith = Math.max(room, 0) + g;
+        }
+        if (!denied && !fitRoom(roomWith, check.fixed, check.perOutput)) {
           denied = states[index] ?? null;
           // Events are for the user's own limits (a key's limits record none).
           if (check.keyId === undefined) refused = { check, key, end: p.end };
         }
-        plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index });
+        plan.push({ key, dimension: check.dimension, fixed: check.fixed, per: check.perOutput, end: p.end, window: check.window, index, limit: check.limit, room, grantable });
       }
     }
     if (denied) {
@@ -222,15 +249,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     // 4. Reserve.
     const expiresAt = now + req.ttlMs;
-    const held: Held = { counters: [], root: null, convAmount: 0, expiresAt };
+    const held: Held = { counters: [], root: null, convAmount: 0, expiresAt, grants: [] };
     for (const p of plan) {
       const amt = amount(p.fixed, p.per, out);
+      if (p.grantable) {
+        // What this request takes beyond the allowance, on the tightest of the dimension's windows.
+        const over = amt - Math.max(p.room, 0);
+        let g = held.grants.find((x) => x.dim === p.dimension);
+        if (!g) held.grants.push(g = { dim: p.dimension as GrantDimension, need: 0, counters: [] });
+        g.counters.push({ key: p.key, limit: p.limit });
+        if (over > g.need) g.need = over;
+      }
       const c = counter(s, p.key, now);
       c.resv += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window);
       held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
+    held.grants = held.grants.filter((g) => {
+      g.need = Math.min(g.need, balance(g.dim));
+      s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) + g.need;
+      return g.need > 0;
+    });
     if (req.conversation && root) {
       const amt = amount(req.spend.fixed, req.spend.perOutput, out);
       if (fresh) s.trees.set(root, { root, limit: root === req.conversation.id ? req.conversation.budgetMicros : null, used: 0, resv: 0 });
@@ -263,7 +303,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (p.end !== null) c.expiresAt = p.end + retentionMs(check.window);
       if (amt !== 0) thresholdEvents(req.userId, c, key, check, c.used - amt, now);
     };
+    let fromGrants: Partial<Record<GrantDimension, number>> | null = null;
     if (h) {
+      // Grants first, from the counters as they stand before this usage: what it adds past a limit.
+      for (const g of h.grants ?? []) {
+        s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
+        const amt = req.actual[g.dim] ?? 0;
+        let over = 0;
+        for (const c of g.counters) {
+          const cur = s.counters.get(c.key);
+          const before = cur && (cur.expiresAt === null || cur.expiresAt > now) ? cur.used : 0;
+          over = Math.max(over, Math.max(0, before + amt - c.limit) - Math.max(0, before - c.limit));
+        }
+        const took = drawGrants(s.grants, g.dim, Math.min(g.need, over), now);
+        if (took > 0) (fromGrants ??= {})[g.dim] = took;
+      }
       for (const check of req.checks) if (check.limit === null) charge(check);
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
@@ -290,7 +344,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     s.done.set(req.requestId, now + DONE_TTL);
     // Bounded memory: past the cap the oldest ids are forgotten first (a Map keeps insertion order).
     if (s.done.size > DONE_MAX) s.done.delete(s.done.keys().next().value as string);
-    s.ledger.append(req.record, now);
+    s.ledger.append(fromGrants ? { ...req.record, fromGrants: ordered(fromGrants) } : req.record, now);
+    book.settled(req.userId, now, rollupOf(req.actual, req.record), req.record.model, req.actual);
     return { applied: true };
   }
 
@@ -328,6 +383,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }
+    book.prune(now);
   }
   const every = options.sweepEveryMs === undefined ? 60_000 : options.sweepEveryMs;
   const timer = every === null ? null : setInterval(sweepAll, every);
@@ -341,6 +397,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     ledger: async (userId, limit) => (users.get(userId) ?? EMPTY).ledger.newest(limit),
     ledgerPage: async (q) => (users.get(q.userId) ?? EMPTY).ledger.page(q),
     outbox,
+    history: async (q) => book.history(q),
+    usageRanking: async (q) => book.ranking(q),
     getUser: async (id) => records.get(id) ?? null,
     putUser: async (user) => void records.set(user.id, user),
     createUser: async (user, cap) => {
@@ -390,6 +448,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         if (c) c.used = 0;
       }
       s.ledger.append(record, now);
+      book.reset(userId, now, checks);
+    },
+    addGrant: async (userId, grant, record) => {
+      const s = stateOf(userId);
+      const had = s.grants.has(grant.id);
+      if (!had) {
+        s.grants.set(grant.id, { d: grant.dimension, n: grant.amount, u: 0, x: grant.expiresAt, t: record.time });
+        s.ledger.append(record, clock.now());
+      }
+      const state = grantStates(s.grants, s.grantResv, clock.now()).find((g) => g.id === grant.id) as GrantState;
+      return { created: !had, grant: state };
+    },
+    listGrants: async (userId) => {
+      const s = users.get(userId);
+      return s?.grants ? grantStates(s.grants, s.grantResv, clock.now()) : [];
     },
     keyByDigest: async (digest) => keys.get(digest) ?? null,
     getSettings: async () => state.settings,
@@ -419,7 +492,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   };
 }
 
-const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog() };
+const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
+
+const isGrantDimension = (d: string): d is GrantDimension => (GRANT_DIMENSIONS as readonly string[]).includes(d);
+
+/** Grant draws in the registry's order, as the Redis script writes them. */
+function ordered(drawn: Partial<Record<GrantDimension, number>>): Partial<Record<GrantDimension, number>> {
+  const out: Partial<Record<GrantDimension, number>> = {};
+  for (const d of GRANT_DIMENSIONS) if (drawn[d] !== undefined) out[d] = drawn[d];
+  return out;
+}
 
 /** Requests in flight: reservations not yet expired (an expired one no longer holds a slot). */
 function inFlight(s: UserState, now: number): number {

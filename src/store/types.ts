@@ -3,7 +3,8 @@
 // test/store/contract.ts runs one suite against both.
 import type { Threshold } from '../events/thresholds.js';
 import type { Calendar } from '../limits/calendar.js';
-import type { Dimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
+import type { Dimension, GrantDimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
+import type { DayUsage } from './rollup.js';
 import type { Outbox } from './outbox.js';
 
 export type Enforcement = 'hard' | 'soft';
@@ -74,7 +75,7 @@ export type ReserveResult =
 /** What a settle charges. `failed_requests` (reported, never limited) is absent from a journal line written before it existed: 0. */
 export type Amounts = Readonly<Record<LimitedDimension, number>> & { readonly failed_requests?: number };
 
-export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset';
+export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset' | 'grant';
 
 export interface LedgerRecord {
   readonly requestId: string;
@@ -92,6 +93,26 @@ export interface LedgerRecord {
   readonly estimated: boolean;
   /** Set when the provider's figures were not believed, e.g. `usage_capped` for an absurd count. */
   readonly anomaly?: string | null;
+  /** On a settle: what of the usage was taken from grants, by dimension (absent = nothing). */
+  readonly fromGrants?: Readonly<Partial<Record<GrantDimension, number>>> | null;
+  /** On a grant's own record (outcome `grant`): the grant added. */
+  readonly grant?: GrantSpec | null;
+}
+
+/** A grant as the admin API gives it: extra allowance, spent after the period's, kept across periods. */
+export interface GrantSpec {
+  readonly id: string;
+  readonly dimension: GrantDimension;
+  readonly amount: number;
+  /** ms since epoch; null = never. */
+  readonly expiresAt: number | null;
+}
+
+/** A grant and where it stands. `reserved` is what requests in flight hold of it. */
+export interface GrantState extends GrantSpec {
+  readonly used: number;
+  readonly reserved: number;
+  readonly createdAt: number;
 }
 
 export interface SettleRequest {
@@ -128,6 +149,31 @@ export interface LedgerPageQuery {
 export interface LedgerEntry {
   readonly id: string;
   readonly record: LedgerRecord;
+}
+
+/** Days of history, from the rollups settle keeps: one user's, or the whole deployment's. */
+export interface HistoryQuery {
+  /** null: the whole deployment. */
+  readonly userId: string | null;
+  /** First and last day wanted (any ms within them), inclusive. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A page of users ordered by their usage of one dimension in the period holding `at`. */
+export interface RankingQuery {
+  readonly window: 'day' | 'month';
+  readonly dimension: Dimension;
+  readonly at: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface Ranking {
+  /** Users with usage in the period. */
+  readonly total: number;
+  readonly entries: ReadonlyArray<{ readonly userId: string; readonly value: number }>;
 }
 
 export interface SettleResult {
@@ -197,6 +243,11 @@ export interface Store {
   /** One page of a user's ledger; `next` is the cursor of the following page, null at the end. Each page costs O(log n + limit). */
   ledgerPage(query: LedgerPageQuery): Promise<{ entries: LedgerEntry[]; next: string | null }>;
 
+  /** Days with usage in the range, oldest first (O(days), never O(ledger records)). */
+  history(query: HistoryQuery): Promise<DayUsage[]>;
+  /** Users by usage from the index settle keeps: O(log n + offset + limit), never a read of every user. */
+  usageRanking(query: RankingQuery): Promise<Ranking>;
+
   getUser(id: string): Promise<UserRecord | null>;
   putUser(user: UserRecord): Promise<void>;
   /**
@@ -218,6 +269,13 @@ export interface Store {
   setKeyLimits(keyId: string, limits: Readonly<Record<string, number | null>>): Promise<KeyRecord | null>;
   /** Revokes a key by id; false when there was no such key. */
   revokeKey(keyId: string): Promise<boolean>;
+  /**
+   * Adds a grant and its ledger record in one step, unless a grant with this id exists (a retried
+   * webhook adds one grant): then nothing changes and the existing grant is returned.
+   */
+  addGrant(userId: string, grant: GrantSpec, record: LedgerRecord): Promise<{ readonly created: boolean; readonly grant: GrantState }>;
+  /** A user's grants, in the order they are spent (soonest expiry first, then oldest). */
+  listGrants(userId: string): Promise<GrantState[]>;
   /** Zeroes these counters for their current periods and records the reset in the ledger, in one step. */
   resetCounters(userId: string, checks: readonly CounterCheck[], record: LedgerRecord, calendar?: Calendar): Promise<void>;
   getSettings(): Promise<Readonly<Record<string, number | null>>>;

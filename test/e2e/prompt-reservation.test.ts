@@ -75,6 +75,18 @@ describe.each(STORES)('prompt reservations (%s store)', (_name, makeStore) => {
     expect(r.status).toBe(200);
   });
 
+  it('hard mode lowers the output ceiling from the counted prompt instead of refusing on its byte size', async () => {
+    const key = await gw.userWithKey(uniqueId('lower'), { tokens_per_day: 5_000 });
+    const text = english(13_000); // ~2,500 tokens, 13 KB: reserved by bytes it would not fit at all
+    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 4_000, messages: [{ role: 'user', content: text }] }) });
+    expect(r.status).toBe(200);
+    const ceiling = Number(r.headers.get('x-tollgate-output-ceiling'));
+    const usage = ((await r.json()) as { usage: { prompt_tokens: number } }).usage;
+    expect(ceiling).toBe(5_000 - usage.prompt_tokens);
+    expect((upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
+  });
+
   it('hard mode, random concurrency and sizes: the limit is used, never passed', async () => {
     const r = rng(7);
     for (let round = 0; round < 3; round++) {

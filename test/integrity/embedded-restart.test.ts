@@ -95,7 +95,10 @@ describe('the embedded store across restarts', () => {
     for (const [, requests, records, tokens, ledgerTokens, spend, ledgerSpend] of afterKill) {
       expect([requests, tokens, spend]).toEqual([records, ledgerTokens, ledgerSpend]);
     }
-    expect(afterKill.reduce((s, r) => s + r[1], 0)).toBeGreaterThanOrEqual(120 + USERS);
+    // Every answered request is counted, but for at most one per client: a response can reach its
+    // client a moment before the gateway settles it, and a SIGKILL in that moment loses the charge
+    // (its reservation is given back at restart, as a crashed replica's would be).
+    expect(afterKill.reduce((s, r) => s + r[1], 0)).toBeGreaterThanOrEqual(done - 8 + USERS);
     expect(afterKill.every((r) => r[3] > 0 && r[5] > 0)).toBe(true);
 
     // A second process on the same directory is refused, and says why.

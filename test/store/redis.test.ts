@@ -7,12 +7,15 @@ import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';
 import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
+import { grantsContract } from './contract-grants.js';
 import { eventsContract } from './events-contract.js';
 
 storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
-ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+// Its own key prefix: the deployment's rollups and the usage index are shared keys.
+ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('lc')}:`), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+grantsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 // A key prefix per store: the outbox's global set of streams is then this test's own.
 eventsContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('ev')}:`), clock }));
 

@@ -1,9 +1,11 @@
 // Counting tokens with gpt-tokenizer (a maintained pure-JS port of OpenAI's BPE encodings; the
-// fastest of the JS tokenizers measured in issue 22). Both encodings are loaded on first use, so
-// start-up pays nothing. Counted on the event loop up to INLINE_CHARS of text (about a
+// fastest of the JS tokenizers measured in issue 22). o200k_base is loaded at start-up
+// (preloadEncoding), cl100k_base on first use. Counted on the event loop up to INLINE_CHARS of text (about a
 // millisecond at worst, measured: bench/prompt-count.mjs); larger prompts go to a worker
-// thread (count-worker.ts) so that a 1 MB prompt does not stall every other request.
+// thread (count-worker.ts) so that a 1 MB prompt does not stall every other request. Long texts
+// seen lately are not counted again (count-cache.ts).
 import { createRequire } from 'node:module';
+import { createCountCache } from './count-cache.js';
 import { ENCODING_MODULES, type Encoding } from './encodings.js';
 import { countInWorker } from './count-worker.js';
 
@@ -22,19 +24,54 @@ function counter(encoding: Encoding): Counter {
   return c;
 }
 
+/**
+ * Loads an encoding now. Loading o200k_base takes 0.2-0.6 s of CPU (and about 56 MB): main.ts does
+ * it before listening, so that it does not stall the first request under a limit, and every
+ * request and Redis reply queued behind it.
+ */
+export function preloadEncoding(encoding: Encoding): void {
+  counter(encoding)('');
+}
+
 /** Text up to this many UTF-16 units (summed over the parts) is counted on the event loop. */
 export const INLINE_CHARS = 32 * 1024;
 
-/** Tokens of every part, each counted on its own (a part boundary never merges two tokens). */
-export function countNow(encoding: Encoding, parts: readonly string[]): number {
+/** 8 M characters of recent texts per encoding (about 16 MB at most). */
+const cache = createCountCache(8 * 1024 * 1024);
+
+function countHere(encoding: Encoding, parts: readonly string[]): number {
   const count = counter(encoding);
   let n = 0;
-  for (const p of parts) if (p.length > 0) n += count(p);
+  for (const p of parts) {
+    const c = count(p);
+    cache.set(encoding, p, c);
+    n += c;
+  }
   return n;
 }
 
-export function countParts(encoding: Encoding, parts: readonly string[], chars: number): number | Promise<number> {
-  if (chars <= INLINE_CHARS) return countNow(encoding, parts);
-  // A worker that cannot be started or died: the count is still owed, so it is made here.
-  return countInWorker(encoding, parts).catch(() => countNow(encoding, parts));
+/** Tokens of every part, each counted on its own (a part boundary never merges two tokens). */
+export function countParts(encoding: Encoding, parts: readonly string[]): number | Promise<number> {
+  let known = 0;
+  let chars = 0;
+  const todo: string[] = [];
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    const hit = cache.get(encoding, p);
+    if (hit !== undefined) known += hit;
+    else {
+      todo.push(p);
+      chars += p.length;
+    }
+  }
+  if (chars <= INLINE_CHARS) return known + countHere(encoding, todo);
+  return countInWorker(encoding, todo).then((counts) => {
+    let n = known;
+    todo.forEach((p, i) => {
+      const c = counts[i] ?? 0;
+      cache.set(encoding, p, c);
+      n += c;
+    });
+    return n;
+  }, () => known + countHere(encoding, todo)); // a worker that cannot start or died: the count is still owed
 }

@@ -10,15 +10,13 @@ const counters = {};
 parentPort.on('message', ({ id, encoding, parts }) => {
   try {
     counters[encoding] ??= require(workerData[encoding]).countTokens;
-    let n = 0;
-    for (const p of parts) if (p.length > 0) n += counters[encoding](p);
-    parentPort.postMessage({ id, n });
+    parentPort.postMessage({ id, counts: parts.map((p) => counters[encoding](p)) });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err) });
   }
 });`;
 
-interface Pending { resolve(n: number): void; reject(e: Error): void }
+interface Pending { resolve(counts: number[]): void; reject(e: Error): void }
 let worker: Worker | null = null;
 const pending = new Map<number, Pending>();
 let nextId = 0;
@@ -26,13 +24,13 @@ let nextId = 0;
 function start(): Worker {
   const w = new Worker(SOURCE, { eval: true, workerData: ENCODING_MODULES });
   w.unref();
-  w.on('message', (m: { id: number; n?: number; error?: string }) => {
+  w.on('message', (m: { id: number; counts?: number[]; error?: string }) => {
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (pending.size === 0) w.unref();
     if (!p) return;
-    if (m.error !== undefined || m.n === undefined) p.reject(new Error(`token count failed: ${m.error ?? 'no count'}`));
-    else p.resolve(m.n);
+    if (m.error !== undefined || m.counts === undefined) p.reject(new Error(`token count failed: ${m.error ?? 'no count'}`));
+    else p.resolve(m.counts);
   });
   const fail = (err: Error) => {
     worker = null;
@@ -44,11 +42,12 @@ function start(): Worker {
   return w;
 }
 
-export function countInWorker(encoding: Encoding, parts: readonly string[]): Promise<number> {
+/** Each part's tokens, counted in the worker. */
+export function countInWorker(encoding: Encoding, parts: readonly string[]): Promise<number[]> {
   worker ??= start();
   const id = ++nextId;
   const w = worker;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<number[]>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref();
     w.postMessage({ id, encoding, parts });

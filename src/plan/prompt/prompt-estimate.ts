@@ -40,7 +40,7 @@ export function createPromptEstimator(o: EstimatorOptions) {
       if (encoding === null && w.samples < o.calibrationSamples) return { tokens: Math.max(bound, counted), counted };
       return { tokens: Math.max(Math.ceil(counted * w.ratio), counted + w.surplus), counted };
     };
-    const n = countParts(encoding ?? 'o200k_base', content.texts, content.chars);
+    const n = countParts(encoding ?? 'o200k_base', content.texts);
     return typeof n === 'number' ? finish(n) : n.then(finish);
   };
 }

@@ -19,6 +19,8 @@ export interface DurableStoreOptions {
   dir: string;
   fsync: Fsync;
   clock?: Clock;
+  /** Days of per-day history kept (default 400). */
+  historyDays?: number;
   warn: (msg: string) => void;
   /** Compact once the log is larger than this and than the last snapshot (default 64 MiB). */
   compactBytes?: number;
@@ -26,10 +28,10 @@ export interface DurableStoreOptions {
 
 /** What each Store member does to the state: `mutation`s are logged, `read`s and `own` are not. */
 const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = {
-  kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read',
+  kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read', history: 'read', usageRanking: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
   deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
-  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', calibration: 'read', ping: 'own', close: 'own',
+  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', close: 'own',
   outbox: 'own', // its own calls are logged as `outbox.<method>` (OUTBOX)
 };
 
@@ -57,7 +59,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     gen = found.snapshot;
     const state = gen > 0 ? loadSnapshot(snapshotFile(o.dir, gen)) : undefined;
     if (gen > 0) snapshotBytes = statSync(snapshotFile(o.dir, gen)).size;
-    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, ...(state ? { state } : {}) });
+    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, ...(o.historyDays ? { historyDays: o.historyDays } : {}), ...(state ? { state } : {}) });
     for (const g of found.logs) replay(logFile(o.dir, g), g === found.logs.at(-1));
     // Nothing from the previous run will settle what it had reserved: give it all back now.
     memory.releaseAll();

@@ -2,7 +2,8 @@
 import type { Calendar } from '../../limits/calendar.js';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import { scopedDimension } from '../keys.js';
-import type { CounterCheck, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
+import type { StoredGrant } from '../grants.js';
+import type { CounterCheck, GrantSpec, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
 
 type Reply = Array<string | number>;
 
@@ -61,13 +62,15 @@ export interface SettleArgs {
   readonly checks: ReadonlyArray<ReadonlyArray<string | number>>;
   readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
+  /** How long past its day a per-day rollup is kept, ms. */
+  readonly hist: number;
 }
 
-export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[]): string {
+export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
     checks: req.checks.map(settleCheck),
-    ledger, cal: calendarArg(req.calendar),
+    ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }
@@ -130,4 +133,17 @@ export function decodeStates(reply: Reply, skip: number, checks: readonly Counte
     }
   }
   return states;
+}
+
+export interface GrantArgs {
+  readonly id: string;
+  /** The stored grant (StoredGrant in ../grants.ts), as JSON. */
+  readonly grant: string;
+  readonly ledger: readonly string[];
+}
+
+export function grantArgs(grant: GrantSpec, createdAt: number, ledger: readonly string[]): string {
+  const stored: StoredGrant = { d: grant.dimension, n: grant.amount, u: 0, x: grant.expiresAt, t: createdAt };
+  const args: GrantArgs = { id: grant.id, grant: JSON.stringify(stored), ledger };
+  return JSON.stringify(args);
 }

@@ -1,5 +1,5 @@
 // A ledger record as Redis Stream fields, and back.
-import type { LedgerRecord, Outcome } from '../types.js';
+import type { GrantSpec, LedgerRecord, Outcome } from '../types.js';
 
 export function recordFields(r: LedgerRecord): string[] {
   return [
@@ -8,6 +8,9 @@ export function recordFields(r: LedgerRecord): string[] {
     'completionTokens', String(r.completionTokens), 'cachedTokens', String(r.cachedTokens),
     'reasoningTokens', String(r.reasoningTokens), 'costMicros', String(r.costMicros),
     'outcome', r.outcome, 'estimated', r.estimated ? '1' : '0', 'anomaly', r.anomaly ?? '',
+    // Only on the records that have them (the settle script adds fromGrants itself).
+    ...(r.grant ? ['grant', JSON.stringify(r.grant)] : []),
+    ...(r.fromGrants ? ['fromGrants', JSON.stringify(r.fromGrants)] : []),
   ];
 }
 
@@ -30,5 +33,7 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     outcome: str('outcome') as Outcome,
     estimated: str('estimated') === '1',
     anomaly: str('anomaly') || null,
+    ...(f.has('grant') ? { grant: JSON.parse(str('grant')) as GrantSpec } : {}),
+    ...(f.has('fromGrants') ? { fromGrants: JSON.parse(str('fromGrants')) as LedgerRecord['fromGrants'] } : {}),
   };
 }

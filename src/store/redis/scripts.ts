@@ -2,31 +2,38 @@
 // each script's SHA, runs it with EVALSHA and falls back to EVAL after a NOSCRIPT.
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import { WINDOW_INFO } from '../../limits/vocabulary.js';
+import { GRANT_DIMENSIONS, WINDOW_INFO } from '../../limits/vocabulary.js';
 
 const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 /** Each script takes the user's prefix (reserve and settle also the outbox stream) and one JSON argument holding its arguments by name (codec.ts). */
 export interface ScriptCommands {
   tgReserve(prefix: string, outbox: string, args: string): Promise<Array<string | number>>;
-  tgSettle(prefix: string, outbox: string, args: string): Promise<number>;
+  tgSettle(prefix: string, outbox: string, args: string): Promise<number | number[]>;
+  /** The usage index and the deployment's rollup (lua/index.lua): positional arguments. */
+  tgIndex(prefix: string, ...args: Array<string | number>): Promise<number>;
   tgPeek(prefix: string, args: string): Promise<Array<string | number>>;
   tgReset(prefix: string, args: string): Promise<number>;
+  tgGrant(prefix: string, args: string): Promise<number>;
 }
 
 /** The window table, as the scripts read it: how long a counter is kept past its period. */
 const retention = `local RETENTION = { ${Object.entries(WINDOW_INFO).map(([w, i]) => `${w} = ${i.retentionMs}`).join(', ')} }\n`;
 
+/** The grant dimensions, as the scripts read them. */
+const grantable = `local GRANTABLE = { ${GRANT_DIMENSIONS.map((d) => `${d} = true`).join(', ')} }\n`
+  + `local GRANT_ORDER = { ${GRANT_DIMENSIONS.map((d) => `'${d}'`).join(', ')} }\n`;
+
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
-  const common = `${retention}${read('common')}`;
+  const common = `${retention}${grantable}${read('common')}`;
   // Reserve and settle may record events: they also take the outbox stream of the user's slot (KEYS[2]).
   const events = read('events');
   for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle']] as const) {
     client.defineCommand(name, { numberOfKeys: 2, lua: `${common}\n${events}\n${read(file)}` });
   }
-  for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset']] as const) {
+  for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgIndex', 'index'], ['tgGrant', 'grant']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
   return client as ScriptedRedis;

@@ -1,13 +1,18 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
-import { decodeStates, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
+import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
+import { periodOf } from '../../limits/windows.js';
+import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
+import { createIndexBatcher } from './index-batcher.js';
+import { grantStates, type StoredGrant } from '../grants.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { outboxKey, slotTags } from './outbox-keys.js';
 import { createRedisOutbox } from './outbox.js';
 import { defineScripts } from './scripts.js';
+import { usageReads } from './usage-reads.js';
 import { createWriteBatcher } from './write-batching.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
@@ -23,7 +28,11 @@ export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
   clock?: Clock;
+  /** Days of per-day history kept (default 400). */
+  historyDays?: number;
 }
+
+const DAY = 86_400_000;
 
 export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = defineScripts(options.client);
@@ -33,6 +42,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const outbox = createRedisOutbox(options.client, () => options.clock?.now() ?? Date.now());
   // The table of outbox tags, made now rather than by the first request (which would wait for it).
   slotTags();
+  const historyMs = (options.historyDays ?? HISTORY_DAYS) * DAY;
+  const ix = createIndexBatcher(redis, historyMs);
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
@@ -54,11 +65,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest) {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
-    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed));
+    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
     batch();
     const reply = await redis.tgSettle(userPrefix(req.userId), outboxKey(req.userId), args);
-    if (reply === 2) outbox.noticed(req.userId);
-    return { applied: reply >= 1 };
+    if (!Array.isArray(reply)) return { applied: false };
+    if (Number(reply[2]) > 0) outbox.noticed(req.userId);
+    // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).
+    ix.add(req.userId, wellFormed(req.record.model || NO_MODEL), Number(reply[1]), req.actual, rollupOf(req.actual, req.record));
+    return { applied: true };
   }
 
   async function peek(q: PeekRequest) {
@@ -79,6 +93,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       : await redis.xrevrange(ledgerKey(q.userId), q.cursor !== null ? `(${q.cursor}` : '+', '-', 'COUNT', q.limit + 1);
     const entries = rows.slice(0, q.limit).map(([id, fields]) => ({ id, record: recordFromFields(fields) }));
     return { entries, next: rows.length > q.limit ? (entries.at(-1)?.id ?? null) : null };
+  }
+
+  /** Two reads, not one atomic step: a listing, which may show a request that settled between them as still reserved. */
+  async function listGrants(userId: string) {
+    await firstConnect();
+    const prefix = userPrefix(userId);
+    const [stored, resv] = await Promise.all([redis.hgetall(`${prefix}grants`), redis.hgetall(`${prefix}grant-resv`)]);
+    const grants = new Map(Object.entries(stored).map(([id, raw]) => [id, JSON.parse(raw) as StoredGrant]));
+    return grantStates(grants, Object.fromEntries(Object.entries(resv).map(([d, v]) => [d, Number(v)])), now() || Date.now());
   }
 
   const parse = <T>(raw: string | null): T | null => (raw === null ? null : (JSON.parse(raw) as T));
@@ -161,6 +184,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ledger,
     ledgerPage,
     outbox,
+    ...usageReads(redis, async () => {
+      await firstConnect();
+      await ix.flush();
+    }),
     getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
@@ -212,7 +239,20 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     resetCounters: async (userId, checks, record, calendar) => {
       await firstConnect();
       await redis.tgReset(userPrefix(userId), resetArgs(checks, now(), recordFields(record), calendar));
+      // The user's usage in the index is zero again (what was gathered before the reset is written first).
+      await ix.flush();
+      const at = options.clock?.now() ?? Date.now();
+      await Promise.all(checks.filter((c) => c.window === 'day' || c.window === 'month')
+        .map((c) => redis.zadd(usageIndexKey(c.window, periodOf(c.window, at).start, c.dimension), 'XX', 0, userId)));
     },
+    addGrant: async (userId, grant, record) => {
+      await firstConnect();
+      const created = (await redis.tgGrant(userPrefix(userId), grantArgs(grant, record.time, recordFields(record).map(wellFormed)))) === 1;
+      const state = (await listGrants(userId)).find((g) => g.id === grant.id);
+      if (!state) throw new Error(`grant '${grant.id}' vanished`);
+      return { created, grant: state };
+    },
+    listGrants: (userId) => listGrants(userId),
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
     getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
     putSettings: async (limits) => {
@@ -223,6 +263,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.ping();
     },
     close: async () => {
+      await ix.close().catch(() => undefined); // the index is a derived view: closing does not wait on a Redis that is gone
       await redis.quit();
     },
   };

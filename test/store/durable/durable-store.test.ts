@@ -15,7 +15,10 @@ import { createMemoryStore, type MemoryStore } from '../../../src/store/memory.j
 import type { Store } from '../../../src/store/types.js';
 import { createManualClock, type Clock } from '../../../src/util/clock.js';
 import { check, plainReservation, storeContract } from '../contract.js';
+import { ledgerContract } from '../contract-ledger.js';
 import { command, runBoth } from '../differential-model.js';
+import { calendarContract } from '../contract-calendar.js';
+import { grantsContract } from '../contract-grants.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const T0 = Date.UTC(2026, 10, 23, 12);
@@ -25,6 +28,9 @@ function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?:
 }
 
 storeContract('durable memory', async (clock) => open(tempDir(), clock));
+ledgerContract('durable memory', async (clock) => open(tempDir(), clock));
+calendarContract('durable memory', async (clock) => open(tempDir(), clock));
+grantsContract('durable memory', async (clock) => open(tempDir(), clock));
 
 const record = (requestId: string, user: string, costMicros: number) => ({
   requestId, time: T0, user, model: 'm', conversation: null, promptTokens: 3, completionTokens: 4,
@@ -55,6 +61,10 @@ async function expectFilled(store: Store): Promise<void> {
   // r2 was in flight when the store closed: nothing can settle it now, so it is given back.
   expect(states.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['spend_micros', 7, 0], ['parallel', 0, 0], ['tokens', 42, 0]]);
   expect((await store.ledger('alice', 10)).map((r) => r.requestId)).toEqual(['r1']);
+  // History and the usage index are part of the state too.
+  expect((await store.history({ userId: 'alice', from: T0, to: T0 }))[0]?.totals).toMatchObject({ requests: 1, tokens: 42, tokens_in: 3, spend_micros: 7 });
+  expect((await store.history({ userId: null, from: T0, to: T0 }))[0]?.models.m).toMatchObject({ tokens_out: 4 });
+  expect((await store.usageRanking({ window: 'day', dimension: 'tokens', at: T0, offset: 0, limit: 5, order: 'desc' })).entries).toEqual([{ userId: 'alice', value: 42 }]);
 }
 
 describe('the embedded store on disk', () => {

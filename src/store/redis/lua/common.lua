@@ -159,6 +159,54 @@ local function in_flight(prefix, now)
   return redis.call('ZCOUNT', prefix .. 'resvs', '(' .. int(now), '+inf')
 end
 
+-- Grants (store/grants.ts is the same rule in TypeScript): hash `grants`, id -> JSON {d, n, u, x, t}
+-- (dimension, amount, used, expiry ms | null, created ms); hash `grant-resv`, dimension -> what
+-- requests in flight hold of its grants. GRANTABLE (the grant dimensions) is prepended by scripts.ts.
+
+-- Live grants of one dimension in spending order: soonest expiry first (never last), oldest, id.
+local function grant_list(prefix, dim, now)
+  local raw = redis.call('HGETALL', prefix .. 'grants')
+  local out = {}
+  for i = 1, #raw, 2 do
+    local g = cjson.decode(raw[i + 1])
+    local x = tonumber(g.x)
+    if g.d == dim and (not x or x > now) then
+      out[#out + 1] = { id = raw[i], d = g.d, n = num(g.n), u = num(g.u), x = x, t = num(g.t) }
+    end
+  end
+  table.sort(out, function(a, b)
+    local ax, bx = a.x or math.huge, b.x or math.huge
+    if ax ~= bx then return ax < bx end
+    if a.t ~= b.t then return a.t < b.t end
+    return a.id < b.id
+  end)
+  return out
+end
+
+-- What the live grants of `dim` hold, less what requests in flight reserved of them (never < 0).
+local function grant_balance(prefix, dim, now)
+  local left = 0
+  for _, g in ipairs(grant_list(prefix, dim, now)) do left = left + g.n - g.u end
+  left = left - num(redis.call('HGET', prefix .. 'grant-resv', dim))
+  if left < 0 then return 0 end
+  return left
+end
+
+-- Takes `amount` from the live grants of `dim` in spending order; returns what it took.
+local function grant_draw(prefix, dim, amount, now)
+  local left = amount
+  for _, g in ipairs(grant_list(prefix, dim, now)) do
+    if left <= 0 then break end
+    local take = math.min(left, g.n - g.u)
+    if take > 0 then
+      left = left - take
+      local x = g.x and int(g.x) or 'null'
+      redis.call('HSET', prefix .. 'grants', g.id, '{"d":"' .. g.d .. '","n":' .. int(g.n) .. ',"u":' .. int(g.u + take) .. ',"x":' .. x .. ',"t":' .. int(g.t) .. '}')
+    end
+  end
+  return amount - left
+end
+
 -- Gives back what a reservation holds on its counters and its conversation tree (a zero amount
 -- costs no command).
 local function release(prefix, rec)
@@ -169,4 +217,21 @@ local function release(prefix, rec)
   if rec.conv then
     redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'resv', int(-num(rec.convAmt)))
   end
+  if rec.g then
+    for _, h in ipairs(rec.g) do redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(-num(h[2]))) end
+  end
+end
+
+-- Adds to a per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of
+-- store/rollup.ts as comma-separated integers, in that order. One read and one write per settle
+-- (a field per figure would be a command per figure). The hash's expiry is set when a model is new.
+local function add_rollup(key, field, add, ttl)
+  local old = redis.call('HGET', key, field)
+  local v = {}
+  if old then
+    for n in string.gmatch(old, '[^,]+') do v[#v + 1] = tonumber(n) end
+  end
+  for i = 1, #add do v[i] = int((v[i] or 0) + add[i]) end
+  redis.call('HSET', key, field, table.concat(v, ','))
+  if not old then redis.call('PEXPIRE', key, ttl) end
 end

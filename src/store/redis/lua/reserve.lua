@@ -58,17 +58,27 @@ local function amount(fixed, per, o)
   return fixed + math.ceil(per * o)
 end
 
--- Narrow `out` to what fits under one limit; returns false when even nothing fits.
-local function fit(limit, used, resv, fixed, per)
+-- Narrow `out` to what fits in `room`; returns false when even nothing fits.
+local function fit_room(room, fixed, per)
   if amount(fixed, per, out) <= 0 then return true end
-  if not hard then return used + resv < limit end
-  local room = limit - used - resv
+  if not hard then return room > 0 end
   if per > 0 then
     local can = math.floor((room - fixed) / per)
     if can < out then out = can end
     return out >= min_out and out >= 0
   end
   return fixed <= room
+end
+
+local function fit(limit, used, resv, fixed, per)
+  return fit_room(limit - used - resv, fixed, per)
+end
+
+-- Grants are read only when an allowance falls short (the common request never looks).
+local balances = {}
+local function balance(dim)
+  if not balances[dim] then balances[dim] = grant_balance(prefix, dim, now) end
+  return balances[dim]
 end
 
 -- 1. The conversation tree (before the account-period checks).
@@ -118,11 +128,21 @@ if denied == 0 then
       local cur = redis.call('HMGET', key, 'used', 'resv')
       -- A counter with neither field is new in this period: it gets its expiry when reserved.
       local fresh = not cur[1] and not cur[2]
-      checks[#checks + 1] = { key = key, suffix = string.sub(key, #prefix + 1), fixed = fixed, per = per, finish = e, window = window, fresh = fresh }
       local used, resv = num(cur[1]), num(cur[2])
+      local room = limit - used - resv
+      -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
+      -- its allowance into the user's grants.
+      local grantable = GRANTABLE[dim] == true
+      checks[#checks + 1] = { key = key, suffix = string.sub(key, #prefix + 1), fixed = fixed, per = per, finish = e, window = window,
+        fresh = fresh, dim = dim, limit = limit, room = room, grantable = grantable }
       local idx = state(i, limit, used, resv, e or -1, window)
       checks[#checks].state = idx
-      if denied == 0 and not fit(limit, used, resv, fixed, per) then denied = idx end
+      local room_with = room
+      if grantable and amount(fixed, per, out) > room then
+        local g = balance(dim)
+        if g > 0 then room_with = math.max(room, 0) + g end
+      end
+      if denied == 0 and not fit_room(room_with, fixed, per) then denied = idx end
     end
   end
 end
@@ -151,12 +171,38 @@ end
 local rk = prefix .. 'resv:' .. rid
 local expires = now + ttl
 local record = { c = {} }
+-- What this request takes beyond the allowance, per grant dimension (the most over any of its
+-- windows), and the counters and limits settle measures the real overflow on.
+local holds, hold_of = {}, {}
 for _, ch in ipairs(checks) do
   local amt = amount(ch.fixed, ch.per, out)
+  if ch.grantable then
+    local h = hold_of[ch.dim]
+    if not h then
+      h = { ch.dim, 0 }
+      hold_of[ch.dim] = h
+      holds[#holds + 1] = h
+    end
+    h[#h + 1] = ch.suffix
+    h[#h + 1] = int(ch.limit)
+    local over = amt - math.max(ch.room, 0)
+    if over > h[2] then h[2] = over end
+  end
   redis.call('HINCRBY', ch.key, 'resv', int(amt))
   if ch.finish and ch.fresh then redis.call('PEXPIRE', ch.key, ch.finish + RETENTION[ch.window] - now) end
   record.c[#record.c + 1] = { ch.suffix, int(amt) }
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
+end
+for _, h in ipairs(holds) do
+  if h[2] > 0 then
+    h[2] = math.min(h[2], balance(h[1]))
+    if h[2] > 0 then
+      redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(h[2]))
+      h[2] = int(h[2])
+      record.g = record.g or {}
+      record.g[#record.g + 1] = h
+    end
+  end
 end
 if conv_key then
   local amt = amount(spend_fixed, spend_per, out)

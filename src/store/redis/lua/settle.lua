@@ -8,9 +8,10 @@
 --   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
 --   reservation is gone, are charged here in the current period; a limited one with thresholds is
 --   followed by its limit and (label, point) pairs), ledger = [field, value, ...]
---   (strings), cal = the user's calendar (see `period`) | null
--- Returns 1 when applied, 2 when applied and an event was recorded, 0 when this request id was
--- settled before.
+--   (strings), cal = the user's calendar (see `period`) | null, hist = how long past its day a
+--   per-day rollup is kept (ms)
+-- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
+-- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
 
 local prefix = KEYS[1]
 local args = cjson.decode(ARGV[1])
@@ -62,10 +63,26 @@ local function charge_tree(root)
   end
 end
 
+local drawn = nil
 if rec then
   -- Give back what was held, then charge what was used to the same counters (a zero charge costs
   -- no command).
   release(prefix, rec)
+  -- Grants first, from the counters as they stand before this usage: what it adds past a limit
+  -- (the most over any window), at most what the reservation held of them.
+  for _, h in ipairs(rec.g or {}) do
+    local dim, amt, over = h[1], num(actual[h[1]]), 0
+    for j = 3, #h, 2 do
+      local before, lim = num(redis.call('HGET', prefix .. h[j], 'used')), num(h[j + 1])
+      local o = math.max(0, before + amt - lim) - math.max(0, before - lim)
+      if o > over then over = o end
+    end
+    local took = grant_draw(prefix, dim, math.min(num(h[2]), over), now)
+    if took > 0 then
+      drawn = drawn or {}
+      drawn[dim] = took
+    end
+  end
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
     local dim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
@@ -91,6 +108,26 @@ end
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
 
+local ledger = args.ledger
+if drawn then
+  local parts = {}
+  for _, d in ipairs(GRANT_ORDER) do
+    if drawn[d] then parts[#parts + 1] = '"' .. d .. '":' .. int(drawn[d]) end
+  end
+  ledger[#ledger + 1] = 'fromGrants'
+  ledger[#ledger + 1] = '{' .. table.concat(parts, ',') .. '}'
+end
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
-if events_recorded > 0 then return 2 end
-return 1
+
+-- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
+-- disagrees with them: one hash a day, one field per model holding its ROLLUP_FIELDS (add_rollup).
+local lf = {}
+for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
+local model = lf.model
+if not model or model == '' then model = '-' end
+local ds, de = period('day', now)
+add_rollup(prefix .. 'hist:' .. string.format('%d', ds / 1000), model, {
+  num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
+  num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
+}, de + num(args.hist) - now)
+return { 1, now, events_recorded }

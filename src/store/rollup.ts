@@ -1,0 +1,56 @@
+// Per-day rollups and the usage index: what a settle adds to a day's history, and how a rollup
+// hash (Redis) reads back. The Lua scripts write the same figures in the same order (add_rollup).
+import type { Dimension } from '../limits/vocabulary.js';
+import type { Amounts, LedgerRecord } from './types.js';
+
+export const ROLLUP_FIELDS = ['requests', 'messages', 'tokens', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'spend_micros'] as const;
+export type RollupField = (typeof ROLLUP_FIELDS)[number];
+export type Rollup = Record<RollupField, number>;
+
+/** The dimensions the usage index sorts users by, in the order lua/index.lua takes them. */
+export const ROLLUP_DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'];
+
+/** History is kept this many days unless configured (store.history_days). */
+export const HISTORY_DAYS = 400;
+
+/** A ledger record without a model is rolled up under this name. */
+export const NO_MODEL = '-';
+
+export const emptyRollup = (): Rollup => ({ requests: 0, messages: 0, tokens: 0, tokens_in: 0, tokens_out: 0, tokens_cached: 0, tokens_reasoning: 0, spend_micros: 0 });
+
+/** What one settled request adds: the counters' amounts, and the record's token split. */
+export function rollupOf(actual: Amounts, record: LedgerRecord): Rollup {
+  return {
+    requests: actual.requests, messages: actual.messages, tokens: actual.tokens,
+    tokens_in: record.promptTokens, tokens_out: record.completionTokens, tokens_cached: record.cachedTokens,
+    tokens_reasoning: record.reasoningTokens, spend_micros: actual.spend_micros,
+  };
+}
+
+export function addRollup(into: Rollup, add: Readonly<Rollup>): void {
+  for (const f of ROLLUP_FIELDS) into[f] += add[f];
+}
+
+/** A day's rollup: the totals, and the same per model. */
+export interface DayUsage {
+  /** The day's start, ms since epoch (UTC). */
+  readonly day: number;
+  readonly totals: Rollup;
+  readonly models: Readonly<Record<string, Rollup>>;
+}
+
+/** A rollup hash as Redis keeps it (a field per model: its ROLLUP_FIELDS comma-separated) as a DayUsage. */
+export function dayFromHash(day: number, hash: Readonly<Record<string, string>>): DayUsage {
+  const totals = emptyRollup();
+  const models: Record<string, Rollup> = {};
+  for (const [model, packed] of Object.entries(hash)) {
+    const values = packed.split(',').map(Number);
+    const r = emptyRollup();
+    ROLLUP_FIELDS.forEach((f, i) => {
+      r[f] = values[i] ?? 0;
+    });
+    models[model] = r;
+    addRollup(totals, r);
+  }
+  return { day, totals, models };
+}
