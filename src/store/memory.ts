@@ -22,8 +22,9 @@ import type {
 interface Counter { used: number; resv: number; expiresAt: number | null; marks?: string[] }
 interface Tree { root: string; limit: number | null; used: number; resv: number; marks?: string[] }
 /** What a reservation took on account of grants: per dimension, the amount and the counters (with limits) it overflows. */
-interface GrantHold { dim: GrantDimension; need: number; counters: Array<{ key: string; limit: number }> }
-interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number }>; root: string | null; convAmount: number; expiresAt: number; grants: GrantHold[] }
+interface GrantHold { dim: GrantDimension; need: number }
+/** A grant dimension's counter keeps its limit: settle measures what the usage went past it. */
+interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number; limit?: number }>; root: string | null; convAmount: number; expiresAt: number; grants: GrantHold[] }
 export interface UserState {
   counters: Map<string, Counter>;
   trees: Map<string, Tree>;
@@ -256,14 +257,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         // What this request takes beyond the allowance, on the tightest of the dimension's windows.
         const over = amt - Math.max(p.room, 0);
         let g = held.grants.find((x) => x.dim === p.dimension);
-        if (!g) held.grants.push(g = { dim: p.dimension as GrantDimension, need: 0, counters: [] });
-        g.counters.push({ key: p.key, limit: p.limit });
+        if (!g) held.grants.push(g = { dim: p.dimension as GrantDimension, need: 0 });
         if (over > g.need) g.need = over;
       }
       const c = counter(s, p.key, now);
       c.resv += amt;
       if (p.end !== null) c.expiresAt = p.end + retentionMs(p.window);
-      held.counters.push({ key: p.key, dimension: p.dimension, amount: amt });
+      held.counters.push(p.grantable ? { key: p.key, dimension: p.dimension, amount: amt, limit: p.limit } : { key: p.key, dimension: p.dimension, amount: amt });
       if (p.index >= 0) bump(states, p.index, 0, amt);
     }
     held.grants = held.grants.filter((g) => {
@@ -305,28 +305,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     };
     let fromGrants: Partial<Record<GrantDimension, number>> | null = null;
     if (h) {
-      // Grants first, from the counters as they stand before this usage: what it adds past a limit.
-      for (const g of h.grants ?? []) {
-        s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
-        const amt = req.actual[g.dim] ?? 0;
-        let over = 0;
-        for (const c of g.counters) {
-          const cur = s.counters.get(c.key);
-          const before = cur && (cur.expiresAt === null || cur.expiresAt > now) ? cur.used : 0;
-          over = Math.max(over, Math.max(0, before + amt - c.limit) - Math.max(0, before - c.limit));
-        }
-        const took = drawGrants(s.grants, g.dim, Math.min(g.need, over), now);
-        if (took > 0) (fromGrants ??= {})[g.dim] = took;
-      }
+      for (const g of h.grants ?? []) s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
       for (const check of req.checks) if (check.limit === null) charge(check);
+      // What the usage went past a limit of a grant dimension (the most over any of its windows) is
+      // taken from the user's grants, as far as they hold (their balance less other requests' holds).
+      const over: Record<string, number> = {};
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
         const amt = req.actual[c.dimension] ?? 0;
         cur.resv -= c.amount;
         cur.used += amt;
+        if (c.limit !== undefined && amt !== 0) {
+          const o = Math.max(0, cur.used - c.limit) - Math.max(0, cur.used - amt - c.limit);
+          if (o > (over[c.dimension] ?? -1)) over[c.dimension] = o;
+        }
         // The check with thresholds whose counter this is (`<prefix><dim>:<window>:<start>`: the user's own, never a key's).
         const watched = amt === 0 ? undefined : req.checks.find((k) => k.thresholds && k.keyId === undefined && c.key.startsWith(`${userPrefix(req.userId)}${k.dimension}:${k.window}:`));
         if (watched) thresholdEvents(req.userId, cur, c.key, watched, cur.used - amt, now);
+      }
+      for (const d of GRANT_DIMENSIONS) {
+        if (over[d] === undefined) continue;
+        const took = drawGrants(s.grants, d, Math.min(over[d], grantBalance(s.grants, d, s.grantResv[d] ?? 0, now)), now);
+        if (took > 0) (fromGrants ??= {})[d] = took;
       }
       const t = h.root ? tree(s, h.root) : undefined;
       if (t) {

@@ -87,6 +87,19 @@ export function grantsContract(name: string, factory: StoreFactory): void {
       expect((await store.ledger(user, 1))[0]?.fromGrants).toEqual({ tokens: 20 });
     });
 
+    it('settles in any order take exactly what went past the allowance from the grant', async () => {
+      const checks = [check('tokens', 'day', 150, 100)];
+      await grant({ id: 'tok', dimension: 'tokens', amount: 100 });
+      expect((await reserve(checks)).ok).toBe(true); // within the allowance: holds nothing of the grant
+      expect((await reserve(checks)).ok).toBe(true); // 50 past it: holds 50 of the grant
+      expect((await store.listGrants(user))[0]).toMatchObject({ reserved: 50 });
+      await settle(checks, { tokens: 100 }, `g-${n}`);
+      await settle(checks, { tokens: 100 }, `g-${n - 1}`);
+      expect((await store.listGrants(user))[0]).toMatchObject({ used: 50, reserved: 0 });
+      const drawn = (await store.ledger(user, 5)).map((r) => r.fromGrants?.tokens ?? 0);
+      expect(drawn.reduce((a, b) => a + b, 0)).toBe(50);
+    });
+
     it('a released reservation gives its hold on the grant back; an expired grant is not spent', async () => {
       const checks = [check('credits', 'day', 0, 1)];
       await grant({ id: 'soon', amount: 1, expiresAt: T0 + 60_000 });

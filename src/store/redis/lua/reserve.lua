@@ -171,8 +171,8 @@ end
 local rk = prefix .. 'resv:' .. rid
 local expires = now + ttl
 local record = { c = {} }
--- What this request takes beyond the allowance, per grant dimension (the most over any of its
--- windows), and the counters and limits settle measures the real overflow on.
+-- What this request may take beyond the allowance, per grant dimension (the most over any of its
+-- windows): held on the grants so that requests in flight cannot promise the same grant twice.
 local holds, hold_of = {}, {}
 for _, ch in ipairs(checks) do
   local amt = amount(ch.fixed, ch.per, out)
@@ -183,14 +183,13 @@ for _, ch in ipairs(checks) do
       hold_of[ch.dim] = h
       holds[#holds + 1] = h
     end
-    h[#h + 1] = ch.suffix
-    h[#h + 1] = int(ch.limit)
     local over = amt - math.max(ch.room, 0)
     if over > h[2] then h[2] = over end
   end
   redis.call('HINCRBY', ch.key, 'resv', int(amt))
   if ch.finish and ch.fresh then redis.call('PEXPIRE', ch.key, ch.finish + RETENTION[ch.window] - now) end
-  record.c[#record.c + 1] = { ch.suffix, int(amt) }
+  -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
+  record.c[#record.c + 1] = ch.grantable and { ch.suffix, int(amt), int(ch.limit) } or { ch.suffix, int(amt) }
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
 end
 for _, h in ipairs(holds) do

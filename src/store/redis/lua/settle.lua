@@ -68,29 +68,32 @@ if rec then
   -- Give back what was held, then charge what was used to the same counters (a zero charge costs
   -- no command).
   release(prefix, rec)
-  -- Grants first, from the counters as they stand before this usage: what it adds past a limit
-  -- (the most over any window), at most what the reservation held of them.
-  for _, h in ipairs(rec.g or {}) do
-    local dim, amt, over = h[1], num(actual[h[1]]), 0
-    for j = 3, #h, 2 do
-      local before, lim = num(redis.call('HGET', prefix .. h[j], 'used')), num(h[j + 1])
-      local o = math.max(0, before + amt - lim) - math.max(0, before - lim)
-      if o > over then over = o end
-    end
-    local took = grant_draw(prefix, dim, math.min(num(h[2]), over), now)
-    if took > 0 then
-      drawn = drawn or {}
-      drawn[dim] = took
-    end
-  end
+  -- What the usage went past a limit of a grant dimension (the most over any of its windows) is
+  -- taken from the user's grants, as far as they hold (their balance less other requests' holds).
+  local over = {}
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
-    local dim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
-    local amt = num(actual[string.match(dim, '([%w_]+)$')])
+    local sdim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
+    local dim = string.match(sdim, '([%w_]+)$')
+    local amt = num(actual[dim])
     if amt ~= 0 then
-      local used = redis.call('HINCRBY', prefix .. c[1], 'used', int(amt))
-      local w = watched and watched[dim .. ':' .. window]
-      if w then threshold_events(prefix, prefix .. c[1], w, tonumber(start) * 1000, used - amt, used, now) end
+      local after = redis.call('HINCRBY', prefix .. c[1], 'used', int(amt))
+      if c[3] then
+        local lim = num(c[3])
+        local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
+        if o > (over[dim] or 0) then over[dim] = o end
+      end
+      local w = watched and watched[sdim .. ':' .. window]
+      if w then threshold_events(prefix, prefix .. c[1], w, tonumber(start) * 1000, after - amt, after, now) end
+    end
+  end
+  for _, d in ipairs(GRANT_ORDER) do
+    if over[d] then
+      local took = grant_draw(prefix, d, math.min(over[d], grant_balance(prefix, d, now)), now)
+      if took > 0 then
+        drawn = drawn or {}
+        drawn[d] = took
+      end
     end
   end
   if rec.conv then charge_tree(rec.conv) end
