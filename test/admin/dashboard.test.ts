@@ -52,7 +52,11 @@ describe('dashboard in Chromium', () => {
     expect(await dora.textContent()).toContain('3/∞ requests (1 failed)');
     expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
 
+    expect((await gw.admin('POST', '/admin/users/dora/grants', { id: 'pack-1', dimension: 'credits', amount: 500 })).status).toBe(201);
     await dora.click();
+    await expect.poll(() => page.textContent('#grants tbody')).toContain('pack-1');
+    expect(await page.textContent('#grants tbody')).toContain('500 / 500');
+    expect(await page.textContent('#calendar')).toContain('UTC');
     await page.fill('#limits input[name="messages_per_day"]', '10');
     await page.click('#limits button');
     await expect.poll(() => dora.getAttribute('class')).not.toBe('over');
