@@ -7,6 +7,7 @@ import { periodOf, retentionMs } from '../limits/windows.js';
 import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } from '../limits/vocabulary.js';
 import { drawGrants, grantBalance, grantStates, type StoredGrant } from './grants.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { ReservationIdTaken } from './errors.js';
 import { counterKey, scopedDimension } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
@@ -128,6 +129,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     const now = clock.now();
     const s = stateOf(req.userId);
+    if (s.held.has(req.requestId) || s.inflight.has(req.requestId) || (s.done.get(req.requestId) ?? 0) > now) {
+      throw new ReservationIdTaken(req.requestId);
+    }
     sweep(s, now);
     const hard = req.mode === 'hard';
     let out = req.maxOutput;

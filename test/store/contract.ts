@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dimension, Window } from '../../src/limits/vocabulary.js';
 import type { Clock } from '../../src/util/clock.js';
 import { createManualClock } from '../../src/util/clock.js';
+import { ReservationIdTaken } from '../../src/store/errors.js';
 import type { Amounts, CounterCheck, ReserveRequest, Store } from '../../src/store/types.js';
 import { uniqueId } from '../support/redis-client.js';
 
@@ -190,6 +191,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
       for (let i = 0; i < 25; i++) expect((await reserve({ checks, ttlMs: 5_000 })).ok).toBe(true);
       clock.advance(6_000);
       expect((await reserve({ checks })).states[0]).toMatchObject({ used: 0, reserved: 50 });
+    });
+
+    it('a reserve that reaches the store after its id was released holds nothing; one sent twice holds once', async () => {
+      // issue 13: the gateway gave up on a reserve (a timeout, a reset) and released its id; the
+      // store ran the reserve afterwards.
+      const checks = [check('tokens', 'day', 1000, 0, 1)];
+      const late = rid();
+      expect((await settle(late, checks, {})).applied).toBe(true);
+      await expect(store.reserve(plainReservation({ userId: user, requestId: late, checks, maxOutput: 100, parallelLimit: 1 })))
+        .rejects.toBeInstanceOf(ReservationIdTaken);
+      const held = await store.peek({ userId: user, checks, parallelLimit: 1, conversationId: null });
+      expect(held.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['parallel', 0, 0], ['tokens', 0, 0]]);
+
+      // A reserve that ran and was sent again (its reply lost): the second is refused, the release frees both.
+      const twice = plainReservation({ userId: user, requestId: rid(), checks, maxOutput: 100, parallelLimit: 1 });
+      expect((await store.reserve(twice)).ok).toBe(true);
+      await expect(store.reserve(twice)).rejects.toBeInstanceOf(ReservationIdTaken);
+      await settle(twice.requestId, checks, {});
+      expect((await reserve({ checks, maxOutput: 100, parallelLimit: 1 })).ok).toBe(true);
     });
 
     it('reclaims a reservation nobody settled once it expires, and a late settle still lands once', async () => {

@@ -1,6 +1,7 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
+import { ReservationIdTaken, StoreNotReached } from '../errors.js';
 import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
@@ -43,7 +44,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
     batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), reserveArgs(req, now()));
+    const reply = await redis.tgReserve(userPrefix(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
+      throw transportError(e, req.requestId);
+    });
     const states = decodeStates(reply, 4, req.checks);
     if (Number(reply[0]) === 1) {
       const root = String(reply[3]);
@@ -259,6 +262,17 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await redis.quit();
     },
   };
+}
+
+// ioredis's words for a command refused before it was written (no connection, no offline queue).
+const NOT_SENT = /enableOfflineQueue options is false/;
+
+/** What a failed reserve means: never sent, refused as a reused id, or unknown (it may have run). */
+function transportError(e: unknown, requestId: string): unknown {
+  const message = e instanceof Error ? e.message : '';
+  if (NOT_SENT.test(message)) return new StoreNotReached(e);
+  if (message.startsWith('TG_ID_TAKEN')) return new ReservationIdTaken(requestId);
+  return e;
 }
 
 /**

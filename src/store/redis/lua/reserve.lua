@@ -33,6 +33,13 @@ local n = #list
 -- Every reservation not yet settled, scored by when it expires: the requests in flight.
 local resvs_key = prefix .. 'resvs'
 
+-- An id that already has a record was reserved before (a resent command) or settled: most often
+-- released by a gateway that gave up waiting for this very call, which Redis ran late (a stall, a
+-- lost reply). It must hold nothing.
+if redis.call('EXISTS', prefix .. 'resv:' .. rid) == 1 then
+  return redis.error_reply('TG_ID_TAKEN reservation id already reserved or settled')
+end
+
 -- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
 -- All of them, as the memory store does: a user's requests in flight are bounded, and one left
 -- behind would hold budget this request is checked against.
