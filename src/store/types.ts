@@ -75,6 +75,8 @@ export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset'
 
 export interface LedgerRecord {
   readonly requestId: string;
+  /** The id the store kept the reservation under, when it is not `requestId` (a client's own X-Request-Id). */
+  readonly reservationId?: string | null;
   readonly time: number;
   readonly user: string;
   readonly model: string | null;
