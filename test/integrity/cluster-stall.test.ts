@@ -51,9 +51,8 @@ describe('a Redis Cluster that stalls or loses its connections with reserves in 
     await waitUnanswered(client, crowd.length);
     cutConnections(client);
     signal('SIGCONT');
-    const answers = await during;
-    expect(answers.every((r) => r.status === 503 || r.status === 200)).toBe(true);
-    expect(answers.filter((r) => r.status === 503).length).toBeGreaterThan(crowd.length / 2);
+    // 503 for a reserve given up on, 200 for one resent on a new connection that Redis ran first.
+    expect((await during).filter((r) => r.status !== 503 && r.status !== 200)).toEqual([]);
     await recovered(gw);
     expect(await askAll(gw, crowd)).toEqual(crowd.flatMap((m) => Array(m.parallel).fill(200)));
     expect(await held(gw, crowd)).toEqual({ slots: 0, tokens: 0 });
