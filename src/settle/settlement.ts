@@ -92,7 +92,8 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       conversationRoot: ctx.conversationRoot,
       calendar: ctx.plan.calendar,
       record: {
-        requestId: ctx.shownId ?? ctx.requestId, reservationId: ctx.shownId === undefined || ctx.shownId === ctx.requestId ? null : ctx.requestId,
+        requestId: ctx.shownId ?? ctx.requestId,
+        ...(ctx.shownId === undefined || ctx.shownId === ctx.requestId ? {} : { reservationId: ctx.requestId }),
         time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,

@@ -76,7 +76,7 @@ export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset'
 export interface LedgerRecord {
   readonly requestId: string;
   /** The id the store kept the reservation under, when it is not `requestId` (a client's own X-Request-Id). */
-  readonly reservationId?: string | null;
+  readonly reservationId?: string;
   readonly time: number;
   readonly user: string;
   readonly model: string | null;
@@ -230,6 +230,9 @@ export interface CreationCap {
   readonly by: string;
   readonly perMinute: number;
 }
+
+/** Told of reservations a store released because they expired unsettled (a gateway crashed or lost them). */
+export type OnReclaim = (userId: string, requestIds: readonly string[]) => void;
 
 export interface Store {
   readonly kind: 'memory' | 'redis';
