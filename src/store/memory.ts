@@ -13,7 +13,7 @@ import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
 import { HISTORY_DAYS, rollupOf } from './rollup.js';
 import type {
-  CalibrationSample, GrantState, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  CalibrationSample, GrantState, KeyRecord, LimitState, OnReclaim, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
@@ -70,6 +70,8 @@ export interface MemoryStore extends Store {
 
 export interface MemoryStoreOptions {
   clock?: Clock;
+  /** Told of the reservations a sweep released because they expired unsettled. */
+  onReclaim?: OnReclaim;
   state?: MemoryState;
   sweepEveryMs?: number | null;
   /** Days of per-day history kept (default 400). */
@@ -121,9 +123,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   }
 
   /** Reclaims expired reservations and slots: a scan of what is in flight, never of history. */
-  function sweep(s: UserState, now: number): void {
-    for (const [id, h] of s.held) if (h.expiresAt <= now) release(s, id);
+  function sweep(userId: string, s: UserState, now: number): void {
+    let reclaimed: string[] | null = null;
+    for (const [id, h] of s.held) {
+      if (h.expiresAt > now) continue;
+      release(s, id);
+      (reclaimed ??= []).push(id);
+    }
     for (const [id, exp] of s.inflight) if (exp <= now) s.inflight.delete(id);
+    if (reclaimed) options.onReclaim?.(userId, reclaimed);
   }
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
@@ -132,7 +140,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (s.held.has(req.requestId) || s.inflight.has(req.requestId) || (s.done.get(req.requestId) ?? 0) > now) {
       throw new ReservationIdTaken(req.requestId);
     }
-    sweep(s, now);
+    sweep(req.userId, s, now);
     const hard = req.mode === 'hard';
     let out = req.maxOutput;
     const minOut = Math.min(req.minOutput, out);
@@ -334,8 +342,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   function sweepAll(): void {
     const now = clock.now();
-    for (const s of users.values()) {
-      sweep(s, now);
+    for (const [userId, s] of users) {
+      sweep(userId, s, now);
       for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }

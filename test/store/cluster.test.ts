@@ -13,5 +13,5 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.stop());
 
-storeContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
+storeContract('redis cluster', async (clock, onReclaim) => createRedisStore({ client: new Cluster(cluster.nodes), clock, ...(onReclaim ? { onReclaim } : {}) }));
 accountsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));

@@ -5,10 +5,10 @@ import type { Dimension, Window } from '../../src/limits/vocabulary.js';
 import type { Clock } from '../../src/util/clock.js';
 import { createManualClock } from '../../src/util/clock.js';
 import { ReservationIdTaken } from '../../src/store/errors.js';
-import type { Amounts, CounterCheck, ReserveRequest, Store } from '../../src/store/types.js';
+import type { Amounts, CounterCheck, OnReclaim, ReserveRequest, Store } from '../../src/store/types.js';
 import { uniqueId } from '../support/redis-client.js';
 
-export type StoreFactory = (clock: Clock) => Promise<Store>;
+export type StoreFactory = (clock: Clock, onReclaim?: OnReclaim) => Promise<Store>;
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0); // 2026-11-23 12:00 UTC
 
@@ -33,10 +33,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
     let user: string;
     let n = 0;
     const rid = () => `req-${++n}`;
+    let reclaims: string[] = [];
 
     beforeEach(async () => {
       clock = createManualClock(T0);
-      store = await factory(clock);
+      reclaims = [];
+      store = await factory(clock, (userId, ids) => reclaims.push(...ids.map((id) => `${userId === user ? 'user' : userId}/${id}`)));
       user = uniqueId('contract');
     });
     afterEach(async () => {
@@ -216,10 +218,14 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const checks = [check('tokens', 'day', 1000, 0, 1)];
       const first = await reserve({ checks, maxOutput: 1000, parallelLimit: 1, ttlMs: 5_000 });
       expect(first.ok).toBe(true);
+      const firstId = `req-${n}`;
       expect((await reserve({ checks, maxOutput: 10, parallelLimit: 1 })).ok).toBe(false);
       clock.advance(6_000);
+      expect(reclaims).toEqual([]);
       const after = await reserve({ checks, maxOutput: 10, parallelLimit: 1 });
       expect(after.ok).toBe(true);
+      // Each reclaim is reported with its user and id (for the operator's log line and count).
+      expect(reclaims).toEqual([`user/${firstId}`]);
       expect(after.states.find((s) => s.dimension === 'tokens')).toMatchObject({ used: 0, reserved: 10 });
       expect((await settle('req-1', checks, { tokens: 300 })).applied).toBe(true);
       expect((await settle('req-1', checks, { tokens: 300 })).applied).toBe(false);

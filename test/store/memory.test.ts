@@ -5,7 +5,7 @@ import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
 import { grantsContract } from './contract-grants.js';
 
-storeContract('memory', async (clock) => createMemoryStore({ clock }));
+storeContract('memory', async (clock, onReclaim) => createMemoryStore({ clock, ...(onReclaim ? { onReclaim } : {}) }));
 ledgerContract('memory', async (clock) => createMemoryStore({ clock }));
 accountsContract('memory', async (clock) => createMemoryStore({ clock }));
 calendarContract('memory', async (clock) => createMemoryStore({ clock }));

@@ -8,7 +8,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { createMemoryStore, type MemoryStore } from '../memory.js';
-import type { Store } from '../types.js';
+import type { OnReclaim, Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
 import { openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
 import { loadSnapshot, writeSnapshot, writeSnapshotSync } from './snapshot-file.js';
@@ -21,6 +21,8 @@ export interface DurableStoreOptions {
   /** Days of per-day history kept (default 400). */
   historyDays?: number;
   warn: (msg: string) => void;
+  /** Told of reservations released because they expired unsettled (not of those replayed from the log). */
+  onReclaim?: OnReclaim;
   /** Compact once the log is larger than this and than the last snapshot (default 64 MiB). */
   compactBytes?: number;
 }
@@ -46,16 +48,21 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   let log: Appender;
   let gen: number;
   let snapshotBytes = 0;
+  let replaying = true;
+  const onReclaim: OnReclaim = (userId, ids) => {
+    if (!replaying) o.onReclaim?.(userId, ids);
+  };
   try {
     const found = generations(o.dir);
     for (const f of found.stale) rmSync(f, { force: true });
     gen = found.snapshot;
     const state = gen > 0 ? loadSnapshot(snapshotFile(o.dir, gen)) : undefined;
     if (gen > 0) snapshotBytes = statSync(snapshotFile(o.dir, gen)).size;
-    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, ...(o.historyDays ? { historyDays: o.historyDays } : {}), ...(state ? { state } : {}) });
+    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, onReclaim, ...(o.historyDays ? { historyDays: o.historyDays } : {}), ...(state ? { state } : {}) });
     for (const g of found.logs) replay(logFile(o.dir, g), g === found.logs.at(-1));
     // Nothing from the previous run will settle what it had reserved: give it all back now.
     memory.releaseAll();
+    replaying = false;
     log = compactNow();
   } catch (e) {
     unlock();

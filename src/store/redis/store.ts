@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
 import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
@@ -13,6 +13,9 @@ import { recordFields, recordFromFields } from './ledger-codec.js';
 import { defineScripts } from './scripts.js';
 import { usageReads } from './usage-reads.js';
 import { createWriteBatcher } from './write-batching.js';
+
+/** Values before the limit states in a reserve's reply (reserve.lua). */
+const HEADER = 5;
 
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -25,6 +28,8 @@ const wellFormed = (s: string): string => (SURROGATE.test(s) ? Buffer.from(s, 'u
 
 export interface RedisStoreOptions {
   client: Redis | Cluster;
+  /** Told of the reservations a reserve released because they expired unsettled. */
+  onReclaim?: OnReclaim;
   /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
   clock?: Clock;
   /** Days of per-day history kept (default 400). */
@@ -47,7 +52,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const reply = await redis.tgReserve(userPrefix(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
       throw transportError(e, req.requestId);
     });
-    const states = decodeStates(reply, 4, req.checks);
+    const states = decodeStates(reply, HEADER, req.checks);
+    const reclaimed = String(reply[4]);
+    if (reclaimed !== '' && options.onReclaim) options.onReclaim(req.userId, reclaimed.split(' '));
     if (Number(reply[0]) === 1) {
       const root = String(reply[3]);
       return { ok: true, output: Number(reply[1]), states, conversationRoot: root === '' ? null : root };
@@ -55,7 +62,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const index = Number(reply[2]) - 1;
     const denied = states[index];
     if (!denied) throw new Error('reserve script refused without naming a limit');
-    const tag = String(reply[4 + index * 6]);
+    const tag = String(reply[HEADER + index * 6]);
     return tag === 'conv-unpriced' ? { ok: false, denied, states, unpriced: true } : { ok: false, denied, states };
   }
 

@@ -6,7 +6,8 @@
 --   TIME), rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent,
 --   budget} | null, spend = {fixed, per, priced}, checks = [[dim, window, limit (null = none),
 --   fixed, perOutput], ...], cal = the user's calendar (see `period`) | null
--- Returns { ok(1|0), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
+-- Returns { ok(1|0), output, deniedIndex(0 = none, else index into states), convRoot|'',
+--           reclaimed (the ids of expired reservations this call released, space-separated), states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
@@ -154,7 +155,7 @@ if denied == 0 then
 end
 
 if denied ~= 0 then
-  local flat = { 0, 0, denied, conv_root }
+  local flat = { 0, 0, denied, conv_root, table.concat(stale, ' ') }
   for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
   return flat
 end
@@ -215,6 +216,6 @@ end
 redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 
-local flat = { 1, out, 0, conv_root }
+local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
 for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
 return flat
