@@ -18,12 +18,12 @@ export async function ask(gw: TestGateway, key: string): Promise<{ status: numbe
 }
 
 /** `size` users, most with a parallel limit of 1 and every third with 2, each served once. */
-export async function makeCrowd(gw: TestGateway, label: string, size: number): Promise<Member[]> {
+export async function makeCrowd(gw: TestGateway, label: string, size: number, limits: Record<string, number> = {}): Promise<Member[]> {
   const crowd: Member[] = [];
   for (let i = 0; i < size; i++) {
     const id = uniqueId(`${label}${i}`);
     const parallel = i % 3 === 2 ? 2 : 1;
-    crowd.push({ id, key: await gw.userWithKey(id, { max_parallel_requests: parallel, tokens_per_day: 10_000_000 }), parallel });
+    crowd.push({ id, key: await gw.userWithKey(id, { max_parallel_requests: parallel, tokens_per_day: 10_000_000, ...limits }), parallel });
   }
   expect((await Promise.all(crowd.map((m) => ask(gw, m.key)))).map((r) => r.status)).toEqual(crowd.map(() => 200));
   return crowd;
