@@ -12,6 +12,7 @@ import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
 import { createStore, type StoreHooks } from './store/create-store.js';
 import { DataDirError } from './store/durable/data-dir.js';
+import { createEpochWatch } from './store/epoch-watch.js';
 import type { Store } from './store/types.js';
 import type { Logger } from 'pino';
 import { createUpstreamClient } from './upstream/client.js';
@@ -67,9 +68,11 @@ async function start(): Promise<void> {
 
   await waitForStore(store, logger);
   preloadEncoding('o200k_base');
+  const epochWatch = createEpochWatch(store, logger, systemClock);
+  await epochWatch.check().catch(() => undefined); // says at start when the store looks freshly emptied
   const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
     onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
-  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics, epochWatch });
   const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;

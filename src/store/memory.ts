@@ -340,6 +340,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return true;
   }
 
+  const epochId = `${clock.now()}-memory`;
+  let epochSeen = false;
+
   function sweepAll(): void {
     const now = clock.now();
     for (const [userId, s] of users) {
@@ -441,6 +444,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     calibration: async () => [...calibration.values()],
     ping: async () => undefined,
+    // Nothing here outlives the process: the first look finds the store new.
+    epoch: async () => {
+      const created = !epochSeen;
+      epochSeen = true;
+      return { id: epochId, created };
+    },
     close: async () => {
       if (timer) clearInterval(timer);
     },

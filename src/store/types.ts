@@ -231,6 +231,12 @@ export interface CreationCap {
   readonly perMinute: number;
 }
 
+export interface StoreEpoch {
+  readonly id: string;
+  /** True when this call found no marker and made this one. */
+  readonly created: boolean;
+}
+
 /** Told of reservations a store released because they expired unsettled (a gateway crashed or lost them). */
 export type OnReclaim = (userId: string, requestIds: readonly string[]) => void;
 
@@ -286,5 +292,10 @@ export interface Store {
   putSettings(limits: Readonly<Record<string, number | null>>): Promise<void>;
 
   ping(): Promise<void>;
+  /**
+   * The store's marker: made by the first gateway that finds none (`created`), kept as long as the
+   * store keeps its data. A marker that is gone or changed means the store was emptied.
+   */
+  epoch(): Promise<StoreEpoch>;
   close(): Promise<void>;
 }

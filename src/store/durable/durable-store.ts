@@ -32,7 +32,7 @@ const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = 
   kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read', history: 'read', usageRanking: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
   deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
-  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', close: 'own',
+  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', epoch: 'own', close: 'own',
 };
 
 type Call = (...args: unknown[]) => Promise<unknown>;
@@ -49,11 +49,13 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   let gen: number;
   let snapshotBytes = 0;
   let replaying = true;
+  let fresh = false;
   const onReclaim: OnReclaim = (userId, ids) => {
     if (!replaying) o.onReclaim?.(userId, ids);
   };
   try {
     const found = generations(o.dir);
+    fresh = found.snapshot === 0 && found.logs.length === 0;
     for (const f of found.stale) rmSync(f, { force: true });
     gen = found.snapshot;
     const state = gen > 0 ? loadSnapshot(snapshotFile(o.dir, gen)) : undefined;
@@ -165,6 +167,8 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     const own = (memory as unknown as Record<string, unknown>)[name];
     store[name] = kind === 'mutation' ? mutation(name) : own;
   }
+  // The marker lives with the data: new only when the data directory was.
+  store.epoch = async () => ({ id: `durable:${o.dir}`, created: (await memory.epoch()).created && fresh });
   store.close = async () => {
     clearInterval(sweeper);
     await compacting;

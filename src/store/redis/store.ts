@@ -1,8 +1,9 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
-import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
@@ -263,6 +264,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ping: async () => {
       await firstConnect();
       await redis.ping();
+    },
+    epoch: async () => {
+      await firstConnect();
+      const id = `${Date.now()}-${randomUUID()}`;
+      // SET NX GET: the marker that was there, or nothing (and ours is set): one command, no race.
+      const before = (await redis.call('SET', epochKey, id, 'NX', 'GET')) as string | null;
+      return before === null ? { id, created: true } : { id: before, created: false };
     },
     close: async () => {
       await ix.close().catch(() => undefined); // the index is a derived view: closing does not wait on a Redis that is gone
