@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
+import { openDurableStore } from '../../src/store/durable/durable-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ describe('a store that lost its data', () => {
     await gw?.close();
     client?.disconnect();
     redis?.child.kill('SIGKILL');
+    [gw, client, redis] = [undefined, undefined, undefined];
   });
 
   const restart = async (args: string[]) => {
@@ -45,4 +47,16 @@ describe('a store that lost its data', () => {
     expect(typeof after.store_emptied_at === 'string').toBe(emptied);
     expect(gw.logLines.some((l) => l.includes('store was emptied while this gateway ran'))).toBe(emptied);
   }, 30_000);
+
+  it('the embedded store on disk is new only when its data directory is', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-epoch-data-'));
+    const open = () => openDurableStore({ dir, fsync: 'always', warn: () => undefined });
+    const first = open();
+    expect((await first.epoch()).created).toBe(true);
+    expect((await first.epoch()).created).toBe(false);
+    await first.close();
+    const again = open();
+    expect((await again.epoch()).created).toBe(false);
+    await again.close();
+  });
 });
