@@ -1,5 +1,6 @@
 // npm run verify:integrity — runs the integrity scenarios (test/integrity: the two-replica burst
-// on Redis and on a Redis Cluster, a replica killed mid-stream, a Redis outage) against real Redis
+// on Redis and on a Redis Cluster, a replica killed mid-stream, a Redis outage, Redis stalled or
+// restarted under 50 users, a cluster master killed mid-load) against real Redis
 // and prints their figures as one table. Exit code: the test run's.
 import { runAndTabulate } from './figures-table.mjs';
 
@@ -9,6 +10,6 @@ process.exit(runAndTabulate({
     ['scenario', 'scenario'], ['sent', 'requests sent'], ['succeeded', 'succeeded'], ['rejected', 'rejected'],
     ['overspend', 'overspend'], ['ledgerRecords', 'ledger records'], ['succeeded', 'successes'],
     ['ledgerSum', 'ledger sum (tokens)'], ['counters', 'counters (tokens)'], ['lost', 'charges lost'], ['doubled', 'charges doubled'],
-    ['budgetUsed', 'budget used'], ['estimateRatio', 'prompt estimate ÷ provider'],
+    ['budgetUsed', 'budget used'], ['estimateRatio', 'prompt estimate ÷ provider'], ['unavailableSeconds', 'seconds unavailable'],
   ],
 }));

@@ -8,6 +8,7 @@ import type { Metrics } from './metrics/metrics.js';
 import type { Calibration } from './plan/prompt/calibration.js';
 import type { InFlight } from './proxy/in-flight.js';
 import type { Journal } from './settle/journal.js';
+import type { EpochWatch } from './store/epoch-watch.js';
 import type { Store } from './store/types.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { Clock } from './util/clock.js';
@@ -23,6 +24,8 @@ export interface Deps {
   readonly metrics: Metrics;
   /** How each model's provider counts prompts against our count (shared through the store). */
   readonly calibration: Calibration;
+  /** Notices a store that lost its data; made from the store when not given. */
+  readonly epochWatch?: EpochWatch;
 }
 
 export interface AppVariables {

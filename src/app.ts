@@ -12,6 +12,7 @@ import { userAuth } from './auth/user-auth.js';
 import { GatewayError } from './http/errors.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { requestMetrics } from './metrics/request-metrics.js';
+import { createEpochWatch } from './store/epoch-watch.js';
 import { createMeteredHandler } from './proxy/metered.js';
 import { createModelsHandler } from './proxy/models.js';
 import { createQuotaHandler } from './proxy/quota.js';
@@ -39,10 +40,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   deps.metrics.gauges({ inFlight: () => deps.inFlight.requests, journalBacklog: () => deps.journal.backlog });
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const epoch = deps.epochWatch ?? createEpochWatch(deps.store, deps.logger, deps.clock);
   app.get('/readyz', async (c) => {
     try {
-      await deps.store.ping();
-      return c.json({ status: 'ready', store: deps.store.kind });
+      const { emptiedAt } = await epoch.check();
+      // Still ready (it serves), but says the store lost what it held.
+      return c.json(emptiedAt === null ? { status: 'ready', store: deps.store.kind }
+        : { status: 'ready', store: deps.store.kind, store_emptied_at: new Date(emptiedAt).toISOString() });
     } catch {
       return c.json({ status: 'not ready', store: deps.store.kind }, 503);
     }

@@ -5,13 +5,15 @@ import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createDeliverer } from './events/deliverer.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { reportReclaims } from './metrics/reclaims.js';
 import { createCalibration } from './plan/prompt/calibration.js';
 import { preloadEncoding } from './plan/prompt/count-tokens.js';
 import { createInFlight } from './proxy/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
-import { createStore } from './store/create-store.js';
+import { createStore, type StoreHooks } from './store/create-store.js';
 import { DataDirError } from './store/durable/data-dir.js';
+import { createEpochWatch } from './store/epoch-watch.js';
 import type { Store } from './store/types.js';
 import type { Logger } from 'pino';
 import { createUpstreamClient } from './upstream/client.js';
@@ -29,9 +31,9 @@ function configOrExit(): Config {
   }
 }
 
-function storeOrExit(config: Config, logger: Logger): Store {
+function storeOrExit(config: Config, logger: Logger, hooks: StoreHooks): Store {
   try {
-    return createStore(config, logger);
+    return createStore(config, logger, hooks);
   } catch (e) {
     if (e instanceof DataDirError) {
       process.stderr.write(`tollgate: ${e.message}\n`);
@@ -57,7 +59,8 @@ async function waitForStore(store: Store, logger: Logger): Promise<void> {
 async function start(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.log_level);
-  const store = storeOrExit(config, logger);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const store = storeOrExit(config, logger, { onReclaim: reportReclaims(logger, metrics) });
   const upstream = createUpstreamClient(config);
   const journal = createJournal({ file: config.journal.file, store, log: logger, replayMs: config.journal.replay_ms });
   const inFlight = createInFlight();
@@ -66,12 +69,14 @@ async function start(): Promise<void> {
 
   await waitForStore(store, logger);
   preloadEncoding('o200k_base');
+  const epochWatch = createEpochWatch(store, logger, systemClock);
+  await epochWatch.check().catch(() => undefined); // says at start when the store looks freshly emptied
   const calibration = createCalibration({ store, intervalMs: config.metering.calibration_sync_ms,
     onError: (err) => logger.debug({ err: (err as Error).message }, 'prompt calibration not synced') });
   // Webhooks are delivered from the outbox off the request path, by every replica (each delivery by one).
   const deliverer = createDeliverer({ outbox: store.outbox, webhooks: config.webhooks, settings: config.webhook_delivery, clock: systemClock, logger });
   await deliverer.start();
-  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics: createMetrics({ defaultMetrics: true }) });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics, epochWatch });
   const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;

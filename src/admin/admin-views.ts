@@ -14,10 +14,12 @@ export const keyView = (k: KeyRecord) => ({
   ...(k.role ? { role: k.role } : { limits: k.limits ?? {} }),
 });
 
-export const recordView = (r: LedgerRecord) => ({ ...r, time: iso(r.time), anomaly: r.anomaly ?? null });
+export const recordView = (r: LedgerRecord) => ({
+  ...r, time: iso(r.time), anomaly: r.anomaly ?? null, reservationId: r.reservationId ?? r.requestId,
+});
 
 const CSV_COLUMNS = ['requestId', 'time', 'user', 'model', 'conversation', 'promptTokens', 'completionTokens', 'cachedTokens',
-  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'id'] as const;
+  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'reservationId', 'id'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);

@@ -29,9 +29,11 @@ export interface RequestLog {
  * pino child per request would compile its bindings (and redaction) for every request, logged or not.
  */
 class TaggedLog implements RequestLog {
-  constructor(private readonly base: Logger, private readonly requestId: string) {}
+  constructor(private readonly base: Logger, private readonly requestId: string, private readonly reservationId?: string) {}
   private write(level: 'debug' | 'info' | 'warn' | 'error', obj: object, msg?: string): void {
-    if (this.base.isLevelEnabled(level)) this.base[level]({ requestId: this.requestId, ...obj }, msg);
+    if (!this.base.isLevelEnabled(level)) return;
+    const ids = this.reservationId === undefined ? { requestId: this.requestId } : { requestId: this.requestId, reservationId: this.reservationId };
+    this.base[level]({ ...ids, ...obj }, msg);
   }
   debug(obj: object, msg?: string): void { this.write('debug', obj, msg); }
   info(obj: object, msg?: string): void { this.write('info', obj, msg); }
@@ -40,4 +42,6 @@ class TaggedLog implements RequestLog {
   isLevelEnabled(level: LevelWithSilent): boolean { return this.base.isLevelEnabled(level); }
 }
 
-export const requestLog = (base: Logger, requestId: string): RequestLog => new TaggedLog(base, requestId);
+/** `reservationId`: the id the store keys the request's reservation by, when it is not the request id. */
+export const requestLog = (base: Logger, requestId: string, reservationId?: string): RequestLog =>
+  new TaggedLog(base, requestId, reservationId);

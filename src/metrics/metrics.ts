@@ -10,6 +10,10 @@ export interface Metrics {
   upstreamFirstByte(route: string, seconds: number): void;
   requestSeconds(route: string, seconds: number): void;
   settled(route: string, outcome: string, model: string | null, tokens: number, spendMicros: number): void;
+  /** A reserve or settle that failed on its way to or from the store (unreachable, timed out, reset). */
+  storeFailure(call: 'reserve' | 'settle'): void;
+  /** Reservations released because they expired unsettled: stays at zero while no gateway crashes. */
+  reclaimed(count: number): void;
   /** Live values read at scrape time. */
   gauges(read: { inFlight: () => number; journalBacklog: () => number }): void;
 }
@@ -26,6 +30,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const settledTotal = new Counter({ name: 'tollgate_settled_total', help: 'Settled requests by route and outcome', labelNames: ['route', 'outcome'], registers: [registry] });
   const tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens charged, by model', labelNames: ['model'], registers: [registry] });
   const spend = new Counter({ name: 'tollgate_spend_micros_total', help: 'Spend charged in micro-USD, by model', labelNames: ['model'], registers: [registry] });
+  const storeFailures = new Counter({ name: 'tollgate_store_failures_total', help: 'Reserves and settles that failed in transport (unreachable, timed out, reset)', labelNames: ['call'], registers: [registry] });
+  const reclaims = new Counter({ name: 'tollgate_reservations_reclaimed_total', help: 'Reservations released because they expired unsettled (a gateway crashed or lost them); zero while nothing crashes', registers: [registry] });
   const models = new Set<string>();
   const modelLabel = (m: string | null) => {
     const name = m ?? 'unknown';
@@ -47,6 +53,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       if (t > 0) tokens.inc({ model: label }, t);
       if (micros > 0) spend.inc({ model: label }, micros);
     },
+    storeFailure: (call) => storeFailures.inc({ call }),
+    reclaimed: (count) => reclaims.inc(count),
     gauges(read) {
       new Gauge({ name: 'tollgate_in_flight_requests', help: 'Metered requests in flight (streams included)', registers: [registry], collect() { this.set(read.inFlight()); } });
       new Gauge({ name: 'tollgate_journal_backlog', help: 'Charges journaled and not yet replayed to the store', registers: [registry], collect() { this.set(read.journalBacklog()); } });

@@ -9,9 +9,11 @@ import { denialError } from '../http/denial.js';
 import { header, newRequestId } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
 import { calendarFor } from '../limits/user-calendar.js';
+import { requestLog } from '../log/logger.js';
 import { createPlanner, promptMatters } from '../plan/plan.js';
 import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
 import { readRequestFacts, type Api } from '../plan/request-body.js';
+import { StoreNotReached } from '../store/errors.js';
 import type { ReserveResult } from '../store/types.js';
 import { createSettlement } from '../settle/settlement.js';
 import { readConversation } from './conversation.js';
@@ -37,7 +39,9 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     // The store settles each reservation once per id. A client's own X-Request-Id may repeat, so it
     // names the request (response, upstream, log, ledger) but never keys its reservation.
     const meterId = header(c, 'x-request-id') === requestId ? newRequestId() : requestId;
-    const log = c.get('log');
+    // Every line of this request names both ids, so a reservation can be traced to its request.
+    const log = meterId === requestId ? c.get('log') : requestLog(deps.logger, requestId, meterId);
+    c.set('log', log);
     const type = header(c, 'content-type');
     if (type !== undefined && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
       throw new GatewayError({ status: 415, code: 'unsupported_media_type', message: `Content-Type must be application/json, not '${type.slice(0, 100)}'` });
@@ -57,6 +61,12 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     const p = plan({ api, facts, prompt, limits: principal.limits, conversation, calendar,
       key: principal.keyLimits ? { id: principal.keyId, limits: principal.keyLimits } : null });
 
+    const settlementFor = (conversationRoot: string | null) => createSettlement({
+      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, calibration: deps.calibration, route: api, clock, log, prices: config.prices, userId: principal.userId,
+      requestId: meterId, shownId: requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
+      conversationId: conversation?.id ?? null, conversationRoot,
+    });
+
     let reserved: ReserveResult;
     const headers: Record<string, string> = {};
     const reserveStart = performance.now();
@@ -68,7 +78,13 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
       });
       deps.metrics.reserveSeconds((performance.now() - reserveStart) / 1000);
     } catch (e) {
+      deps.metrics.storeFailure('reserve');
       if (config.fail_mode === 'closed') {
+        // A reserve that may have reached the store (a timeout, a reset: Redis may run it late) is
+        // released under its id, journaled until that lands; the mark a settle leaves stops the
+        // reserve from holding anything if it runs afterwards. Failing open, the request's own
+        // settle does the same.
+        if (!(e instanceof StoreNotReached)) void settlementFor(null).settle({ outcome: 'released', usage: null, model: null, estimated: false });
         throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
       }
       // Fail open: serve without a reservation; the settle goes to the journal and is replayed.
@@ -82,11 +98,7 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
     if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
     const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
-    const settlement = createSettlement({
-      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, calibration: deps.calibration, route: api, clock, log, prices: config.prices, userId: principal.userId,
-      requestId: meterId, shownId: requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
-      conversationId: conversation?.id ?? null, conversationRoot: reserved.conversationRoot ?? conversation?.id ?? null,
-    });
+    const settlement = settlementFor(reserved.conversationRoot ?? conversation?.id ?? null);
 
     let upstreamBody: Buffer;
     try {

@@ -92,7 +92,9 @@ export function createSettlement(ctx: SettlementContext): Settlement {
       conversationRoot: ctx.conversationRoot,
       calendar: ctx.plan.calendar,
       record: {
-        requestId: ctx.shownId ?? ctx.requestId, time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
+        requestId: ctx.shownId ?? ctx.requestId,
+        ...(ctx.shownId === undefined || ctx.shownId === ctx.requestId ? {} : { reservationId: ctx.requestId }),
+        time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
         costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null, anomaly,
@@ -122,6 +124,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
     try {
       await ctx.store.settle(req);
     } catch (err) {
+      ctx.metrics.storeFailure('settle');
       ctx.log.warn({ err: (err as Error).message }, 'store unavailable at settle: charge journaled for replay');
       try {
         await ctx.journal.append(req);

@@ -7,7 +7,7 @@ import type { Clock } from '../util/clock.js';
 import path from 'node:path';
 import { openDurableStore } from './durable/durable-store.js';
 import { createRedisStore } from './redis/store.js';
-import type { Store } from './types.js';
+import type { OnReclaim, Store } from './types.js';
 
 // While Redis is unreachable, commands fail at once (no offline queue) so a request gets its
 // 503 (or, failing open, is served) without waiting; the client keeps reconnecting meanwhile.
@@ -19,7 +19,12 @@ export const CLIENT_OPTIONS: RedisOptions = {
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
-export function createStore(config: Config, logger: Logger, clock?: Clock): Store {
+export interface StoreHooks {
+  readonly clock?: Clock;
+  readonly onReclaim?: OnReclaim;
+}
+
+export function createStore(config: Config, logger: Logger, hooks: StoreHooks = {}): Store {
   const { cluster_nodes: nodes, redis_url: url, history_days: historyDays } = config.store;
   if (nodes.length > 0) {
     const cluster = new Cluster(nodes.map((n) => {
@@ -28,16 +33,16 @@ export function createStore(config: Config, logger: Logger, clock?: Clock): Stor
     }), { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
-    return createRedisStore({ client: cluster, historyDays, ...(clock ? { clock } : {}) });
+    return createRedisStore({ client: cluster, historyDays, ...hooks });
   }
   if (url) {
     const client = new Redis({ ...redisOptionsFor(url), ...CLIENT_OPTIONS });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
-    return createRedisStore({ client, historyDays, ...(clock ? { clock } : {}) });
+    return createRedisStore({ client, historyDays, ...hooks });
   }
   const dir = path.resolve(config.store.data_dir);
-  const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn: (msg) => logger.warn(msg), ...(clock ? { clock } : {}) });
+  const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn: (msg) => logger.warn(msg), ...hooks });
   logger.info({ dir, fsync: config.store.fsync }, 'store: embedded, kept on disk (one process only; set REDIS_URL for Redis)');
   return store;
 }

@@ -35,6 +35,8 @@ export const usageIndexKey = (window: string, periodStartMs: number, dimension: 
 /** A day's rollup: the user's under its prefix, the deployment's under indexPrefix. */
 export const historyKey = (prefix: string, dayStartMs: number): string => `${prefix}hist:${Math.floor(dayStartMs / 1000)}`;
 export const settingsKey = `${KEY_VERSION}:settings`;
+/** The store's marker (see Store.epoch): gone after a restart that lost the data. */
+export const epochKey = `${KEY_VERSION}:epoch`;
 /** Users a creator (a service key) made in one minute. */
 export const creationsKey = (creator: string, minute: number): string => `${KEY_VERSION}:created:${creator}:${minute}`;
 /** Prompt calibration (one hash tag, so a Cluster can pipeline the three keys in one slot). */

@@ -8,13 +8,14 @@ import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } fr
 import { drawGrants, grantBalance, grantStates, type StoredGrant } from './grants.js';
 import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { ReservationIdTaken } from './errors.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';
 import { createLedgerLog, type LedgerLog } from './ledger-log.js';
 import { createMemoryOutbox, emptyOutboxState, type OutboxState } from './memory-outbox.js';
 import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
 import { HISTORY_DAYS, rollupOf } from './rollup.js';
 import type {
-  CalibrationSample, GrantState, KeyRecord, LimitState, PeekRequest, ReserveRequest, ReserveResult,
+  CalibrationSample, GrantState, KeyRecord, LimitState, OnReclaim, PeekRequest, ReserveRequest, ReserveResult,
   SettleRequest, SettleResult, Store, UserRecord,
 } from './types.js';
 
@@ -73,6 +74,8 @@ export interface MemoryStore extends Store {
 
 export interface MemoryStoreOptions {
   clock?: Clock;
+  /** Told of the reservations a sweep released because they expired unsettled. */
+  onReclaim?: OnReclaim;
   state?: MemoryState;
   sweepEveryMs?: number | null;
   /** Days of per-day history kept (default 400). */
@@ -144,15 +147,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   }
 
   /** Reclaims expired reservations and slots: a scan of what is in flight, never of history. */
-  function sweep(s: UserState, now: number): void {
-    for (const [id, h] of s.held) if (h.expiresAt <= now) release(s, id);
+  function sweep(userId: string, s: UserState, now: number): void {
+    let reclaimed: string[] | null = null;
+    for (const [id, h] of s.held) {
+      if (h.expiresAt > now) continue;
+      release(s, id);
+      (reclaimed ??= []).push(id);
+    }
     for (const [id, exp] of s.inflight) if (exp <= now) s.inflight.delete(id);
+    if (reclaimed) options.onReclaim?.(userId, reclaimed);
   }
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     const now = clock.now();
     const s = stateOf(req.userId);
-    sweep(s, now);
+    if (s.held.has(req.requestId) || s.inflight.has(req.requestId) || (s.done.get(req.requestId) ?? 0) > now) {
+      throw new ReservationIdTaken(req.requestId);
+    }
+    sweep(req.userId, s, now);
     const hard = req.mode === 'hard';
     let out = req.maxOutput;
     const minOut = Math.min(req.minOutput, out);
@@ -376,10 +388,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return true;
   }
 
+  const epochId = `${clock.now()}-memory`;
+  let epochSeen = false;
+
   function sweepAll(): void {
     const now = clock.now();
-    for (const s of users.values()) {
-      sweep(s, now);
+    for (const [userId, s] of users) {
+      sweep(userId, s, now);
       for (const [id, exp] of s.done) if (exp <= now) s.done.delete(id);
       for (const [k, c] of s.counters) if (c.expiresAt !== null && c.expiresAt <= now) s.counters.delete(k);
     }
@@ -478,6 +493,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     calibration: async () => [...calibration.values()],
     ping: async () => undefined,
+    // Nothing here outlives the process: the first look finds the store new.
+    epoch: async () => {
+      const created = !epochSeen;
+      epochSeen = true;
+      return { id: epochId, created };
+    },
     close: async () => {
       if (timer) clearInterval(timer);
     },

@@ -79,6 +79,8 @@ export type Outcome = 'ok' | 'aborted' | 'upstream_error' | 'released' | 'reset'
 
 export interface LedgerRecord {
   readonly requestId: string;
+  /** The id the store kept the reservation under, when it is not `requestId` (a client's own X-Request-Id). */
+  readonly reservationId?: string;
   readonly time: number;
   readonly user: string;
   readonly model: string | null;
@@ -233,6 +235,15 @@ export interface CreationCap {
   readonly perMinute: number;
 }
 
+export interface StoreEpoch {
+  readonly id: string;
+  /** True when this call found no marker and made this one. */
+  readonly created: boolean;
+}
+
+/** Told of reservations a store released because they expired unsettled (a gateway crashed or lost them). */
+export type OnReclaim = (userId: string, requestIds: readonly string[]) => void;
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   reserve(req: ReserveRequest): Promise<ReserveResult>;
@@ -288,5 +299,10 @@ export interface Store {
   readonly outbox: Outbox;
 
   ping(): Promise<void>;
+  /**
+   * The store's marker: made by the first gateway that finds none (`created`), kept as long as the
+   * store keeps its data. A marker that is gone or changed means the store was emptied.
+   */
+  epoch(): Promise<StoreEpoch>;
   close(): Promise<void>;
 }

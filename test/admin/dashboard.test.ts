@@ -52,7 +52,11 @@ describe('dashboard in Chromium', () => {
     expect(await dora.textContent()).toContain('3/∞ requests (1 failed)');
     expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
 
+    expect((await gw.admin('POST', '/admin/users/dora/grants', { id: 'pack-1', dimension: 'credits', amount: 500 })).status).toBe(201);
     await dora.click();
+    await expect.poll(() => page.textContent('#grants tbody')).toContain('pack-1');
+    expect(await page.textContent('#grants tbody')).toContain('500 / 500');
+    expect(await page.textContent('#calendar')).toContain('UTC');
     // The user's events: 50, 80 and 100 % of 2 messages (no webhook configured: nothing to deliver).
     await expect.poll(() => page.locator('#events tbody').textContent()).toContain('100 %');
     expect(await page.locator('#events tbody tr').count()).toBe(3);

@@ -34,7 +34,13 @@ describe('metrics, logs and request ids', () => {
     expect(r.headers.get('x-request-id')).toBe(id);
     expect(upstream.state.requests.at(-1)?.headers['x-request-id']).toBe(id);
     await expect.poll(async () => (await gw.store.ledger('olga', 1))[0]?.requestId).toBe(id);
-    expect(gw.logLines.some((l) => l.includes(`"requestId":"${id}"`) && l.includes('request settled'))).toBe(true);
+    // A client's id may repeat, so the reservation is kept under an id of the gateway's own: both
+    // are in the ledger record and the log line (issue 13).
+    const reservationId = (await gw.store.ledger('olga', 1))[0]?.reservationId;
+    expect(reservationId).toMatch(/^tg_[0-9a-f]{32}$/);
+    expect(gw.logLines.some((l) => l.includes(`"requestId":"${id}","reservationId":"${reservationId}"`) && l.includes('request settled'))).toBe(true);
+    const view = await gw.admin('GET', '/admin/ledger?user=olga&limit=1');
+    expect((view.json.records as Array<Record<string, unknown>>)[0]).toMatchObject({ requestId: id, reservationId });
     const bad = await chat({ 'x-request-id': 'bad id\twith tabs' });
     await bad.arrayBuffer();
     expect(bad.headers.get('x-request-id')).toMatch(/^tg_[0-9a-f]{32}$/);

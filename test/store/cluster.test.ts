@@ -15,6 +15,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.stop());
 
-storeContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
+storeContract('redis cluster', async (clock, onReclaim) => createRedisStore({ client: new Cluster(cluster.nodes), clock, ...(onReclaim ? { onReclaim } : {}) }));
 accountsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
 eventsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes, { keyPrefix: `${uniqueId('ev')}:` }), clock }));

@@ -4,10 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dimension, Window } from '../../src/limits/vocabulary.js';
 import type { Clock } from '../../src/util/clock.js';
 import { createManualClock } from '../../src/util/clock.js';
-import type { Amounts, CounterCheck, ReserveRequest, Store } from '../../src/store/types.js';
+import { ReservationIdTaken } from '../../src/store/errors.js';
+import type { Amounts, CounterCheck, OnReclaim, ReserveRequest, Store } from '../../src/store/types.js';
 import { uniqueId } from '../support/redis-client.js';
 
-export type StoreFactory = (clock: Clock) => Promise<Store>;
+export type StoreFactory = (clock: Clock, onReclaim?: OnReclaim) => Promise<Store>;
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0); // 2026-11-23 12:00 UTC
 
@@ -32,10 +33,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
     let user: string;
     let n = 0;
     const rid = () => `req-${++n}`;
+    let reclaims: string[] = [];
 
     beforeEach(async () => {
       clock = createManualClock(T0);
-      store = await factory(clock);
+      reclaims = [];
+      store = await factory(clock, (userId, ids) => reclaims.push(...ids.map((id) => `${userId === user ? 'user' : userId}/${id}`)));
       user = uniqueId('contract');
     });
     afterEach(async () => {
@@ -192,14 +195,37 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect((await reserve({ checks })).states[0]).toMatchObject({ used: 0, reserved: 50 });
     });
 
+    it('a reserve that reaches the store after its id was released holds nothing; one sent twice holds once', async () => {
+      // issue 13: the gateway gave up on a reserve (a timeout, a reset) and released its id; the
+      // store ran the reserve afterwards.
+      const checks = [check('tokens', 'day', 1000, 0, 1)];
+      const late = rid();
+      expect((await settle(late, checks, {})).applied).toBe(true);
+      await expect(store.reserve(plainReservation({ userId: user, requestId: late, checks, maxOutput: 100, parallelLimit: 1 })))
+        .rejects.toBeInstanceOf(ReservationIdTaken);
+      const held = await store.peek({ userId: user, checks, parallelLimit: 1, conversationId: null });
+      expect(held.map((s) => [s.dimension, s.used, s.reserved])).toEqual([['parallel', 0, 0], ['tokens', 0, 0]]);
+
+      // A reserve that ran and was sent again (its reply lost): the second is refused, the release frees both.
+      const twice = plainReservation({ userId: user, requestId: rid(), checks, maxOutput: 100, parallelLimit: 1 });
+      expect((await store.reserve(twice)).ok).toBe(true);
+      await expect(store.reserve(twice)).rejects.toBeInstanceOf(ReservationIdTaken);
+      await settle(twice.requestId, checks, {});
+      expect((await reserve({ checks, maxOutput: 100, parallelLimit: 1 })).ok).toBe(true);
+    });
+
     it('reclaims a reservation nobody settled once it expires, and a late settle still lands once', async () => {
       const checks = [check('tokens', 'day', 1000, 0, 1)];
       const first = await reserve({ checks, maxOutput: 1000, parallelLimit: 1, ttlMs: 5_000 });
       expect(first.ok).toBe(true);
+      const firstId = `req-${n}`;
       expect((await reserve({ checks, maxOutput: 10, parallelLimit: 1 })).ok).toBe(false);
       clock.advance(6_000);
+      expect(reclaims).toEqual([]);
       const after = await reserve({ checks, maxOutput: 10, parallelLimit: 1 });
       expect(after.ok).toBe(true);
+      // Each reclaim is reported with its user and id (for the operator's log line and count).
+      expect(reclaims).toEqual([`user/${firstId}`]);
       expect(after.states.find((s) => s.dimension === 'tokens')).toMatchObject({ used: 0, reserved: 10 });
       expect((await settle('req-1', checks, { tokens: 300 })).applied).toBe(true);
       expect((await settle('req-1', checks, { tokens: 300 })).applied).toBe(false);

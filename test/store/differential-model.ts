@@ -3,7 +3,8 @@
 // runs a sequence against two stores at once and fails on the first answer, state or ledger
 // they disagree on.
 import fc from 'fast-check';
-import type { Dimension, Window } from '../../src/limits/vocabulary.js';
+import { calendarFor, type CalendarSettings } from '../../src/limits/user-calendar.js';
+import { GRANT_DIMENSIONS, type Dimension, type Window } from '../../src/limits/vocabulary.js';
 import type { Amounts, CounterCheck, LedgerRecord, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/util/clock.js';
 
@@ -12,7 +13,12 @@ const PALETTE: ReadonlyArray<readonly [Dimension, Window, number, number]> = [
   ['requests', 'minute', 1, 0], ['requests', 'day', 1, 0], ['messages', 'day', 1, 0],
   ['tokens', 'minute', 20, 1], ['tokens', 'day', 40, 1], ['tokens', 'month', 40, 1],
   ['spend_micros', 'day', 30, 1.5], ['credits', 'month', 1, 0],
+  // Issue 18: weeks, and a second window of a grant dimension.
+  ['tokens', 'week', 40, 1], ['credits', 'day', 1, 0],
 ];
+/** Each user's calendar: the second follows New York (DST) and renews monthly on the 31st. */
+const CALENDARS: readonly CalendarSettings[] = [{ timeZone: 'UTC', monthAnchorDay: 1 }, { timeZone: 'America/New_York', monthAnchorDay: 31 }];
+const GRANT_IDS = ['g0', 'g1', 'g2'] as const;
 const LIMITS = [null, 0, 1, 2, 3, 50, 200, 1000, 5000] as const;
 const CONVS = ['c0', 'c1', 'c2', 'c3'] as const;
 const DAY = 86_400_000;
@@ -25,7 +31,8 @@ export type Cmd =
   | { t: 'release'; pick: number }
   | { t: 'reset'; user: number; checks: number[] }
   | { t: 'tick'; ms: number }
-  | { t: 'jump'; to: 'minute' | 'day' | 'month'; offsetMs: number }
+  | { t: 'jump'; to: 'minute' | 'day' | 'month' | 'week'; offsetMs: number }
+  | { t: 'grant'; user: number; id: number; dim: number; amount: number; expiresInMs: number | null }
   | { t: 'peek'; user: number; checks: Array<[number, number]>; parallel: number | null; conv: number | null };
 
 const user = fc.integer({ min: 0, max: 1 });
@@ -49,7 +56,9 @@ export const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reset' as const), user,
     checks: fc.uniqueArray(fc.integer({ min: 0, max: PALETTE.length - 1 }), { maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('jump' as const), to: fc.constantFrom('minute' as const, 'day' as const, 'month' as const),
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('grant' as const), user, id: fc.integer({ min: 0, max: 2 }), dim: fc.integer({ min: 0, max: 2 }),
+    amount: fc.constantFrom(1, 5, 300), expiresInMs: fc.option(fc.constantFrom(30_000, DAY), { nil: null }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('jump' as const), to: fc.constantFrom('minute' as const, 'day' as const, 'month' as const, 'week' as const),
     offsetMs: fc.integer({ min: -1_500, max: 1_500 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('peek' as const), user, checks, parallel,
     conv: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }) }) },
@@ -63,14 +72,18 @@ function counterChecks(picks: ReadonlyArray<readonly [number, number]>): Counter
 }
 
 /** The next minute, day or month boundary after `now`. */
-function nextBoundary(to: 'minute' | 'day' | 'month', now: number): number {
+function nextBoundary(to: 'minute' | 'day' | 'month' | 'week', now: number): number {
   if (to === 'minute') return Math.floor(now / 60_000) * 60_000 + 60_000;
+  if (to === 'week') {
+    const days = Math.floor(now / DAY);
+    return (days - ((days + 3) % 7) + 7) * DAY; // the next Monday, UTC
+  }
   if (to === 'day') return Math.floor(now / DAY) * DAY + DAY;
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
-interface Reserved { user: string; id: string; checks: CounterCheck[]; root: string | null; at: number }
+interface Reserved { user: string; id: string; checks: CounterCheck[]; root: string | null; at: number; who: number }
 
 export interface Pair { a: Store; b: Store }
 
@@ -82,6 +95,7 @@ export interface Pair { a: Store; b: Store }
 export async function runBoth(cmds: readonly Cmd[], make: (clock: ReturnType<typeof createManualClock>) => Promise<Pair>,
   users: readonly [string, string], start: number): Promise<void> {
   const clock = createManualClock(start);
+  const cal = (who: number) => calendarFor(CALENDARS[who] as CalendarSettings, clock.now());
   const { a, b } = await make(clock);
   const reserved: Reserved[] = [];
   const same = (step: number, what: string, x: unknown, y: unknown) => {
@@ -103,11 +117,11 @@ export async function runBoth(cmds: readonly Cmd[], make: (clock: ReturnType<typ
             userId, requestId: `r${step}`, checks: counterChecks(cmd.checks), maxOutput: cmd.maxOutput, minOutput: cmd.minOutput,
             mode: cmd.soft ? ('soft' as const) : ('hard' as const), parallelLimit: cmd.parallel, ttlMs: cmd.ttlMs,
             conversation: cmd.conv && { id: CONVS[cmd.conv.id] as string, parentId: cmd.conv.parent === null ? null : (CONVS[cmd.conv.parent] as string), budgetMicros: cmd.conv.budget },
-            spend: { fixed: cmd.spend.fixed, perOutput: cmd.spend.per, priced: cmd.spend.priced },
+            spend: { fixed: cmd.spend.fixed, perOutput: cmd.spend.per, priced: cmd.spend.priced }, calendar: cal(cmd.user),
           };
           const x = await a.reserve(req);
           same(step, label, x, await b.reserve(req));
-          if (x.ok) reserved.push({ user: userId, id: req.requestId, checks: req.checks, root: x.conversationRoot, at: now });
+          if (x.ok) reserved.push({ user: userId, id: req.requestId, checks: req.checks, root: x.conversationRoot, at: now, who: cmd.user });
           break;
         }
         case 'settle':
@@ -120,14 +134,14 @@ export async function runBoth(cmds: readonly Cmd[], make: (clock: ReturnType<typ
           const record: LedgerRecord = { requestId: r.id, time: now, user: r.user, model: 'm', conversation: r.root, promptTokens: tokens,
             completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: spend_micros,
             outcome: cmd.t === 'settle' ? 'ok' : 'released', estimated: false, anomaly: null };
-          await both(step, label, (s) => s.settle({ userId: r.user, requestId: r.id, checks: r.checks, actual, conversationRoot: r.root, record }));
+          await both(step, label, (s) => s.settle({ userId: r.user, requestId: r.id, checks: r.checks, actual, conversationRoot: r.root, record, calendar: cal(r.who) }));
           break;
         }
         case 'reset': {
           const userId = users[cmd.user] as string;
           const record: LedgerRecord = { requestId: `reset${step}`, time: now, user: userId, model: null, conversation: null, promptTokens: 0,
             completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'reset', estimated: false, anomaly: null };
-          await both(step, label, (s) => s.resetCounters(userId, counterChecks(cmd.checks.map((i) => [i, 0])), record));
+          await both(step, label, (s) => s.resetCounters(userId, counterChecks(cmd.checks.map((i) => [i, 0])), record, cal(cmd.user)));
           break;
         }
         case 'tick':
@@ -138,14 +152,25 @@ export async function runBoth(cmds: readonly Cmd[], make: (clock: ReturnType<typ
           break;
         case 'peek':
           await both(step, label, (s) => s.peek({ userId: users[cmd.user] as string, checks: counterChecks(cmd.checks), parallelLimit: cmd.parallel,
-            conversationId: cmd.conv === null ? null : (CONVS[cmd.conv] as string) }));
+            conversationId: cmd.conv === null ? null : (CONVS[cmd.conv] as string), calendar: cal(cmd.user) }));
           break;
+        case 'grant': {
+          const userId = users[cmd.user] as string;
+          const grant = { id: GRANT_IDS[cmd.id] as string, dimension: GRANT_DIMENSIONS[cmd.dim % GRANT_DIMENSIONS.length] as (typeof GRANT_DIMENSIONS)[number],
+            amount: cmd.amount, expiresAt: cmd.expiresInMs === null ? null : now + cmd.expiresInMs };
+          const record: LedgerRecord = { requestId: `grant:${grant.id}`, time: now, user: userId, model: null, conversation: null, promptTokens: 0,
+            completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'grant', estimated: false, anomaly: null, grant };
+          await both(step, label, (s) => s.addGrant(userId, grant, record));
+          break;
+        }
       }
     }
     // The end state: every counter of the palette, what is in flight, every tree, and the ledger.
     const all = counterChecks(PALETTE.map((_, i) => [i, 0]));
     for (const userId of users) {
-      await both(cmds.length, `final counters of ${userId}`, (s) => s.peek({ userId, checks: all, parallelLimit: 100, conversationId: null }));
+      const who = users.indexOf(userId);
+      await both(cmds.length, `final counters of ${userId}`, (s) => s.peek({ userId, checks: all, parallelLimit: 100, conversationId: null, calendar: cal(who) }));
+      await both(cmds.length, `grants of ${userId}`, (s) => s.listGrants(userId));
       for (const conv of CONVS) {
         await both(cmds.length, `final tree ${conv} of ${userId}`, (s) => s.peek({ userId, checks: [], parallelLimit: null, conversationId: conv }));
       }

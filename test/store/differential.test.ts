@@ -15,6 +15,8 @@ const STARTS = [
   Date.UTC(2026, 10, 30, 23, 58, 30), // two minutes before a day and a month end
   Date.UTC(2028, 1, 28, 23, 59, 0), // the day before a leap day
   Date.UTC(2026, 10, 23, 12, 0, 0),
+  Date.UTC(2026, 2, 8, 6, 58, 0), // two minutes before New York springs forward (issue 18)
+  Date.UTC(2026, 11, 31, 23, 58, 0), // a year end, inside an ISO week
 ];
 
 const run = (cmds: readonly Cmd[], start: number) =>

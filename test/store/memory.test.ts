@@ -6,7 +6,7 @@ import { calendarContract } from './contract-calendar.js';
 import { grantsContract } from './contract-grants.js';
 import { eventsContract } from './events-contract.js';
 
-storeContract('memory', async (clock) => createMemoryStore({ clock }));
+storeContract('memory', async (clock, onReclaim) => createMemoryStore({ clock, ...(onReclaim ? { onReclaim } : {}) }));
 ledgerContract('memory', async (clock) => createMemoryStore({ clock }));
 accountsContract('memory', async (clock) => createMemoryStore({ clock }));
 calendarContract('memory', async (clock) => createMemoryStore({ clock }));

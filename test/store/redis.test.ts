@@ -10,7 +10,7 @@ import { calendarContract } from './contract-calendar.js';
 import { grantsContract } from './contract-grants.js';
 import { eventsContract } from './events-contract.js';
 
-storeContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+storeContract('redis', async (clock, onReclaim) => createRedisStore({ client: testRedis(), clock, ...(onReclaim ? { onReclaim } : {}) }));
 // Its own key prefix: the deployment's rollups and the usage index are shared keys.
 ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('lc')}:`), clock }));
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));

@@ -16,6 +16,8 @@ export interface IntegrityFigures {
   budgetUsed?: string;
   /** Prompt estimate ÷ the provider's prompt tokens, where the upstream counts prompts as a provider does. */
   estimateRatio?: string;
+  /** From the first to the last request refused because the store was unavailable, in seconds. */
+  unavailableSeconds?: string;
 }
 
 export function reportIntegrity(f: IntegrityFigures): void {

@@ -1,5 +1,6 @@
-// A real three-node Redis Cluster on loopback for the tests that need one: started on free
-// ports, joined with `redis-cli --cluster create`, stopped (by PID) when done.
+// A real Redis Cluster on loopback for the tests that need one: three masters (and, asked for,
+// a replica each), started on free ports, joined with `redis-cli --cluster create`, stopped (by
+// PID) when done.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,19 +11,24 @@ export interface TestCluster {
   readonly nodes: Array<{ host: string; port: number }>;
   /** `host:port,host:port,…` as REDIS_CLUSTER_NODES takes it. */
   readonly seeds: string;
+  /** Each node's redis-server process, for tests that pause or kill one. */
+  readonly processes: ReadonlyArray<{ readonly port: number; readonly child: ChildProcess }>;
   stop(): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(options: { replicas?: 0 | 1; extraArgs?: string[] } = {}): Promise<TestCluster> {
+  const replicas = options.replicas ?? 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
+  const ports: number[] = [];
+  for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
   const children: ChildProcess[] = ports.map((p) => spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1',
-    '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${p}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir],
+    '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${p}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir,
+    ...(options.extraArgs ?? [])],
   { stdio: 'ignore' }));
   const stop = () => {
-    for (const c of children) if (c.pid && c.exitCode === null) c.kill('SIGKILL');
+    for (const c of children) if (c.pid && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   };
   try {
     for (const p of ports) {
@@ -34,8 +40,8 @@ export async function startCluster(): Promise<TestCluster> {
         }
       }
     }
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
-    for (let i = 0; i < 100; i++) {
+    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'pipe' });
+    for (let i = 0; i < 200; i++) {
       const ok = ports.every((p) => execFileSync('redis-cli', ['-p', String(p), 'cluster', 'info']).toString().includes('cluster_state:ok'));
       if (ok) break;
       await sleep(100);
@@ -44,5 +50,8 @@ export async function startCluster(): Promise<TestCluster> {
     stop();
     throw e;
   }
-  return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), seeds: ports.map((p) => `127.0.0.1:${p}`).join(','), stop };
+  return {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })), seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    processes: ports.map((port, i) => ({ port, child: children[i] as ChildProcess })), stop,
+  };
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { createMemoryStore, type MemoryStore } from '../memory.js';
 import type { Outbox } from '../outbox.js';
-import type { Store } from '../types.js';
+import type { OnReclaim, Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
 import { openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
 import { loadSnapshot, writeSnapshot, writeSnapshotSync } from './snapshot-file.js';
@@ -22,6 +22,8 @@ export interface DurableStoreOptions {
   /** Days of per-day history kept (default 400). */
   historyDays?: number;
   warn: (msg: string) => void;
+  /** Told of reservations released because they expired unsettled (not of those replayed from the log). */
+  onReclaim?: OnReclaim;
   /** Compact once the log is larger than this and than the last snapshot (default 64 MiB). */
   compactBytes?: number;
 }
@@ -31,7 +33,7 @@ const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = 
   kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read', history: 'read', usageRanking: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
   deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
-  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', close: 'own',
+  getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', epoch: 'own', close: 'own',
   outbox: 'own', // its own calls are logged as `outbox.<method>` (OUTBOX)
 };
 
@@ -53,16 +55,23 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   let log: Appender;
   let gen: number;
   let snapshotBytes = 0;
+  let replaying = true;
+  let fresh = false;
+  const onReclaim: OnReclaim = (userId, ids) => {
+    if (!replaying) o.onReclaim?.(userId, ids);
+  };
   try {
     const found = generations(o.dir);
+    fresh = found.snapshot === 0 && found.logs.length === 0;
     for (const f of found.stale) rmSync(f, { force: true });
     gen = found.snapshot;
     const state = gen > 0 ? loadSnapshot(snapshotFile(o.dir, gen)) : undefined;
     if (gen > 0) snapshotBytes = statSync(snapshotFile(o.dir, gen)).size;
-    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, ...(o.historyDays ? { historyDays: o.historyDays } : {}), ...(state ? { state } : {}) });
+    memory = createMemoryStore({ clock: pinnedClock, sweepEveryMs: null, onReclaim, ...(o.historyDays ? { historyDays: o.historyDays } : {}), ...(state ? { state } : {}) });
     for (const g of found.logs) replay(logFile(o.dir, g), g === found.logs.at(-1));
     // Nothing from the previous run will settle what it had reserved: give it all back now.
     memory.releaseAll();
+    replaying = false;
     log = compactNow();
   } catch (e) {
     unlock();
@@ -180,6 +189,8 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     outbox[name] = kind === 'mutation' ? mutation(`outbox.${name}`) : own.bind(memory.outbox);
   }
   store.outbox = outbox;
+  // The marker lives with the data: new only when the data directory was.
+  store.epoch = async () => ({ id: `durable:${o.dir}`, created: (await memory.epoch()).created && fresh });
   store.close = async () => {
     clearInterval(sweeper);
     await compacting;

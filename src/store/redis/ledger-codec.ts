@@ -11,6 +11,8 @@ export function recordFields(r: LedgerRecord): string[] {
     // Only on the records that have them (the settle script adds fromGrants itself).
     ...(r.grant ? ['grant', JSON.stringify(r.grant)] : []),
     ...(r.fromGrants ? ['fromGrants', JSON.stringify(r.fromGrants)] : []),
+    ...(r.reservationId ? ['reservationId', r.reservationId] : []),
+    ...(r.reservationId ? ['reservationId', r.reservationId] : []),
   ];
 }
 
@@ -35,5 +37,7 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     anomaly: str('anomaly') || null,
     ...(f.has('grant') ? { grant: JSON.parse(str('grant')) as GrantSpec } : {}),
     ...(f.has('fromGrants') ? { fromGrants: JSON.parse(str('fromGrants')) as LedgerRecord['fromGrants'] } : {}),
+    ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
+    ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
   };
 }

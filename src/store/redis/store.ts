@@ -1,8 +1,10 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
-import { calibrationKeys, creationsKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import { ReservationIdTaken, StoreNotReached } from '../errors.js';
+import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
@@ -15,6 +17,9 @@ import { defineScripts } from './scripts.js';
 import { usageReads } from './usage-reads.js';
 import { createWriteBatcher } from './write-batching.js';
 
+/** Values before the limit states in a reserve's reply (reserve.lua). */
+const HEADER = 5;
+
 const SURROGATE = /[\ud800-\udfff]/;
 
 /**
@@ -26,6 +31,8 @@ const wellFormed = (s: string): string => (SURROGATE.test(s) ? Buffer.from(s, 'u
 
 export interface RedisStoreOptions {
   client: Redis | Cluster;
+  /** Told of the reservations a reserve released because they expired unsettled. */
+  onReclaim?: OnReclaim;
   /** Injected clock; without one every script reads Redis TIME, so replicas agree at midnight. */
   clock?: Clock;
   /** Days of per-day history kept (default 400). */
@@ -48,9 +55,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
     batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now()));
-    const states = decodeStates(reply, 4, req.checks);
+    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
+      throw transportError(e, req.requestId);
+    });
+    const states = decodeStates(reply, HEADER, req.checks);
     if (Number(reply[0]) === 2) outbox.noticed(req.userId);
+    const reclaimed = String(reply[4]);
+    if (reclaimed !== '' && options.onReclaim) options.onReclaim(req.userId, reclaimed.split(' '));
     if (Number(reply[0]) === 1) {
       const root = String(reply[3]);
       return { ok: true, output: Number(reply[1]), states, conversationRoot: root === '' ? null : root };
@@ -58,7 +69,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const index = Number(reply[2]) - 1;
     const denied = states[index];
     if (!denied) throw new Error('reserve script refused without naming a limit');
-    const tag = String(reply[4 + index * 6]);
+    const tag = String(reply[HEADER + index * 6]);
     return tag === 'conv-unpriced' ? { ok: false, denied, states, unpriced: true } : { ok: false, denied, states };
   }
 
@@ -262,11 +273,29 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await firstConnect();
       await redis.ping();
     },
+    epoch: async () => {
+      await firstConnect();
+      const id = `${Date.now()}-${randomUUID()}`;
+      // SET NX GET: the marker that was there, or nothing (and ours is set): one command, no race.
+      const before = (await redis.call('SET', epochKey, id, 'NX', 'GET')) as string | null;
+      return before === null ? { id, created: true } : { id: before, created: false };
+    },
     close: async () => {
       await ix.close().catch(() => undefined); // the index is a derived view: closing does not wait on a Redis that is gone
       await redis.quit();
     },
   };
+}
+
+// ioredis's words for a command refused before it was written (no connection, no offline queue).
+const NOT_SENT = /enableOfflineQueue options is false/;
+
+/** What a failed reserve means: never sent, refused as a reused id, or unknown (it may have run). */
+function transportError(e: unknown, requestId: string): unknown {
+  const message = e instanceof Error ? e.message : '';
+  if (NOT_SENT.test(message)) return new StoreNotReached(e);
+  if (message.startsWith('TG_ID_TAKEN')) return new ReservationIdTaken(requestId);
+  return e;
 }
 
 /**

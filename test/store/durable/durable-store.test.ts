@@ -12,7 +12,7 @@ import { openDurableStore } from '../../../src/store/durable/durable-store.js';
 import { encodeRecord, readRecords } from '../../../src/store/durable/record-file.js';
 import { stateRecords } from '../../../src/store/durable/state-codec.js';
 import { createMemoryStore, type MemoryStore } from '../../../src/store/memory.js';
-import type { Store } from '../../../src/store/types.js';
+import type { OnReclaim, Store } from '../../../src/store/types.js';
 import { createManualClock, type Clock } from '../../../src/util/clock.js';
 import { check, plainReservation, storeContract } from '../contract.js';
 import { ledgerContract } from '../contract-ledger.js';
@@ -23,11 +23,11 @@ import { grantsContract } from '../contract-grants.js';
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const T0 = Date.UTC(2026, 10, 23, 12);
 
-function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?: number, fsync: 'always' | 'everysec' = 'everysec'): Store {
-  return openDurableStore({ dir, fsync, clock, warn: (m) => warnings.push(m), ...(compactBytes ? { compactBytes } : {}) });
+function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?: number, fsync: 'always' | 'everysec' = 'everysec', onReclaim?: OnReclaim): Store {
+  return openDurableStore({ dir, fsync, clock, warn: (m) => warnings.push(m), ...(compactBytes ? { compactBytes } : {}), ...(onReclaim ? { onReclaim } : {}) });
 }
 
-storeContract('durable memory', async (clock) => open(tempDir(), clock));
+storeContract('durable memory', async (clock, onReclaim) => open(tempDir(), clock, [], undefined, 'everysec', onReclaim));
 ledgerContract('durable memory', async (clock) => open(tempDir(), clock));
 calendarContract('durable memory', async (clock) => open(tempDir(), clock));
 grantsContract('durable memory', async (clock) => open(tempDir(), clock));

@@ -7,7 +7,8 @@
 --   budget} | null, spend = {fixed, per, priced}, checks = [[dim, window, limit (null = none),
 --   fixed, perOutput], ...], cal = the user's calendar (see `period`) | null
 -- The first refusal of a period is recorded in the outbox, KEYS[2] (events.lua).
--- Returns { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'' , states... }
+-- Returns { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
+--           reclaimed (the ids of expired reservations this call released, space-separated), states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
@@ -33,6 +34,13 @@ local n = #list
 
 -- Every reservation not yet settled, scored by when it expires: the requests in flight.
 local resvs_key = prefix .. 'resvs'
+
+-- An id that already has a record was reserved before (a resent command) or settled: most often
+-- released by a gateway that gave up waiting for this very call, which Redis ran late (a stall, a
+-- lost reply). It must hold nothing.
+if redis.call('EXISTS', prefix .. 'resv:' .. rid) == 1 then
+  return redis.error_reply('TG_ID_TAKEN reservation id already reserved or settled')
+end
 
 -- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
 -- All of them, as the memory store does: a user's requests in flight are bounded, and one left
@@ -161,7 +169,7 @@ if denied ~= 0 then
   elseif st[1] == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
   end
-  local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root }
+  local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' ') }
   for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
   return flat
 end
@@ -222,6 +230,6 @@ end
 redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 
-local flat = { 1, out, 0, conv_root }
+local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
 for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
 return flat

@@ -1,6 +1,7 @@
 -- Replace a reservation with what the request really used, and append its ledger record,
 -- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id:
--- the reservation record becomes `done` (kept a day), and a second settle changes nothing.
+-- the reservation record becomes `done` (kept a day), and a second settle changes nothing, nor
+-- does a reserve of that id that runs late (reserve.lua refuses an id with a record).
 --
 -- KEYS[1] user prefix `tg:{u:<id>}:`, KEYS[2] the outbox stream of its slot (events.lua)
 -- ARGV[1]: the arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
