@@ -234,8 +234,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const grantable = check.keyId === undefined && isGrantDimension(check.dimension);
         let roomWith = room;
         if (grantable && amount(check.fixed, check.perOutput, out) > room) {
-          const g = balance(check.dimension);
-          if (g > 0) roomWith = Math.max(room, 0) + g;
+          // The counter's own reservations already hold whatever requests in flight may take from
+          // the grants, and what it used past its limit has been drawn from them: the room is the
+          // allowance left, less every reservation, plus what the grants have not spent.
+          const g = grantBalance(s.grants, check.dimension, 0, now);
+          if (g > 0) roomWith = Math.max(check.limit - used, 0) - resv + g;
         }
         if (!denied && !fitRoom(roomWith, check.fixed, check.perOutput)) {
           denied = states[index] ?? null;
@@ -320,7 +323,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       for (const g of h.grants ?? []) s.grantResv[g.dim] = (s.grantResv[g.dim] ?? 0) - g.need;
       for (const check of req.checks) if (check.limit === null) charge(check);
       // What the usage went past a limit of a grant dimension (the most over any of its windows) is
-      // taken from the user's grants, as far as they hold (their balance less other requests' holds).
+      // taken from the user's grants, as far as they hold (reserve admitted no more than they had left).
       const over: Record<string, number> = {};
       for (const c of h.counters) {
         const cur = counter(s, c.key, now);
@@ -337,7 +340,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       for (const d of GRANT_DIMENSIONS) {
         if (over[d] === undefined) continue;
-        const took = drawGrants(s.grants, d, Math.min(over[d], grantBalance(s.grants, d, s.grantResv[d] ?? 0, now)), now);
+        const took = drawGrants(s.grants, d, Math.min(over[d], grantBalance(s.grants, d, 0, now)), now);
         if (took > 0) (fromGrants ??= {})[d] = took;
       }
       const t = h.root ? tree(s, h.root) : undefined;

@@ -184,10 +184,15 @@ local function grant_list(prefix, dim, now)
 end
 
 -- What the live grants of `dim` hold, less what requests in flight reserved of them (never < 0).
-local function grant_balance(prefix, dim, now)
+-- What the live grants of `dim` have not spent (holds of requests in flight not subtracted).
+local function grant_left(prefix, dim, now)
   local left = 0
   for _, g in ipairs(grant_list(prefix, dim, now)) do left = left + g.n - g.u end
-  left = left - num(redis.call('HGET', prefix .. 'grant-resv', dim))
+  return left
+end
+
+local function grant_balance(prefix, dim, now)
+  local left = grant_left(prefix, dim, now) - num(redis.call('HGET', prefix .. 'grant-resv', dim))
   if left < 0 then return 0 end
   return left
 end

@@ -147,8 +147,11 @@ if denied == 0 then
       checks[#checks].state = idx
       local room_with = room
       if grantable and amount(fixed, per, out) > room then
-        local g = balance(dim)
-        if g > 0 then room_with = math.max(room, 0) + g end
+        -- The counter's own reservations already hold whatever requests in flight may take from
+        -- the grants, and what it used past its limit has been drawn from them: the room is the
+        -- allowance left, less every reservation, plus what the grants have not spent.
+        local g = grant_left(prefix, dim, now)
+        if g > 0 then room_with = math.max(limit - used, 0) - resv + g end
       end
       if denied == 0 and not fit_room(room_with, fixed, per) then denied = idx end
     end

@@ -70,7 +70,7 @@ if rec then
   -- no command).
   release(prefix, rec)
   -- What the usage went past a limit of a grant dimension (the most over any of its windows) is
-  -- taken from the user's grants, as far as they hold (their balance less other requests' holds).
+  -- taken from the user's grants, as far as they hold (reserve admitted no more than they had left).
   local over = {}
   for _, c in ipairs(rec.c) do
     -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
@@ -90,7 +90,7 @@ if rec then
   end
   for _, d in ipairs(GRANT_ORDER) do
     if over[d] then
-      local took = grant_draw(prefix, d, math.min(over[d], grant_balance(prefix, d, now)), now)
+      local took = grant_draw(prefix, d, math.min(over[d], grant_left(prefix, d, now)), now)
       if took > 0 then
         drawn = drawn or {}
         drawn[d] = took
