@@ -1,12 +1,11 @@
 // The dashboard sets a key's own limits (Debian's Chromium, driven by playwright-core).
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
+import { launchChromium } from '../support/chromium.js';
 import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('dashboard: a key\'s own limits', () => {
   let upstream: TestUpstream;
@@ -14,10 +13,9 @@ describe('dashboard: a key\'s own limits', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
     upstream = await createTestUpstream();
     gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'auth.cache_ms': 0 } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
