@@ -2,6 +2,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { RequestLog } from './log/logger.js';
+import type { KeyUseRecorder } from './auth/key-use.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './auth/principals.js';
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -26,6 +27,8 @@ export interface Deps {
   readonly calibration: Calibration;
   /** Notices a store that lost its data; made from the store when not given. */
   readonly epochWatch?: EpochWatch;
+  /** Notes when keys are used and writes it in batches; made from the store when not given (main closes its own). */
+  readonly keyUse?: KeyUseRecorder;
 }
 
 export interface AppVariables {
@@ -43,4 +46,5 @@ export interface AppEnv {
 
 export interface AppContext extends Deps {
   readonly principals: PrincipalResolver;
+  readonly keyUse: KeyUseRecorder;
 }

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { dashboard } from './admin/dashboard.js';
 import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
+import { createKeyUseRecorder } from './auth/key-use.js';
 import { createPrincipalResolver } from './auth/principals.js';
 import { createFailureLimiter } from './auth/failure-limiter.js';
 import { createJwtVerifier } from './auth/jwt.js';
@@ -25,14 +26,16 @@ const METERED = [
 ] as const;
 
 export function createApp(deps: Deps): Hono<AppEnv> {
+  const keyUse = deps.keyUse ?? createKeyUseRecorder({ store: deps.store, clock: deps.clock, flushMs: deps.config.auth.key_use_flush_ms });
   const principals = createPrincipalResolver({
     store: deps.store, clock: deps.clock, cacheMs: deps.config.auth.cache_ms, configDefaults: deps.config.limits,
     serveStale: deps.config.fail_mode === 'open', plans: deps.config.plans,
     calendarDefaults: { time_zone: deps.config.time_zone, month_anchor_day: deps.config.month_anchor_day },
     autoCreateUsers: deps.config.auth.auto_create_users, usersCreatedPerMinute: deps.config.auth.users_created_per_minute,
     onUserCreated: (u) => deps.logger.info({ user: u.id, by: u.createdBy }, 'end user created'),
+    onKeyUsed: keyUse.used,
   });
-  const ctx: AppContext = { ...deps, principals };
+  const ctx: AppContext = { ...deps, principals, keyUse };
   const app = new Hono<AppEnv>();
 
   app.use('*', requestIdMiddleware(deps.logger));

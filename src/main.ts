@@ -1,6 +1,7 @@
 // The composition root: load config, build the real dependencies, serve, drain on SIGTERM.
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { createKeyUseRecorder } from './auth/key-use.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createDeliverer } from './events/deliverer.js';
 import { createLogger } from './log/logger.js';
@@ -76,7 +77,9 @@ async function start(): Promise<void> {
   // Webhooks are delivered from the outbox off the request path, by every replica (each delivery by one).
   const deliverer = createDeliverer({ outbox: store.outbox, webhooks: config.webhooks, settings: config.webhook_delivery, clock: systemClock, logger });
   await deliverer.start();
-  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics, epochWatch });
+  const keyUse = createKeyUseRecorder({ store, clock: systemClock, flushMs: config.auth.key_use_flush_ms,
+    onError: (err) => logger.debug({ err: (err as Error).message }, 'key last-use times not written yet') });
+  const app = createApp({ config, store, upstream, clock: systemClock, logger, journal, inFlight, calibration, metrics, epochWatch, keyUse });
   const server = createServer(config, app.fetch);
   server.listen(config.server.port, config.server.host, () => {
     const { port } = server.address() as AddressInfo;
@@ -99,6 +102,7 @@ async function start(): Promise<void> {
     await calibration.sync();
     calibration.close();
     await deliverer.stop();
+    await keyUse.close().catch(() => undefined);
     await upstream.close();
     await store.close().catch(() => undefined);
     logger.info({ journalBacklog: journal.backlog }, 'stopped');

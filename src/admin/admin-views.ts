@@ -10,7 +10,7 @@ export const userView = (u: UserRecord) => ({
 });
 
 export const keyView = (k: KeyRecord) => ({
-  keyId: k.keyId, prefix: k.prefix, name: k.name, createdAt: iso(k.createdAt), expiresAt: iso(k.expiresAt),
+  keyId: k.keyId, prefix: k.prefix, name: k.name, createdAt: iso(k.createdAt), expiresAt: iso(k.expiresAt), lastUsedAt: iso(k.lastUsedAt ?? null),
   ...(k.role ? { role: k.role } : { limits: k.limits ?? {} }),
 });
 

@@ -27,7 +27,10 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
     return c.body(null, 204);
   });
 
-  admin.get('/users/:id/keys', async (c) => c.json({ keys: (await store.listKeys(parseUserId(c.req.param('id')))).map(keyView) }));
+  admin.get('/users/:id/keys', async (c) => {
+    await app.keyUse.flush(); // this gateway's uses not yet written
+    return c.json({ keys: (await store.listKeys(parseUserId(c.req.param('id')))).map(keyView) });
+  });
 
   admin.delete('/keys/:keyId', async (c) => {
     if (!(await store.revokeKey(c.req.param('keyId')))) throw new GatewayError({ status: 404, code: 'not_found', message: `no key '${c.req.param('keyId')}'` });

@@ -20,7 +20,10 @@ export function addServiceKeyRoutes(admin: Hono<AppEnv>, app: AppContext, body: 
     return c.json({ key, keyId, prefix, name: b.name, role: 'service', createdAt: new Date(createdAt).toISOString() }, 201);
   });
 
-  admin.get('/service-keys', async (c) => c.json({ keys: (await app.store.listKeys(SERVICE_KEY_OWNER)).map(keyView) }));
+  admin.get('/service-keys', async (c) => {
+    await app.keyUse.flush();
+    return c.json({ keys: (await app.store.listKeys(SERVICE_KEY_OWNER)).map(keyView) });
+  });
 
   admin.patch('/keys/:keyId', async (c) => {
     const b = await body(c);

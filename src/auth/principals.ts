@@ -61,6 +61,8 @@ export interface ResolverOptions {
   /** Users one service key may create per minute. */
   usersCreatedPerMinute: number;
   onUserCreated?: (user: UserRecord) => void;
+  /** Told of every request a key authenticated, cache hit or not (auth/key-use.ts notes it). */
+  onKeyUsed?: (keyId: string) => void;
 }
 
 const MAX_ENTRIES = 50_000;
@@ -106,18 +108,23 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     return { userId: user.id, keyId: key.keyId, user, limits: await limitsOf(user), calendar: calendarOf(user), ...(Object.keys(keyLimits).length > 0 ? { keyLimits } : {}) };
   }
 
+  const used = (value: Principal | ServiceCaller | null) => {
+    if (value !== null) o.onKeyUsed?.(value.keyId);
+    return value;
+  };
+
   return {
     async resolve(presented) {
       const now = o.clock.now();
       const digest = digestKey(presented);
       const hit = cache.get(digest);
-      if (hit && now - hit.at < o.cacheMs) return hit.value;
+      if (hit && now - hit.at < o.cacheMs) return used(hit.value);
       let value: Principal | ServiceCaller | null;
       try {
         value = await lookup(digest, now);
       } catch (err) {
         // The store is unreachable: a key seen before keeps working (fail-open serving needs it).
-        if (hit && o.serveStale) return hit.value;
+        if (hit && o.serveStale) return used(hit.value);
         throw err;
       }
       if (cache.size >= MAX_ENTRIES) cache.clear();
@@ -127,7 +134,7 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
         if (vouched.size >= MAX_VOUCHED) vouched.clear();
         vouched.add(digest);
       }
-      return value;
+      return used(value);
     },
     async actFor(caller, endUserId, source, plan) {
       const user = await endUsers.get(caller.keyId, endUserId, source);

@@ -93,6 +93,8 @@ export const configSchema = z
     }).strict().prefault({}),
     auth: z.object({
       cache_ms: count.default(1000),
+      // How often a gateway writes when its keys were last used (one store call for them all).
+      key_use_flush_ms: ms.default(10_000),
       failures_per_minute: z.number().int().positive().default(20),
       // Service keys name their end user in this header (lower-cased: HTTP header names are not case-sensitive).
       end_user_header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').transform((h) => h.toLowerCase()).default('x-tollgate-user'),

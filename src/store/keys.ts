@@ -28,6 +28,8 @@ export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledge
 export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
 export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;
 export const usersIndexKey = `${KEY_VERSION}:users`;
+/** When each key was last used: member = key id, score = ms (one key, one slot; written in batches). */
+export const keyUseKey = `${KEY_VERSION}:keys:used`;
 /** Keys the whole deployment shares (usage index, deployment rollups): one hash tag, one slot. */
 export const indexPrefix = `${KEY_VERSION}:{ix}:`;
 export const usageIndexKey = (window: string, periodStartMs: number, dimension: string): string =>

@@ -446,6 +446,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     listKeys: async (userId) => [...keys.values()].filter((k) => k.userId === userId).sort((a, b) => a.createdAt - b.createdAt),
     revokeKey: async (keyId) => revoke(keyId),
+    recordKeyUse: async (uses) => {
+      for (const [keyId, at] of uses) {
+        const digest = keyIds.get(keyId);
+        const key = digest === undefined ? undefined : keys.get(digest);
+        if (digest !== undefined && key && at > (key.lastUsedAt ?? -1)) keys.set(digest, { ...key, lastUsedAt: at });
+      }
+    },
     keyById: async (keyId) => {
       const digest = keyIds.get(keyId);
       return (digest === undefined ? undefined : keys.get(digest)) ?? null;

@@ -224,6 +224,11 @@ export interface KeyRecord {
   readonly limits?: Readonly<Record<string, number | null>>;
   /** A service key acts for the end user each request names; it belongs to no user. */
   readonly role?: 'service';
+  /**
+   * When a request last authenticated with this key (ms), as recorded by recordKeyUse: read by
+   * listKeys and keyById only (the request path never reads it). Absent: never used.
+   */
+  readonly lastUsedAt?: number;
 }
 
 /** The owner id service keys are filed under: no user id can take it (`*` is not an id character). */
@@ -280,6 +285,12 @@ export interface Store {
   setKeyLimits(keyId: string, limits: Readonly<Record<string, number | null>>): Promise<KeyRecord | null>;
   /** Revokes a key by id; false when there was no such key. */
   revokeKey(keyId: string): Promise<boolean>;
+  /**
+   * Records when keys were last used, many at once (the gateway gathers them: auth/key-use.ts).
+   * A time earlier than the one stored changes nothing (replicas flush in any order); a key that
+   * is unknown or revoked is not brought back.
+   */
+  recordKeyUse(uses: ReadonlyArray<readonly [keyId: string, at: number]>): Promise<void>;
   /**
    * Adds a grant and its ledger record in one step, unless a grant with this id exists (a retried
    * webhook adds one grant): then nothing changes and the existing grant is returned.

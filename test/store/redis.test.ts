@@ -9,6 +9,7 @@ import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
 import { grantsContract } from './contract-grants.js';
 import { eventsContract } from './events-contract.js';
+import { keyUseContract } from './contract-keys.js';
 
 storeContract('redis', async (clock, onReclaim) => createRedisStore({ client: testRedis(), clock, ...(onReclaim ? { onReclaim } : {}) }));
 // Its own key prefix: the deployment's rollups and the usage index are shared keys.
@@ -16,6 +17,7 @@ ledgerContract('redis', async (clock) => createRedisStore({ client: testRedis(`$
 accountsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 calendarContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 grantsContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
+keyUseContract('redis', async (clock) => createRedisStore({ client: testRedis(), clock }));
 // A key prefix per store: the outbox's global set of streams is then this test's own.
 eventsContract('redis', async (clock) => createRedisStore({ client: testRedis(`${uniqueId('ev')}:`), clock }));
 

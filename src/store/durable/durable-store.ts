@@ -32,7 +32,7 @@ export interface DurableStoreOptions {
 const MEMBERS: { readonly [K in keyof Store]-?: 'mutation' | 'read' | 'own' } = {
   kind: 'own', reserve: 'mutation', settle: 'mutation', peek: 'read', ledger: 'read', ledgerPage: 'read', history: 'read', usageRanking: 'read',
   getUser: 'read', putUser: 'mutation', createUser: 'mutation', putKey: 'mutation', keyByDigest: 'read', listUsers: 'read',
-  deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', resetCounters: 'mutation',
+  deleteUser: 'mutation', listKeys: 'read', keyById: 'read', setKeyLimits: 'mutation', revokeKey: 'mutation', recordKeyUse: 'mutation', resetCounters: 'mutation',
   getSettings: 'read', putSettings: 'mutation', recordCalibration: 'mutation', addGrant: 'mutation', listGrants: 'read', calibration: 'read', ping: 'own', epoch: 'own', close: 'own',
   outbox: 'own', // its own calls are logged as `outbox.<method>` (OUTBOX)
 };

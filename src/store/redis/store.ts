@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../util/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
-import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
+import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, keyUseKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
@@ -125,8 +125,28 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const key = parse<KeyRecord>(await redis.get(keyDigestKey(digest)));
     await redis.del(keyDigestKey(digest));
     await redis.del(keyIdKey(keyId));
+    await redis.zrem(keyUseKey, keyId);
     if (key) await redis.srem(userKeysKey(key.userId), keyId);
     return true;
+  }
+
+  /**
+   * ZADD GT: one command per 1,000 keys, and the later of two replicas' times wins whatever order
+   * they flush in. A flush that races a revocation can leave the revoked key's member behind (a
+   * few bytes, never read: listings start from the key records).
+   */
+  async function recordKeyUse(uses: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    await firstConnect();
+    for (let i = 0; i < uses.length; i += 1000) {
+      await redis.zadd(keyUseKey, 'GT', ...uses.slice(i, i + 1000).flatMap(([keyId, at]) => [at, keyId]));
+    }
+  }
+
+  /** Key records with their last use (one ZMSCORE for the lot). */
+  async function withLastUse(keys: KeyRecord[]): Promise<KeyRecord[]> {
+    if (keys.length === 0) return keys;
+    const scores = await redis.zmscore(keyUseKey, ...keys.map((k) => k.keyId));
+    return keys.map((k, i) => (scores[i] === null || scores[i] === undefined ? k : { ...k, lastUsedAt: Number(scores[i]) }));
   }
 
   /**
@@ -230,13 +250,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         const digest = await redis.get(keyIdKey(keyId));
         return digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
       }));
-      return keys.filter((k): k is KeyRecord => k !== null).sort((a, b) => a.createdAt - b.createdAt);
+      return withLastUse(keys.filter((k): k is KeyRecord => k !== null).sort((a, b) => a.createdAt - b.createdAt));
     },
     revokeKey: (keyId) => revokeKey(keyId),
+    recordKeyUse: (uses) => recordKeyUse(uses),
     keyById: async (keyId) => {
       await firstConnect();
       const digest = await redis.get(keyIdKey(keyId));
-      return digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
+      const key = digest ? parse<KeyRecord>(await redis.get(keyDigestKey(digest))) : null;
+      return key ? ((await withLastUse([key]))[0] ?? null) : null;
     },
     setKeyLimits: async (keyId, limits) => {
       await firstConnect();

@@ -19,6 +19,7 @@ import { ledgerContract } from '../contract-ledger.js';
 import { command, runBoth } from '../differential-model.js';
 import { calendarContract } from '../contract-calendar.js';
 import { grantsContract } from '../contract-grants.js';
+import { keyUseContract } from '../contract-keys.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const T0 = Date.UTC(2026, 10, 23, 12);
@@ -31,6 +32,7 @@ storeContract('durable memory', async (clock, onReclaim) => open(tempDir(), cloc
 ledgerContract('durable memory', async (clock) => open(tempDir(), clock));
 calendarContract('durable memory', async (clock) => open(tempDir(), clock));
 grantsContract('durable memory', async (clock) => open(tempDir(), clock));
+keyUseContract('durable memory', async (clock) => open(tempDir(), clock));
 
 const record = (requestId: string, user: string, costMicros: number) => ({
   requestId, time: T0, user, model: 'm', conversation: null, promptTokens: 3, completionTokens: 4,
