@@ -5,3 +5,4 @@ cpSync('src/store/redis/lua', 'dist/store/redis/lua', { recursive: true });
 // The CLI is run directly (package "bin"), so it must be executable.
 chmodSync('dist/cli/main.js', 0o755);
 cpSync('src/admin/dashboard.html', 'dist/admin/dashboard.html');
+cpSync('src/admin/dashboard', 'dist/admin/dashboard', { recursive: true });

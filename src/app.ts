@@ -2,7 +2,7 @@
 // as they like, side by side.
 //   request id -> auth -> plan -> store.reserve -> upstream -> meter -> settle -> headers
 import { Hono } from 'hono';
-import { dashboard } from './admin/dashboard.js';
+import { dashboard, dashboardScript } from './admin/dashboard.js';
 import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
 import { createKeyUseRecorder } from './auth/key-use.js';
@@ -58,6 +58,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
 
   app.get('/admin', dashboard);
+  app.get('/admin/dashboard/:file', dashboardScript);
   app.route('/admin', createAdminRoutes(ctx));
 
   const v1 = new Hono<AppEnv>();

@@ -71,10 +71,13 @@ export function addUsageRoutes(admin: Hono<AppEnv>, app: AppContext): void {
       const page = await store.listUsers(c.req.query('cursor') ?? null, limit);
       return c.json({ window, users: await Promise.all(page.users.map((u) => row(u, window))), next: page.next });
     }
-    const offset = c.req.query('offset') === '0' ? 0 : intParam(c.req.query('offset'), 'offset', 0, 1_000_000);
+    // Ranked, the cursor is the offset of the next page (`next`, like the id order's; `offset` works too).
+    const from = c.req.query('cursor') ?? c.req.query('offset');
+    const offset = from === '0' ? 0 : intParam(from, c.req.query('cursor') !== undefined ? 'cursor' : 'offset', 0, 1_000_000);
     const ranking = await store.usageRanking({ window: window as 'day' | 'month', dimension: sort as Dimension, at: clock.now(), offset, limit, order });
     const users = (await Promise.all(ranking.entries.map((e) => store.getUser(e.userId)))).filter((u): u is UserRecord => u !== null);
-    return c.json({ window, total: ranking.total, users: await Promise.all(users.map((u) => row(u, window))) });
+    const next = offset + ranking.entries.length < ranking.total && ranking.entries.length > 0 ? String(offset + ranking.entries.length) : null;
+    return c.json({ window, total: ranking.total, users: await Promise.all(users.map((u) => row(u, window))), next });
   });
 
   const history = async (c: Context<AppEnv>) => {

@@ -59,7 +59,8 @@ describe('dashboard history and users in Chromium', () => {
     await expect.poll(async () => Number(await bar.getAttribute('data-value'))).toBe(before + 2 * 147);
     await page.selectOption('#metric', 'tokens');
     await expect.poll(async () => Number(await bar.getAttribute('data-value'))).toBeGreaterThanOrEqual(2 * 379);
-    expect(await page.textContent('#topModels')).toContain('gpt-4.1-nano-2025-04-14');
+    await expect.poll(() => page.textContent('#topmodels')).toContain('gpt-4.1-nano-2025-04-14');
+    await expect.poll(() => page.textContent('#topusers')).toContain('nora');
 
     await nora.click();
     const userBar = page.locator(`#uchart rect[data-date="${today()}"]`);
@@ -75,9 +76,10 @@ describe('dashboard history and users in Chromium', () => {
     await page.selectOption('#lang', 'ru');
     await expect.poll(() => page.textContent('#disable')).toBe('Включить');
     expect(await page.textContent('#newuser button')).toBe('Создать пользователя');
-    await expect.poll(() => page.textContent('#topModels')).toContain('Главные модели');
+    expect(await page.textContent('#top')).toContain('Главные модели');
     expect(await page.textContent('#charts strong')).toBe('По дням, последние 30 дней');
 
+    await page.click('#back');
     await page.setViewportSize({ width: 390, height: 844 });
     // Nothing wider than the phone: the page scrolls down, never sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -87,6 +89,7 @@ describe('dashboard history and users in Chromium', () => {
     expect(existsSync(wide) && existsSync(narrow)).toBe(true);
     process.stdout.write(`dashboard screenshots: ${wide} ${narrow}\n`);
 
+    await nora.click();
     await page.click('#deluser');
     await expect.poll(() => nora.count()).toBe(0);
     expect((await gw.admin('GET', '/admin/users/nora')).status).toBe(404);

@@ -36,7 +36,7 @@ describe('dashboard in Chromium', () => {
     await page.click('#login button');
     const dora = page.locator('#usage tr[data-user="dora"]');
     await expect.poll(() => dora.textContent()).toContain('0/2 messages');
-    expect(await dora.getAttribute('class')).not.toBe('over');
+    expect(await dora.getAttribute('class')).toBe('link');
 
     // One the upstream fails (it costs no message, but counts as a request), then two answered.
     for (const model of ['fail:500', 'gpt-4.1-nano', 'gpt-4.1-nano']) {
@@ -45,10 +45,10 @@ describe('dashboard in Chromium', () => {
       await r.arrayBuffer();
     }
     await page.click('#refresh');
-    await expect.poll(() => dora.getAttribute('class')).toBe('over');
+    await expect.poll(() => dora.getAttribute('class')).toBe('over link');
     expect(await dora.textContent()).toContain('2/2 messages');
     expect(await dora.textContent()).toContain('3/∞ requests (1 failed)');
-    expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).not.toBe('over');
+    expect(await page.locator('#usage tr[data-user="eve"]').getAttribute('class')).toBe('link');
 
     expect((await gw.admin('POST', '/admin/users/dora/grants', { id: 'pack-1', dimension: 'credits', amount: 500 })).status).toBe(201);
     await dora.click();
@@ -60,17 +60,20 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('#events tbody tr').count()).toBe(3);
     await page.fill('#limits input[name="messages_per_day"]', '10');
     await page.click('#limits button');
-    await expect.poll(() => dora.getAttribute('class')).not.toBe('over');
-    expect(await dora.textContent()).toContain('2/10');
+    await expect.poll(() => page.textContent('#saved')).toBe('Saved');
     expect((await gw.admin('GET', '/admin/users/dora')).json.limits).toMatchObject({ messages_per_day: 10 });
 
     await page.selectOption('#lang', 'ru');
     expect(await page.textContent('h1')).toBe('Tollgate: расход');
+    await expect.poll(() => page.textContent('#limits .grid')).toContain('Сообщений в день');
+    await expect.poll(() => page.locator('#limits input[name="requests_per_day"]').getAttribute('placeholder')).toContain('по умолчанию');
+    // Back to the overview: dora is no longer at her limit.
+    await page.click('#back');
+    await expect.poll(() => dora.getAttribute('class')).toBe('link');
+    expect(await dora.textContent()).toContain('2/10');
     await expect.poll(() => dora.textContent()).toContain('сообщений');
     expect(await page.textContent('#refresh')).toBe('Обновить');
     await expect.poll(() => page.textContent('#updated')).toContain('Обновлено');
-    await expect.poll(() => page.textContent('#limits .grid')).toContain('Сообщений в день');
-    await expect.poll(() => page.locator('#limits input[name="requests_per_day"]').getAttribute('placeholder')).toContain('по умолчанию');
     const shot = path.join(mkdtempSync(path.join(tmpdir(), 'tg-shot-')), 'dashboard-ru.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);

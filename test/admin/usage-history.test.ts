@@ -62,5 +62,15 @@ describe.each(STORES)('usage history and index (%s store)', (_name, makeStore) =
     expect(r.users.map((u) => u.spend_micros as number)).toEqual([...r.users.map((u) => u.spend_micros as number)].sort((a, b) => b - a));
     const asc = (await gw.admin('GET', '/admin/usage?window=month&sort=requests&order=asc&limit=1')).json as { users: Array<Record<string, unknown>> };
     expect(asc.users).toHaveLength(1);
+    // Page by page with the `next` cursor: the same users in the same order, each once, then null.
+    const paged: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await gw.admin('GET', `/admin/usage?window=day&sort=spend_micros&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`)).json as { users: Array<{ id: string }>; next: string | null };
+      paged.push(...page.users.map((u) => u.id));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(paged).toEqual(r.users.map((u) => u.id));
+    expect((await gw.admin('GET', '/admin/usage?window=day&sort=spend_micros&cursor=x')).status).toBe(400);
   });
 });
