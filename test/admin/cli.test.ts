@@ -62,6 +62,8 @@ describe('tollgate CLI', () => {
     const keys = (await tollgate('keys', 'list', 'alice')).stdout;
     expect(keys).toMatch(/^key id\s+prefix\s+name\s+created\s+last used\s+expires\n/);
     expect(keys).toContain('laptop');
+    // The request above used the key: its last use is a time, not '-'.
+    expect(keys.split('\n').find((l) => l.includes('laptop'))).toMatch(/laptop\s+\S+ \S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+-$/);
     expect((await tollgate('keys', 'revoke', key.keyId)).stdout).toContain(`revoked ${key.keyId}`);
     expect((JSON.parse((await tollgate('keys', 'list', 'alice', '--json')).stdout) as { keys: unknown[] }).keys).toHaveLength(0);
   });
