@@ -1,4 +1,4 @@
-// SIGTERM: stop accepting, let the stream in flight finish, settle it, exit 0.
+// SIGTERM: stop accepting, let the stream in flight finish, settle it, write the keys' last use, exit 0.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { adminCall, startProcess, type GatewayProcess } from '../support/process.js';
@@ -18,10 +18,10 @@ describe('graceful shutdown', () => {
     await upstream.close();
   });
 
-  it('finishes the stream in flight, charges it, refuses new connections, and exits 0', async () => {
+  it('finishes the stream in flight, charges it, refuses new connections, writes when its key was used, and exits 0', async () => {
     const user = uniqueId('drain');
     await adminCall(gw.url, 'POST', '/admin/users', { id: user, limits: { tokens_per_day: 100_000 } });
-    const { key } = (await adminCall(gw.url, 'POST', `/admin/users/${user}/keys`, {})) as { key: string };
+    const { key, keyId } = (await adminCall(gw.url, 'POST', `/admin/users/${user}/keys`, {})) as { key: string; keyId: string };
     expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -41,8 +41,11 @@ describe('graceful shutdown', () => {
     expect(await exit).toBe(0);
     const store = createRedisStore({ client: testRedis() });
     const [record] = await store.ledger(user, 1);
+    // Written at shutdown, well before its 10 s interval.
+    const used = await store.keyById(keyId);
     await store.close();
     expect(record).toMatchObject({ outcome: 'ok', promptTokens: 78, completionTokens: 9 });
+    expect(used?.lastUsedAt).toBeGreaterThan(Date.now() - 60_000);
     expect(gw.output.join('')).toContain('"msg":"stopped"');
   }, 30_000);
 });
