@@ -8,6 +8,7 @@ import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 import { storeContract } from './contract.js';
 import { accountsContract } from './contract-accounts.js';
 import { eventsContract } from './events-contract.js';
+import { keyUseContract } from './contract-keys.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -17,4 +18,5 @@ afterAll(() => cluster?.stop());
 
 storeContract('redis cluster', async (clock, onReclaim) => createRedisStore({ client: new Cluster(cluster.nodes), clock, ...(onReclaim ? { onReclaim } : {}) }));
 accountsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
+keyUseContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
 eventsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes, { keyPrefix: `${uniqueId('ev')}:` }), clock }));
