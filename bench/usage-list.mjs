@@ -3,7 +3,7 @@
 // the memory store, then times GET /admin/usage sorted by spend (first page and a deep page, from
 // the usage index) and sorted by id (users in id order), through a gateway on 127.0.0.1 built in
 // this process. Prints medians and maxima of ROUNDS calls. Needs `npm run build` first.
-//   node bench/usage-list.mjs            USERS=20000 ROUNDS=10 node bench/usage-list.mjs
+//   node bench/usage-list.mjs            USERS=20000 ROUNDS=10 node bench/usage-list.mjs   STORES=memory node bench/usage-list.mjs
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { repo } from './tollgate.mjs';
 
 const USERS = Number(process.env.USERS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
+const ONLY = (process.env.STORES ?? 'redis,memory').split(',');
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const dist = (p) => import(path.join(repo, 'dist', p));
 const [{ createApp }, { loadConfig }, { createLogger }, { createMemoryStore }, { createRedisStore }, { createJournal }, { createInFlight }, { createMetrics }, { createUpstreamClient }, { systemClock }, { createServer }] =
@@ -69,9 +70,10 @@ try {
   await waitForOutput(rs, /Ready to accept connections/);
   const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   for (let i = 0; i < 50 && client.status !== 'ready'; i++) await sleep(100);
-  const stores = [['redis', createRedisStore({ client })], ['memory', createMemoryStore()]];
+  const stores = [['redis', () => createRedisStore({ client })], ['memory', () => createMemoryStore()]].filter(([name]) => ONLY.includes(name));
   console.log(`usage list at ${USERS.toLocaleString('en-US')} users, ${ROUNDS} calls each (machine shared, so read the medians as rough)`);
-  for (const [name, store] of stores) {
+  for (const [name, make] of stores) {
+    const store = make();
     const seconds = await seed(store);
     const app = await appOn(store);
     console.log(`${name}: seeded in ${seconds.toFixed(1)} s`);

@@ -2,6 +2,7 @@
 // deployment, and each user's usage per period and dimension (what Redis keeps in sorted sets).
 import { periodOf } from '../limits/windows.js';
 import type { Dimension } from '../limits/vocabulary.js';
+import { firstK } from './top-k.js';
 import { addRollup, emptyRollup, NO_MODEL, ROLLUP_DIMS, type DayUsage, type Rollup } from './rollup.js';
 import type { Amounts, HistoryQuery, Ranking, RankingQuery } from './types.js';
 
@@ -81,8 +82,11 @@ export function createUsageBook(state: UsageState, historyDays: number): UsageBo
       if (!set) return { total: 0, entries: [] };
       const sign = order === 'desc' ? -1 : 1;
       // Ties in user id order, as a Redis sorted set orders them (reversed for desc).
-      const sorted = [...set].sort((a, b) => sign * (a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-      return { total: set.size, entries: sorted.slice(offset, offset + limit).map(([userId, value]) => ({ userId, value })) };
+      const cmp = (a: [string, number], b: [string, number]) => sign * (a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      // The first pages from a bounded heap (O(n log k)); deep pages sort everything, no slower.
+      const k = offset + limit;
+      const page = (k * 4 < set.size ? firstK(set, k, cmp) : [...set].sort(cmp)).slice(offset, k);
+      return { total: set.size, entries: page.map(([userId, value]) => ({ userId, value })) };
     },
     prune(now) {
       const oldest = periodOf('day', now).start - historyDays * DAY;
