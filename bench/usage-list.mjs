@@ -18,7 +18,7 @@ const ONLY = (process.env.STORES ?? 'redis,memory').split(',');
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const dist = (p) => import(path.join(repo, 'dist', p));
 const [{ createApp }, { loadConfig }, { createLogger }, { createMemoryStore }, { createRedisStore }, { createJournal }, { createInFlight }, { createMetrics }, { createUpstreamClient }, { systemClock }, { createServer }] =
-  await Promise.all(['app.js', 'config/loader.js', 'log/logger.js', 'store/memory.js', 'store/redis/store.js', 'settle/journal.js', 'proxy/in-flight.js', 'metrics/metrics.js', 'upstream/client.js', 'util/clock.js', 'server/create-server.js'].map(dist));
+  await Promise.all(['app.js', 'config/loader.js', 'log/logger.js', 'store/memory.js', 'store/redis/store.js', 'settle/journal.js', 'core/in-flight.js', 'metrics/metrics.js', 'upstream/client.js', 'core/clock.js', 'server/create-server.js'].map(dist));
 
 const ZERO = { requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0 };
 

@@ -7,12 +7,12 @@ import type { Principal, PrincipalResolver, ServiceCaller } from './auth/princip
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Calibration } from './plan/prompt/calibration.js';
-import type { InFlight } from './proxy/in-flight.js';
+import type { InFlight } from './core/in-flight.js';
 import type { Journal } from './settle/journal.js';
 import type { EpochWatch } from './store/epoch-watch.js';
 import type { Store } from './store/types.js';
 import type { UpstreamClient } from './upstream/client.js';
-import type { Clock } from './util/clock.js';
+import type { Clock } from './core/clock.js';
 
 export interface Deps {
   readonly config: Config;

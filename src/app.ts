@@ -10,7 +10,7 @@ import { createPrincipalResolver } from './auth/principals.js';
 import { createFailureLimiter } from './auth/failure-limiter.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { userAuth } from './auth/user-auth.js';
-import { GatewayError } from './http/errors.js';
+import { GatewayError, internalError, methodNotAllowed, notFound } from './core/errors.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { requestMetrics } from './metrics/request-metrics.js';
 import { createEpochWatch } from './store/epoch-watch.js';
@@ -69,13 +69,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   for (const [path, api] of METERED) v1.post(path, createMeteredHandler(ctx, api, endUser));
   v1.get('/models', createModelsHandler(deps));
   v1.get('/quota', createQuotaHandler(ctx));
-  for (const [path] of METERED) v1.all(path, () => methodNotAllowed('POST'));
-  v1.all('/models', () => methodNotAllowed('GET'));
-  v1.all('/quota', () => methodNotAllowed('GET'));
+  for (const [path] of METERED) v1.all(path, () => refuseMethod('POST'));
+  v1.all('/models', () => refuseMethod('GET'));
+  v1.all('/quota', () => refuseMethod('GET'));
   app.route('/v1', v1);
 
   app.notFound((c) =>
-    new GatewayError({ status: 404, code: 'not_found', message: `Unknown request URL: ${c.req.method} ${c.req.path}` })
+    notFound(`Unknown request URL: ${c.req.method} ${c.req.path}`)
       .toResponse({ 'x-request-id': c.get('requestId') ?? '' }));
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
@@ -83,11 +83,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       return err.toResponse({ 'x-request-id': c.get('requestId') ?? '' });
     }
     c.get('log')?.error({ err }, 'unhandled error');
-    return new GatewayError({ status: 500, code: 'internal_error', message: 'internal error' }).toResponse({ 'x-request-id': c.get('requestId') ?? '' });
+    return internalError().toResponse({ 'x-request-id': c.get('requestId') ?? '' });
   });
   return app;
 }
 
-function methodNotAllowed(allow: string): never {
-  throw new GatewayError({ status: 405, code: 'method_not_allowed', message: `method not allowed; use ${allow}`, headers: { allow } });
-}
+const refuseMethod = (allow: string): never => {
+  throw methodNotAllowed(allow);
+};

@@ -9,7 +9,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { reportReclaims } from './metrics/reclaims.js';
 import { createCalibration } from './plan/prompt/calibration.js';
 import { preloadEncoding } from './plan/prompt/count-tokens.js';
-import { createInFlight } from './proxy/in-flight.js';
+import { createInFlight } from './core/in-flight.js';
 import { createJournal } from './settle/journal.js';
 import { createServer } from './server/create-server.js';
 import { createStore, type StoreHooks } from './store/create-store.js';
@@ -18,7 +18,7 @@ import { createEpochWatch } from './store/epoch-watch.js';
 import type { Store } from './store/types.js';
 import type { Logger } from 'pino';
 import { createUpstreamClient } from './upstream/client.js';
-import { systemClock } from './util/clock.js';
+import { systemClock } from './core/clock.js';
 
 function configOrExit(): Config {
   try {

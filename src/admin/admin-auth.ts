@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { bearerToken } from '../auth/api-keys.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError, invalidApiKey } from '../core/errors.js';
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -14,7 +14,7 @@ export function adminAuth(adminKey: string | null): MiddlewareHandler<AppEnv> {
     if (!expected) throw new GatewayError({ status: 404, code: 'admin_disabled', message: 'the admin API is disabled (set TOLLGATE_ADMIN_KEY)' });
     const token = bearerToken(c.req.header('authorization'));
     if (!token || !timingSafeEqual(sha(token), expected)) {
-      throw new GatewayError({ status: 401, code: 'invalid_api_key', message: 'a valid admin key is required' });
+      throw invalidApiKey('a valid admin key is required');
     }
     await next();
   };

@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { eventBody, webhookId } from '../events/event-body.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 import { parseUserId } from './validate.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -3,7 +3,7 @@
 // POST is idempotent by the client's grant id: a payment webhook retried three times adds one.
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { badRequest, GatewayError } from '../http/errors.js';
+import { badRequest, GatewayError, userNotFound } from '../core/errors.js';
 import { GRANT_DIMENSIONS, type GrantDimension } from '../limits/vocabulary.js';
 import type { GrantSpec, GrantState } from '../store/types.js';
 import { onlyFields, parseUserId } from './validate.js';
@@ -34,7 +34,7 @@ function parseGrant(b: Record<string, unknown>, now: number): GrantSpec {
 export function addGrantRoutes(admin: Hono<AppEnv>, app: AppContext, body: (c: Context<AppEnv>) => Promise<Record<string, unknown>>): void {
   const userOr404 = async (raw: string) => {
     const id = parseUserId(raw);
-    if (!(await app.store.getUser(id))) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
+    if (!(await app.store.getUser(id))) throw userNotFound(id);
     return id;
   };
 

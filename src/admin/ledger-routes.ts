@@ -4,7 +4,7 @@
 // users, so every page costs about the same however many users and records there are.
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 import type { LedgerEntry, Store } from '../store/types.js';
 import { ledgerCsv, recordView } from './admin-views.js';
 import { intParam } from './params.js';

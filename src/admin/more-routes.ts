@@ -2,7 +2,7 @@
 // usage and history are in usage-routes.ts, the ledger in ledger-routes.ts.
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { GatewayError } from '../http/errors.js';
+import { notFound, userNotFound } from '../core/errors.js';
 import { calendarFor } from '../limits/user-calendar.js';
 import { USER_WINDOWS } from '../limits/vocabulary.js';
 import type { LedgerRecord } from '../store/types.js';
@@ -22,7 +22,7 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
   });
 
   admin.delete('/users/:id', async (c) => {
-    if (!(await store.deleteUser(parseUserId(c.req.param('id'))))) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${c.req.param('id')}'` });
+    if (!(await store.deleteUser(parseUserId(c.req.param('id'))))) throw userNotFound(c.req.param('id'));
     principals.forget();
     return c.body(null, 204);
   });
@@ -33,7 +33,7 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
   });
 
   admin.delete('/keys/:keyId', async (c) => {
-    if (!(await store.revokeKey(c.req.param('keyId')))) throw new GatewayError({ status: 404, code: 'not_found', message: `no key '${c.req.param('keyId')}'` });
+    if (!(await store.revokeKey(c.req.param('keyId')))) throw notFound(`no key '${c.req.param('keyId')}'`);
     principals.forget();
     return c.body(null, 204);
   });
@@ -41,7 +41,7 @@ export function addMoreAdminRoutes(admin: Hono<AppEnv>, app: AppContext, body: (
   admin.post('/users/:id/reset', async (c) => {
     const id = parseUserId(c.req.param('id'));
     const user = await store.getUser(id);
-    if (!user) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
+    if (!user) throw userNotFound(id);
     const b = await body(c as unknown as Context<AppEnv>);
     onlyFields(b, ['window'], '');
     const window = windowParam(typeof b.window === 'string' ? b.window : undefined, USER_WINDOWS);

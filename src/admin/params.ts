@@ -1,5 +1,5 @@
 // Query parameters the admin routes share, each refused with a 400 naming it.
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 
 export function intParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;

@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { digestKey, newApiKey } from '../auth/api-keys.js';
-import { badRequest, GatewayError } from '../http/errors.js';
+import { badRequest, GatewayError, userNotFound } from '../core/errors.js';
 import type { UserRecord } from '../store/types.js';
 import { adminAuth } from './admin-auth.js';
 import { userView } from './admin-views.js';
@@ -41,7 +41,7 @@ export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
 
   const userOr404 = async (id: string): Promise<UserRecord> => {
     const user = await store.getUser(parseUserId(id));
-    if (!user) throw new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
+    if (!user) throw userNotFound(id);
     return user;
   };
 

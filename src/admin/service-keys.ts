@@ -4,7 +4,7 @@
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { digestKey, newApiKey } from '../auth/api-keys.js';
-import { badRequest, GatewayError } from '../http/errors.js';
+import { badRequest, notFound } from '../core/errors.js';
 import { SERVICE_KEY_OWNER } from '../store/types.js';
 import { keyView } from './admin-views.js';
 import { onlyFields, parseKeyLimits } from './validate.js';
@@ -31,13 +31,13 @@ export function addServiceKeyRoutes(admin: Hono<AppEnv>, app: AppContext, body: 
     const keyId = c.req.param('keyId');
     const patch = parseKeyLimits(b.limits);
     const key = await app.store.keyById(keyId);
-    if (!key) throw new GatewayError({ status: 404, code: 'not_found', message: `no key '${keyId}'` });
+    if (!key) throw notFound(`no key '${keyId}'`);
     // A service key's requests are its end users', each in its own slot: no one script could check a shared limit.
     if (key.role === 'service') throw badRequest("a service key has no limits of its own; set its end users' limits", 'limits');
     const limits: Record<string, number | null> = { ...key.limits, ...patch };
     for (const [name, v] of Object.entries(limits)) if (v === null) delete limits[name];
     const next = await app.store.setKeyLimits(keyId, limits);
-    if (!next) throw new GatewayError({ status: 404, code: 'not_found', message: `no key '${keyId}'` });
+    if (!next) throw notFound(`no key '${keyId}'`);
     app.principals.forget();
     return c.json({ ...keyView(next), limits: next.limits ?? {} });
   });

@@ -4,7 +4,7 @@
 // GET /admin/usage/history: per-day rollups of a user, a model or the whole deployment (JSON, CSV).
 import type { Context, Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 import { calendarFor } from '../limits/user-calendar.js';
 import { LIMIT_NAMES, type Dimension, type Window } from '../limits/vocabulary.js';
 import { emptyRollup, ROLLUP_FIELDS, type DayUsage, type Rollup } from '../store/rollup.js';

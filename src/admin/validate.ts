@@ -1,6 +1,6 @@
 // Admin input checks: every problem names its field, and nothing is applied unless all pass.
 import { ALL_LIMIT_FIELDS } from '../limits/vocabulary.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 import { USER_ID, USER_ID_RULE } from '../auth/user-id.js';
 import { isTimeZone } from '../limits/zone-table.js';
 

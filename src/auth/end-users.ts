@@ -2,9 +2,9 @@
 // keys, for auth.cache_ms) and, on first sight, created with the defaults, or refused.
 // Concurrent first requests for one id in this process share one lookup and one creation; across
 // replicas the store's createUser makes the creation exactly-once.
-import { GatewayError } from '../http/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { Store, UserRecord } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import { USER_ID, USER_ID_RULE } from './user-id.js';
 
 export interface EndUserOptions {

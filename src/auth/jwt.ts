@@ -5,8 +5,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { RawConfig } from '../config/schema.js';
-import { GatewayError } from '../http/errors.js';
-import type { Clock } from '../util/clock.js';
+import { GatewayError } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
 import { USER_ID, USER_ID_RULE } from './user-id.js';
 
 type IssuerConfig = RawConfig['auth']['jwt'][number];

@@ -5,7 +5,7 @@
 // writes); another replica's uses show within its interval. A flush that fails is kept, merged
 // with what came since, and tried again with the next one.
 import type { Store } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 
 export interface KeyUseRecorder {
   /** Notes that a request authenticated with this key now. No I/O. */

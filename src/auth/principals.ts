@@ -4,7 +4,7 @@
 import { resolveCalendar, type CalendarLayer, type CalendarSettings } from '../limits/user-calendar.js';
 import { effectiveLimits } from '../limits/vocabulary.js';
 import type { Store, UserRecord } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import { digestKey } from './api-keys.js';
 import { createEndUsers } from './end-users.js';
 

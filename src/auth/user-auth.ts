@@ -5,7 +5,7 @@
 // shaped like a JWT, when issuers are configured, is verified and is its user's.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError, invalidApiKey, storeUnavailable } from '../core/errors.js';
 import { header } from '../http/request-id.js';
 import { bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
@@ -19,12 +19,11 @@ export interface EndUserSource {
   readonly fromBody: boolean;
 }
 
-const invalid = (message: string) =>
-  new GatewayError({ status: 401, code: 'invalid_api_key', message });
+const invalid = invalidApiKey;
 
 const unavailable = (e: unknown): never => {
   if (e instanceof GatewayError) throw e;
-  throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+  throw storeUnavailable(e);
 };
 
 const missingEndUser = (source: EndUserSource) => new GatewayError({ status: 400, code: 'missing_end_user', param: source.header,

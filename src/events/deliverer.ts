@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Config, Webhook } from '../config/loader.js';
 import type { ClaimPolicy, Delivery, Outbox } from '../store/outbox.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import { eventBody, webhookId } from './event-body.js';
 import { sign } from './signature.js';
 

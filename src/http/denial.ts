@@ -3,7 +3,7 @@
 // when (and whether) to retry.
 import type { Plan } from '../plan/plan.js';
 import type { LimitState, ReserveResult } from '../store/types.js';
-import { GatewayError } from './errors.js';
+import { GatewayError } from '../core/errors.js';
 import { limitHeaders, remainingOf } from './limit-headers.js';
 
 type Denied = Extract<ReserveResult, { ok: false }>;

@@ -2,7 +2,7 @@
 // served, rejected_<dimension> (a limit refused it), upstream_error, or the error code.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 
 const ROUTES = new Set(['chat/completions', 'completions', 'embeddings', 'responses', 'models', 'quota']);

@@ -3,7 +3,7 @@
 // Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
 import type { Config } from '../config/loader.js';
 import { createThresholds } from '../events/thresholds.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';

@@ -1,7 +1,7 @@
 // What a metered request says about itself: its model, output ceiling, streaming, whether a user
 // (not a tool) sent it (what its prompt weighs: prompt/prompt-estimate.ts). Bad input is refused
 // here, before any reservation.
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 
 export type Api = 'chat' | 'completions' | 'responses' | 'embeddings';
 

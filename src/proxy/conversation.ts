@@ -1,6 +1,6 @@
 // The conversation-tree headers: which conversation a request belongs to, its parent (a sub-agent
 // attaching to a tree), and the budget a root sets on its first request.
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../core/errors.js';
 import type { ConversationRef } from '../store/types.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;

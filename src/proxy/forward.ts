@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError, upstreamTimeout } from '../core/errors.js';
 import { usageFromJsonBody } from '../meter/json-usage.js';
 import { createSseMeter } from '../meter/sse-meter.js';
 import { countUsage } from '../meter/token-count.js';
@@ -82,7 +82,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     end();
     void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
     if (e instanceof GatewayError) throw e;
-    if (timedOut) throw new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause: e });
+    if (timedOut) throw upstreamTimeout(e);
     throw upstreamError(e, clientGone);
   }
   firstByteMs = Math.round(performance.now() - started);

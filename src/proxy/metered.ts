@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { principalOf, type EndUserSource } from '../auth/user-auth.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError, modelNotAllowed, storeUnavailable } from '../core/errors.js';
 import { denialError } from '../http/denial.js';
 import { header, newRequestId } from '../http/request-id.js';
 import { limitHeaders } from '../http/limit-headers.js';
@@ -52,7 +52,7 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
     const facts = readRequestFacts(api, body);
     const allowed = principal.user.allowedModels;
     if (allowed && !allowed.includes(facts.model)) {
-      throw new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${facts.model}' is not allowed for this key` });
+      throw modelNotAllowed(facts.model);
     }
     const conversation = readConversation((n) => header(c, n));
     const estimate = estimatePrompt(api, body, facts.model, promptMatters(principal.limits, conversation));
@@ -85,7 +85,7 @@ export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUse
         // reserve from holding anything if it runs afterwards. Failing open, the request's own
         // settle does the same.
         if (!(e instanceof StoreNotReached)) void settlementFor(null).settle({ outcome: 'released', usage: null, model: null, estimated: false });
-        throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+        throw storeUnavailable(e);
       }
       // Fail open: serve without a reservation; the settle goes to the journal and is replayed.
       log.warn({ err: (e as Error).message }, 'store unavailable at reserve: serving unmetered (fail mode open)');

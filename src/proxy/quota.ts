@@ -5,7 +5,7 @@ import type { AppContext, AppEnv } from '../app-types.js';
 import { remainingOf } from '../http/limit-headers.js';
 import { calendarFor } from '../limits/user-calendar.js';
 import { LIMIT_NAMES, PARALLEL_LIMIT } from '../limits/vocabulary.js';
-import { GatewayError } from '../http/errors.js';
+import { storeUnavailable } from '../core/errors.js';
 import { header } from '../http/request-id.js';
 import type { CounterCheck } from '../store/types.js';
 import { readConversation } from './conversation.js';
@@ -27,7 +27,7 @@ export function createQuotaHandler(app: AppContext) {
       userId: principal.userId, checks, parallelLimit: principal.limits[PARALLEL_LIMIT] ?? null, conversationId: conversation?.id ?? null,
       calendar: calendarFor(principal.calendar, app.clock.now()),
     }).catch((e: unknown) => {
-      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+      throw storeUnavailable(e);
     });
     const limits = states
       .filter((s) => s.limit >= 0)
@@ -43,7 +43,7 @@ export function createQuotaHandler(app: AppContext) {
       }));
     // Grants: extra allowance past the period's, kept until spent or expired.
     const grants = (await app.store.listGrants(principal.userId).catch((e: unknown) => {
-      throw new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause: e });
+      throw storeUnavailable(e);
     })).filter((g) => g.expiresAt === null || g.expiresAt > app.clock.now()).map((g) => ({
       dimension: g.dimension, window: 'lifetime', scope: 'grant', id: g.id, used: g.used, reserved: g.reserved, limit: g.amount,
       remaining: Math.max(0, g.amount - g.used - g.reserved), resets_at: null,

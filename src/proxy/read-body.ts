@@ -1,10 +1,10 @@
 // Reads a request body with a size limit, refusing an oversized one while it streams in (413)
 // rather than after buffering it all, and parses it as a JSON object.
 import type { IncomingMessage } from 'node:http';
-import { badRequest, GatewayError } from '../http/errors.js';
+import { badRequest, GatewayError, requestTooLarge } from '../core/errors.js';
 
 const tooLarge = (limit: number) =>
-  new GatewayError({ status: 413, code: 'request_too_large', message: `request body is larger than ${limit} bytes` });
+  requestTooLarge(`request body is larger than ${limit} bytes`);
 
 export function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length']);

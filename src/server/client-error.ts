@@ -2,7 +2,7 @@
 // client too slow to send it — is answered as Node would (then the connection is closed), but
 // with an OpenAI-shaped body, like every other refusal.
 import type { Socket } from 'node:net';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError } from '../core/errors.js';
 
 function errorFor(code: string | undefined): GatewayError {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GatewayError({ status: 408, code: 'request_timeout', message: 'the request was not received in time' });

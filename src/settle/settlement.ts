@@ -7,9 +7,9 @@ import type { Plan } from '../plan/plan.js';
 import type { Calibration } from '../plan/prompt/calibration.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { InFlight } from '../proxy/in-flight.js';
+import type { InFlight } from '../core/in-flight.js';
 import type { CounterCheck, Outcome, SettleRequest, Store } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import { chargeFor, countedRequests } from './amounts.js';
 import type { Journal } from './journal.js';
 

@@ -3,7 +3,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/loader.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import path from 'node:path';
 import { openDurableStore } from './durable/durable-store.js';
 import { createRedisStore } from './redis/store.js';

@@ -2,7 +2,7 @@
 // reservation when it restarts. The store's marker (Store.epoch) is made once and kept with the
 // data; a gateway that finds it gone or changed says so in its log and on /readyz.
 import type { Logger } from 'pino';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Store } from './types.js';
 
 export interface EpochWatch {

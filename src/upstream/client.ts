@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/loader.js';
-import { GatewayError } from '../http/errors.js';
+import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors.js';
 
 export interface UpstreamCall {
   readonly method: 'GET' | 'POST';
@@ -61,6 +61,6 @@ export function upstreamError(e: unknown, clientGone: boolean): GatewayError {
   }
   const timeout = e instanceof errors.HeadersTimeoutError || e instanceof errors.ConnectTimeoutError
     || e instanceof errors.BodyTimeoutError || (e instanceof Error && e.name === 'TimeoutError');
-  if (timeout) return new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause: e });
-  return new GatewayError({ status: 502, code: 'upstream_unreachable', message: 'the upstream could not be reached', cause: e });
+  if (timeout) return upstreamTimeout(e);
+  return upstreamUnreachable(e);
 }

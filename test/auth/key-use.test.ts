@@ -2,7 +2,7 @@
 // use, on a flush (the interval's timer, or an admin read).
 import { describe, expect, it } from 'vitest';
 import { createKeyUseRecorder } from '../../src/auth/key-use.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 
 type Batch = ReadonlyArray<readonly [string, number]>;
 

@@ -2,7 +2,7 @@
 // Moscow whose day resets at 21:00 UTC, a plan that renews on the 31st, a weekly limit; in the
 // refusal, the limit headers, /v1/quota and the admin API, on both stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';

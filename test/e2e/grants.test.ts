@@ -2,7 +2,7 @@
 // adds one grant; the grant is spent only after the month's credits, shows in /v1/quota as a
 // `grant` row and in the ledger; other terms under the same id are refused. Both stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';

@@ -3,7 +3,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';

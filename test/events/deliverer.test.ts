@@ -12,7 +12,7 @@ import { verify } from '../../src/events/signature.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { CounterCheck, Store } from '../../src/store/types.js';
-import { systemClock } from '../../src/util/clock.js';
+import { systemClock } from '../../src/core/clock.js';
 import { plainReservation } from '../store/contract.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';

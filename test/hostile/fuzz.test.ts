@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/http/errors.js';
+import { GatewayError } from '../../src/core/errors.js';
 import { createSseMeter } from '../../src/meter/sse-meter.js';
 import type { Api } from '../../src/meter/usage.js';
 import { readPromptContent } from '../../src/plan/prompt/prompt-content.js';

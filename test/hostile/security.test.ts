@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { ADMIN_KEY, startGateway, UPSTREAM_KEY, type TestGateway } from '../support/gateway.js';
 import { reportHostile } from '../support/hostile-report.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';

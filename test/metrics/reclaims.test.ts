@@ -5,7 +5,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { reportReclaims } from '../../src/metrics/reclaims.js';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { check, plainReservation } from '../store/contract.js';
 
 describe('reclaimed reservations', () => {

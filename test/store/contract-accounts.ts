@@ -2,7 +2,7 @@
 // keys with limits of their own: run against every store beside contract.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CounterCheck, Store, UserRecord } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, type StoreFactory } from './contract.js';
 

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { calendarFor, type CalendarSettings } from '../../src/limits/user-calendar.js';
 import type { Amounts, CounterCheck, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, type StoreFactory } from './contract.js';
 

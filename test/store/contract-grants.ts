@@ -3,7 +3,7 @@
 // Run against every store beside contract.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Amounts, CounterCheck, GrantSpec, LedgerRecord, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, type StoreFactory } from './contract.js';
 

@@ -2,7 +2,7 @@
 // against every store beside contract.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeyRecord, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import type { StoreFactory } from './contract.js';
 

@@ -2,7 +2,7 @@
 // RedisStore (memory.test.ts, redis.test.ts), beside the main contract in contract.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Amounts, LedgerEntry, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, type StoreFactory } from './contract.js';
 

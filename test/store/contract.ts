@@ -2,8 +2,8 @@
 // a real Redis server (memory.test.ts, redis.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dimension, Window } from '../../src/limits/vocabulary.js';
-import type { Clock } from '../../src/util/clock.js';
-import { createManualClock } from '../../src/util/clock.js';
+import type { Clock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { ReservationIdTaken } from '../../src/store/errors.js';
 import type { Amounts, CounterCheck, OnReclaim, ReserveRequest, Store } from '../../src/store/types.js';
 import { uniqueId } from '../support/redis-client.js';

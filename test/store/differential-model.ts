@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { calendarFor, type CalendarSettings } from '../../src/limits/user-calendar.js';
 import { GRANT_DIMENSIONS, type Dimension, type Window } from '../../src/limits/vocabulary.js';
 import type { Amounts, CounterCheck, LedgerRecord, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 
 /** The counters a request may touch: (dimension, window, fixed amount, amount per output token). */
 const PALETTE: ReadonlyArray<readonly [Dimension, Window, number, number]> = [

@@ -6,7 +6,7 @@ import { crossingPoint } from '../../src/events/thresholds.js';
 import { eventId } from '../../src/store/memory-outbox.js';
 import type { ClaimPolicy, StoredEvent } from '../../src/store/outbox.js';
 import type { Amounts, CounterCheck, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, type StoreFactory } from './contract.js';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { Amounts } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 
 const T = Date.UTC(2026, 10, 23, 18); // six hours before the day ends

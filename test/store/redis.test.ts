@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { CounterCheck, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 import { check, plainReservation, storeContract } from './contract.js';
 import { ledgerContract } from './contract-ledger.js';

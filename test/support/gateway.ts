@@ -12,10 +12,10 @@ import { createLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/types.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createCalibration, type Calibration } from '../../src/plan/prompt/calibration.js';
-import { createInFlight, type InFlight } from '../../src/proxy/in-flight.js';
+import { createInFlight, type InFlight } from '../../src/core/in-flight.js';
 import { createJournal, type Journal } from '../../src/settle/journal.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
-import { systemClock, type Clock } from '../../src/util/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const UPSTREAM_KEY = 'sk-upstream-secret-test';

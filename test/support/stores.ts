@@ -2,7 +2,7 @@
 import { createMemoryStore } from '../../src/store/memory.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { Store } from '../../src/store/types.js';
-import type { Clock } from '../../src/util/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 import { testRedis, uniqueId } from './redis-client.js';
 
 export const STORES: ReadonlyArray<readonly [string, (clock?: Clock) => Store]> = [

@@ -5,8 +5,8 @@
 // changes state does not compile. The log is compacted into a new snapshot when it outgrows the
 // last one.
 import { rmSync, statSync, writeFileSync } from 'node:fs';
-import type { Clock } from '../../util/clock.js';
-import { systemClock } from '../../util/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
 import { createMemoryStore, type MemoryStore } from '../memory.js';
 import type { Outbox } from '../outbox.js';
 import type { OnReclaim, Store } from '../types.js';

@@ -1,7 +1,7 @@
 // The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { Clock } from '../../util/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
 import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, keyUseKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { crossingPoint } from '../../../src/events/thresholds.js';
 import { openDurableStore } from '../../../src/store/durable/durable-store.js';
 import type { CounterCheck, Store } from '../../../src/store/types.js';
-import { createManualClock, type Clock } from '../../../src/util/clock.js';
+import { createManualClock, type Clock } from '../../../src/core/clock.js';
 import { plainReservation } from '../contract.js';
 import { eventsContract } from '../events-contract.js';
 

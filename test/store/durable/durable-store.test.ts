@@ -13,7 +13,7 @@ import { encodeRecord, readRecords } from '../../../src/store/durable/record-fil
 import { stateRecords } from '../../../src/store/durable/state-codec.js';
 import { createMemoryStore, type MemoryStore } from '../../../src/store/memory.js';
 import type { OnReclaim, Store } from '../../../src/store/types.js';
-import { createManualClock, type Clock } from '../../../src/util/clock.js';
+import { createManualClock, type Clock } from '../../../src/core/clock.js';
 import { check, plainReservation, storeContract } from '../contract.js';
 import { ledgerContract } from '../contract-ledger.js';
 import { command, runBoth } from '../differential-model.js';

@@ -1,5 +1,7 @@
-// One error type for everything the gateway refuses or fails at. Only app.onError turns a
-// GatewayError into a response, in OpenAI's error shape plus the fields the contract adds.
+// One error type for everything the gateway refuses or fails at, with a stable code, and the
+// named factories for the failures written in more than one place. Only app.onError turns a
+// GatewayError into a response, in the shape of the route's wire format (OpenAI's by default,
+// plus the fields the contract adds). A leaf: it imports nothing.
 
 export type ErrorCode =
   | 'invalid_api_key' | 'invalid_request_error' | 'model_not_allowed' | 'not_found' | 'method_not_allowed'
@@ -60,3 +62,30 @@ function defaultType(status: number): string {
 
 export const badRequest = (message: string, param: string | null = null, cause?: unknown): GatewayError =>
   new GatewayError({ status: 400, code: 'invalid_request_error', message, param, cause });
+
+/** The usage store did not answer (fail mode closed, or a read the request needs). */
+export const storeUnavailable = (cause?: unknown): GatewayError =>
+  new GatewayError({ status: 503, code: 'store_unavailable', message: 'the usage store is unavailable; try again shortly', cause });
+
+export const invalidApiKey = (message: string): GatewayError => new GatewayError({ status: 401, code: 'invalid_api_key', message });
+
+export const notFound = (message: string): GatewayError => new GatewayError({ status: 404, code: 'not_found', message });
+
+export const userNotFound = (id: string): GatewayError => new GatewayError({ status: 404, code: 'user_not_found', message: `no user '${id}'` });
+
+export const methodNotAllowed = (allow: string): GatewayError =>
+  new GatewayError({ status: 405, code: 'method_not_allowed', message: `method not allowed; use ${allow}`, headers: { allow } });
+
+export const modelNotAllowed = (model: string): GatewayError =>
+  new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${model}' is not allowed for this key` });
+
+export const requestTooLarge = (message: string): GatewayError => new GatewayError({ status: 413, code: 'request_too_large', message });
+
+export const upstreamTimeout = (cause?: unknown): GatewayError =>
+  new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the upstream did not answer in time', cause });
+
+export const upstreamUnreachable = (cause?: unknown): GatewayError =>
+  new GatewayError({ status: 502, code: 'upstream_unreachable', message: 'the upstream could not be reached', cause });
+
+export const internalError = (cause?: unknown): GatewayError =>
+  new GatewayError({ status: 500, code: 'internal_error', message: 'internal error', cause });
