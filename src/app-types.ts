@@ -6,6 +6,7 @@ import type { KeyUseRecorder } from './auth/key-use.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './auth/principals.js';
 import type { Config } from './config/loader.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Provider } from './providers/provider.js';
 import type { Calibration } from './plan/prompt/calibration.js';
 import type { InFlight } from './core/in-flight.js';
 import type { Journal } from './settle/journal.js';
@@ -37,6 +38,8 @@ export interface AppVariables {
   principal: Principal;
   /** A service key whose end user is named in the body (set only until the body is read). */
   service: ServiceCaller;
+  /** Who speaks the route's wire format: its errors take that provider's shape. */
+  provider: Provider;
 }
 
 export interface AppEnv {

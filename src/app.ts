@@ -1,7 +1,9 @@
 // createApp(deps): the whole request path, in order. No I/O at import; tests build as many apps
 // as they like, side by side.
-//   request id -> auth -> plan -> store.reserve -> upstream -> meter -> settle -> headers
-import { Hono } from 'hono';
+//   request id -> auth -> admit (body, facts, plan, store.reserve) -> relay (upstream, meter,
+//   client writes) -> measure (the charge) -> settle; every metered route is a row of
+//   endpoints/endpoints.ts
+import { Hono, type MiddlewareHandler } from 'hono';
 import { dashboard, dashboardScript } from './admin/dashboard.js';
 import { createAdminRoutes } from './admin/routes.js';
 import type { AppContext, AppEnv, Deps } from './app-types.js';
@@ -11,19 +13,15 @@ import { createFailureLimiter } from './auth/failure-limiter.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { userAuth } from './auth/user-auth.js';
 import { GatewayError, internalError, methodNotAllowed, notFound } from './core/errors.js';
+import type { Provider } from './providers/provider.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { requestMetrics } from './metrics/request-metrics.js';
 import { createEpochWatch } from './store/epoch-watch.js';
+import { METERED } from './endpoints/endpoints.js';
 import { createMeteredHandler } from './proxy/metered.js';
 import { createModelsHandler } from './proxy/models.js';
 import { createQuotaHandler } from './proxy/quota.js';
-
-const METERED = [
-  ['/chat/completions', 'chat'],
-  ['/completions', 'completions'],
-  ['/embeddings', 'embeddings'],
-  ['/responses', 'responses'],
-] as const;
+import { defaultUpstream } from './upstream/upstreams.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const keyUse = deps.keyUse ?? createKeyUseRecorder({ store: deps.store, clock: deps.clock, flushMs: deps.config.auth.key_use_flush_ms });
@@ -62,14 +60,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/admin', createAdminRoutes(ctx));
 
   const v1 = new Hono<AppEnv>();
-  v1.use('*', requestMetrics(deps.metrics));
+  v1.use('*', requestMetrics(deps.metrics, METERED));
+  for (const e of METERED) v1.use(e.path, speaks(e.provider));
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
   const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
   v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock)));
-  for (const [path, api] of METERED) v1.post(path, createMeteredHandler(ctx, api, endUser));
-  v1.get('/models', createModelsHandler(deps));
+  const upstream = defaultUpstream(deps.config);
+  for (const e of METERED) v1.post(e.path, createMeteredHandler(ctx, e, upstream, endUser));
+  v1.get('/models', createModelsHandler(deps, upstream));
   v1.get('/quota', createQuotaHandler(ctx));
-  for (const [path] of METERED) v1.all(path, () => refuseMethod('POST'));
+  for (const e of METERED) v1.all(e.path, () => refuseMethod('POST'));
   v1.all('/models', () => refuseMethod('GET'));
   v1.all('/quota', () => refuseMethod('GET'));
   app.route('/v1', v1);
@@ -80,7 +80,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
       if (err.status >= 500) c.get('log')?.warn({ err, code: err.code }, err.message);
-      return err.toResponse({ 'x-request-id': c.get('requestId') ?? '' });
+      return err.toResponse({ 'x-request-id': c.get('requestId') ?? '' }, c.get('provider')?.errorBody(err));
     }
     c.get('log')?.error({ err }, 'unhandled error');
     return internalError().toResponse({ 'x-request-id': c.get('requestId') ?? '' });
@@ -91,3 +91,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 const refuseMethod = (allow: string): never => {
   throw methodNotAllowed(allow);
 };
+
+/** The route's errors, from here on, take the shape its provider's clients expect. */
+function speaks(provider: Provider): MiddlewareHandler<AppEnv> {
+  return async function errorShape(c, next) {
+    c.set('provider', provider);
+    await next();
+  };
+}

@@ -45,8 +45,9 @@ export class GatewayError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.details } };
   }
 
-  toResponse(extraHeaders: Readonly<Record<string, string>> = {}): Response {
-    return new Response(JSON.stringify(this.body()), {
+  /** `body`: the error in the route's wire format (its provider's errorBody); OpenAI's shape when not given. */
+  toResponse(extraHeaders: Readonly<Record<string, string>> = {}, body: unknown = this.body()): Response {
+    return new Response(JSON.stringify(body), {
       status: this.status,
       headers: { 'content-type': 'application/json', ...extraHeaders, ...this.headers },
     });

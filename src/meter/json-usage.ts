@@ -1,10 +1,10 @@
-// Usage from a non-streaming JSON body (chat, completions, responses, embeddings). The body is
+// Usage from a non-streaming JSON body (chat, completions, responses, embeddings, messages). The body is
 // not parsed whole: an embeddings answer can be megabytes of vectors, and the usage is a small
 // object near its end. The last top-level-looking `"usage":` key is found, and only the object
 // after it is parsed. A quote inside a JSON string is always escaped, so an unescaped `"usage":`
 // can only be a key, and in these APIs' bodies it appears once, at the top level. A body with no
 // such key is parsed whole, as before.
-import { normalizeUsage, type Api, type Usage } from './usage.js';
+import type { Usage } from './usage.js';
 
 /** The JSON value (object or string) that follows the last unescaped `"<key>":` in `text`. */
 function lastValue(text: string, key: string): unknown {
@@ -52,11 +52,12 @@ function valueEnd(text: string, i: number): number {
   return -1;
 }
 
-export function usageFromJsonBody(text: string, _api: Api): { usage: Usage | null; model: string | null } {
+/** `normalize`: the provider's reader of its usage object. */
+export function usageFromJsonBody(text: string, normalize: (raw: unknown) => Usage | null): { usage: Usage | null; model: string | null } {
   const raw = lastValue(text, 'usage');
   const model = lastValue(text, 'model');
   if (raw !== undefined) {
-    return { usage: normalizeUsage(raw), model: typeof model === 'string' && model !== '' ? model : null };
+    return { usage: normalize(raw), model: typeof model === 'string' && model !== '' ? model : null };
   }
   let body: unknown;
   try {
@@ -66,5 +67,5 @@ export function usageFromJsonBody(text: string, _api: Api): { usage: Usage | nul
   }
   if (typeof body !== 'object' || body === null) return { usage: null, model: null };
   const o = body as Record<string, unknown>;
-  return { usage: normalizeUsage(o.usage), model: typeof o.model === 'string' && o.model !== '' ? o.model : null };
+  return { usage: normalize(o.usage), model: typeof o.model === 'string' && o.model !== '' ? o.model : null };
 }

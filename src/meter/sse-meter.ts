@@ -13,8 +13,8 @@
 // byte goes straight to the parser as it comes (and nothing more is hidden).
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { createBoundaryScanner } from './event-boundaries.js';
-import { outputOf, readEvent, worthParsing } from './sse-events.js';
-import type { Api, Usage } from './usage.js';
+import type { UsageDialect } from './dialect.js';
+import type { Usage } from './usage.js';
 
 export interface StreamReport {
   readonly usage: Usage | null;
@@ -27,7 +27,8 @@ export interface StreamReport {
 }
 
 export interface SseMeterOptions {
-  api: Api;
+  /** How this stream's format reports usage (its provider's dialect). */
+  dialect: UsageDialect;
   hideUsageChunk: boolean;
   maxPendingBytes?: number;
   maxTextChars?: number;
@@ -44,11 +45,23 @@ const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 /** A block with a data line: the parser dispatches it as an event. */
 const DISPATCHES = /^data(?::|\r?$)/m;
 
+// One regular expression, not several includes(): a needle that starts with '"' stops at every
+// quote of a JSON chunk, and separate searches cost several times this one.
+const WORTH = /"(?:usage"|error"|response\.)|^event:|\[DONE\]/m;
+
+/**
+ * Cheap test on an event's raw text (or its data): could it carry usage, an error, the end of the
+ * stream or of a Responses stream? An event with an `event:` field is always read.
+ */
+function worthParsing(text: string): boolean {
+  return WORTH.test(text);
+}
+
 export function createSseMeter(options: SseMeterOptions): SseMeter {
-  const { api } = options;
+  const { dialect } = options;
   const maxPending = options.maxPendingBytes ?? 1024 * 1024;
   const maxText = options.maxTextChars ?? 4 * 1024 * 1024;
-  let hiding = options.hideUsageChunk && (api === 'chat' || api === 'completions');
+  let hiding = options.hideUsageChunk && dialect.usageOnlyChunk;
   const scanner = createBoundaryScanner();
   /** After an oversized event: bytes are decoded and parsed as they come, not event by event. */
   let direct: TextDecoder | null = null;
@@ -92,7 +105,7 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
       return;
     }
     if (!direct || e.event === 'error' || worthParsing(e.data)) {
-      const facts = readEvent(api, e.event, e.data);
+      const facts = dialect.readEvent(e.event, e.data);
       if (facts) {
         if (facts.usage) usage = facts.usage;
         if (facts.model) model = facts.model;
@@ -196,18 +209,18 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
       // No event worth parsing named the model: take it from the latest one that does.
       const data = model === null ? keptEvents().data : [];
       for (let i = data.length - 1; model === null && i >= Math.max(0, data.length - 8); i--) {
-        model = readEvent(api, undefined, data[i] as string)?.model ?? null;
+        model = dialect.readEvent(undefined, data[i] as string)?.model ?? null;
       }
       return model;
     },
     outputText() {
       if (output === null) {
         output = '';
-        for (const data of keptEvents().data) output += outputOf(api, data) ?? '';
+        for (const data of keptEvents().data) output += dialect.outputOf(data) ?? '';
       }
       return output;
     },
-    sawOutput: () => keptEvents().data.some((data) => outputOf(api, data) !== null) || (usage?.completionTokens ?? 0) > 0,
+    sawOutput: () => keptEvents().data.some((data) => dialect.outputOf(data) !== null) || (usage?.completionTokens ?? 0) > 0,
   };
 
   return {

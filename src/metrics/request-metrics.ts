@@ -3,9 +3,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { GatewayError } from '../core/errors.js';
+import type { Endpoint } from '../endpoints/endpoints.js';
 import type { Metrics } from './metrics.js';
 
-const ROUTES = new Set(['chat/completions', 'completions', 'embeddings', 'responses', 'models', 'quota']);
 
 function outcomeOf(status: number, error: unknown): string {
   if (error instanceof GatewayError) {
@@ -18,10 +18,11 @@ function outcomeOf(status: number, error: unknown): string {
   return 'served';
 }
 
-export function requestMetrics(metrics: Metrics): MiddlewareHandler<AppEnv> {
+/** Routes are labelled by the endpoint table's labels (and models, quota); anything else is 'other'. */
+export function requestMetrics(metrics: Metrics, endpoints: readonly Endpoint[]): MiddlewareHandler<AppEnv> {
+  const labels = new Map<string, string>([...endpoints.map((e) => [`/v1${e.path}`, e.label] as const), ['/v1/models', 'models'], ['/v1/quota', 'quota']]);
   return async function countRequest(c, next) {
     await next();
-    const path = c.req.path.replace(/^\/v1\//, '');
-    metrics.request(ROUTES.has(path) ? path : 'other', c.res.status, outcomeOf(c.res.status, c.error));
+    metrics.request(labels.get(c.req.path) ?? 'other', c.res.status, outcomeOf(c.res.status, c.error));
   };
 }

@@ -9,7 +9,8 @@ import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vo
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
 import type { PromptEstimate } from './prompt/prompt-estimate.js';
-import type { Api, RequestFacts } from './request-body.js';
+import { generates, type Endpoint } from '../endpoints/endpoints.js';
+import type { RequestFacts } from './request-body.js';
 
 export interface Plan {
   readonly checks: readonly CounterCheck[];
@@ -29,7 +30,7 @@ export interface Plan {
 }
 
 export interface PlanInput {
-  readonly api: Api;
+  readonly endpoint: Endpoint;
   readonly facts: RequestFacts;
   readonly prompt: PromptEstimate;
   readonly limits: Readonly<Record<string, number>>;
@@ -56,10 +57,10 @@ export function createPlanner(config: Config) {
   const m = config.metering;
   const thresholds = createThresholds(config);
   return function plan(input: PlanInput): Plan {
-    const { facts, limits, api } = input;
+    const { facts, limits, endpoint } = input;
     const price = config.prices.lookup(facts.model);
     const promptEstimate = input.prompt.tokens;
-    const maxOutput = api === 'embeddings' ? 0 : (facts.clientCeiling ?? m.default_max_output_tokens);
+    const maxOutput = generates(endpoint) ? (facts.clientCeiling ?? m.default_max_output_tokens) : 0;
     const per = facts.choices;
     const message = facts.userInitiated ? 1 : 0;
     const spendFixed = price ? Math.ceil((promptEstimate * price.input) / 1_000_000) : 0;
@@ -99,7 +100,7 @@ export function createPlanner(config: Config) {
       promptEstimate,
       promptCounted: input.prompt.counted,
       maxOutput,
-      enforceCeiling: config.enforcement === 'hard' && api !== 'embeddings' && (meteredLimit || conversationBudget),
+      enforceCeiling: config.enforcement === 'hard' && generates(endpoint) && (meteredLimit || conversationBudget),
       price,
       spend: { fixed: spendFixed, perOutput: spendPer, priced: price !== null || m.unpriced_models === 'allow' },
       conversation: input.conversation,

@@ -1,117 +1,29 @@
-// One metered request, in order: read and check the body, plan, reserve (one script call),
-// forward, relay while metering, settle exactly once. A request the store refuses never opens a
-// connection upstream.
+// One metered request, in three named steps: admit (body, facts, plan, reserve), relay (upstream,
+// client writes), and measure (what is charged, from what was seen), which relay hands to the
+// settlement. A request the store refuses never opens a connection upstream.
 import type { Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { principalOf, type EndUserSource } from '../auth/user-auth.js';
-import { GatewayError, modelNotAllowed, storeUnavailable } from '../core/errors.js';
-import { denialError } from '../http/denial.js';
-import { header, newRequestId } from '../http/request-id.js';
-import { limitHeaders } from '../http/limit-headers.js';
-import { calendarFor } from '../limits/user-calendar.js';
-import { requestLog } from '../log/logger.js';
-import { createPlanner, promptMatters } from '../plan/plan.js';
+import type { EndUserSource } from '../auth/user-auth.js';
+import type { Endpoint } from '../endpoints/endpoints.js';
+import { createPlanner } from '../plan/plan.js';
 import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
-import { readRequestFacts, type Api } from '../plan/request-body.js';
-import { StoreNotReached } from '../store/errors.js';
-import type { ReserveResult } from '../store/types.js';
-import { createSettlement } from '../settle/settlement.js';
-import { readConversation } from './conversation.js';
-import { forward } from './forward.js';
-import { parseJsonObject, readBody } from './read-body.js';
-import { rewriteBody } from './rewrite-body.js';
+import type { Upstream } from '../upstream/upstreams.js';
+import { admit } from './admit.js';
+import { relay } from './relay.js';
 
-const PATHS: Readonly<Record<Api, string>> = {
-  chat: '/chat/completions', completions: '/completions', responses: '/responses', embeddings: '/embeddings',
-};
-
-export function createMeteredHandler(deps: AppContext, api: Api, endUser: EndUserSource) {
-  const { config, store, clock } = deps;
-  const plan = createPlanner(config);
-  const m = config.metering;
+export function createMeteredHandler(app: AppContext, endpoint: Endpoint, upstream: Upstream, endUser: EndUserSource) {
+  const m = app.config.metering;
   const estimatePrompt = createPromptEstimator({
     tokensPerImage: m.tokens_per_image, tokensPerFile: m.tokens_per_file, bytesPerToken: m.prompt_bytes_per_token,
-    calibrationSamples: m.calibration_samples, calibration: deps.calibration,
+    calibrationSamples: m.calibration_samples, calibration: app.calibration,
   });
+  const steps = { app, plan: createPlanner(app.config), estimatePrompt, endUser };
 
   return async function metered(c: Context<AppEnv>): Promise<Response> {
-    const requestId = c.get('requestId');
-    // The store settles each reservation once per id. A client's own X-Request-Id may repeat, so it
-    // names the request (response, upstream, log, ledger) but never keys its reservation.
-    const meterId = header(c, 'x-request-id') === requestId ? newRequestId() : requestId;
-    // Every line of this request names both ids, so a reservation can be traced to its request.
-    const log = meterId === requestId ? c.get('log') : requestLog(deps.logger, requestId, meterId);
-    c.set('log', log);
-    const type = header(c, 'content-type');
-    if (type !== undefined && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
-      throw new GatewayError({ status: 415, code: 'unsupported_media_type', message: `Content-Type must be application/json, not '${type.slice(0, 100)}'` });
-    }
-    const raw = await readBody(c.env.incoming, config.server.body_limit_bytes);
-    const body = parseJsonObject(raw);
-    const principal = await principalOf(c, deps.principals, body, endUser);
-    const facts = readRequestFacts(api, body);
-    const allowed = principal.user.allowedModels;
-    if (allowed && !allowed.includes(facts.model)) {
-      throw modelNotAllowed(facts.model);
-    }
-    const conversation = readConversation((n) => header(c, n));
-    const estimate = estimatePrompt(api, body, facts.model, promptMatters(principal.limits, conversation));
-    const prompt = estimate instanceof Promise ? await estimate : estimate;
-    const calendar = calendarFor(principal.calendar, clock.now());
-    const p = plan({ api, facts, prompt, limits: principal.limits, conversation, calendar,
-      key: principal.keyLimits ? { id: principal.keyId, limits: principal.keyLimits } : null });
-
-    const settlementFor = (conversationRoot: string | null) => createSettlement({
-      store, journal: deps.journal, inFlight: deps.inFlight, metrics: deps.metrics, calibration: deps.calibration, route: api, clock, log, prices: config.prices, userId: principal.userId,
-      requestId: meterId, shownId: requestId, plan: p, userInitiated: facts.userInitiated, requestedModel: facts.model,
-      conversationId: conversation?.id ?? null, conversationRoot,
-    });
-
-    let reserved: ReserveResult;
-    const headers: Record<string, string> = {};
-    const reserveStart = performance.now();
-    try {
-      reserved = await store.reserve({
-        userId: principal.userId, requestId: meterId, checks: p.checks, maxOutput: p.maxOutput,
-        minOutput: config.metering.min_output_tokens, mode: config.enforcement, parallelLimit: p.parallelLimit,
-        ttlMs: config.metering.reservation_ttl_ms, conversation, spend: p.spend, calendar,
-      });
-      deps.metrics.reserveSeconds((performance.now() - reserveStart) / 1000);
-    } catch (e) {
-      deps.metrics.storeFailure('reserve');
-      if (config.fail_mode === 'closed') {
-        // A reserve that may have reached the store (a timeout, a reset: Redis may run it late) is
-        // released under its id, journaled until that lands; the mark a settle leaves stops the
-        // reserve from holding anything if it runs afterwards. Failing open, the request's own
-        // settle does the same.
-        if (!(e instanceof StoreNotReached)) void settlementFor(null).settle({ outcome: 'released', usage: null, model: null, estimated: false });
-        throw storeUnavailable(e);
-      }
-      // Fail open: serve without a reservation; the settle goes to the journal and is replayed.
-      log.warn({ err: (e as Error).message }, 'store unavailable at reserve: serving unmetered (fail mode open)');
-      reserved = { ok: true, output: p.maxOutput, states: [], conversationRoot: null };
-      headers['x-tollgate-degraded'] = 'store-unavailable';
-    }
-    if (!reserved.ok) throw denialError(reserved, { model: facts.model, plan: p }, clock.now());
-
-    limitHeaders(reserved.states, clock.now(), headers);
-    const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
-    if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
-    const forceUsage = api !== 'embeddings' && api !== 'responses' && facts.stream && !facts.clientAskedUsage;
-    const settlement = settlementFor(reserved.conversationRoot ?? conversation?.id ?? null);
-
-    let upstreamBody: Buffer;
-    try {
-      upstreamBody = rewriteBody(raw, body, { api, ceiling, forceUsage });
-    } catch (e) {
-      // Refused after the reservation was made: give it back before answering.
-      await settlement.settle({ outcome: 'released', usage: null, model: null, estimated: false });
-      throw e;
-    }
-    return forward({
-      deps, c, api, path: PATHS[api], settlement, headers, hideUsageChunk: forceUsage, promptBytes: raw.length,
-      promptTokens: async () => p.promptCounted ?? (await estimatePrompt(api, body, facts.model, true)).counted ?? p.promptEstimate,
-      body: upstreamBody,
+    const a = await admit(steps, endpoint, c);
+    return relay({
+      deps: app, c, endpoint, upstream, settlement: a.settlement, headers: a.headers, hideUsageChunk: a.hideUsageChunk,
+      promptBytes: a.promptBytes, promptTokens: a.promptTokens, body: a.body,
     });
   };
 }

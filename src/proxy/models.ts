@@ -4,14 +4,15 @@ import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { upstreamError } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
+import type { Upstream } from '../upstream/upstreams.js';
 
-export function createModelsHandler(deps: Deps) {
+export function createModelsHandler(deps: Deps, upstream: Upstream) {
   return async function models(c: Context<AppEnv>): Promise<Response> {
     const requestId = c.get('requestId');
     const signal = c.req.raw.signal;
     const reply = await deps.upstream.call({
-      method: 'GET', path: '/models', body: null, signal,
-      headers: upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId, deps.config.auth.end_user_header),
+      method: 'GET', baseUrl: upstream.baseUrl, path: '/models', body: null, signal,
+      headers: upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header),
     }).catch((e: unknown) => {
       throw upstreamError(e, signal.aborted);
     });

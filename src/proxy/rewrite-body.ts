@@ -1,11 +1,11 @@
 // The only changes Tollgate makes to a request: ask for usage on a stream the client did not ask
 // it for, and write the output ceiling it can afford (hard mode). Untouched otherwise: the bytes
 // the client sent go upstream as they are.
-import { ceilingFields, type Api } from '../plan/request-body.js';
 import { objectMembers } from './json-members.js';
 
 export interface Rewrite {
-  readonly api: Api;
+  /** The endpoint's output-ceiling fields (endpoints.ts); the first is written when none was sent. */
+  readonly ceilingFields: readonly string[];
   /** Output ceiling to write, or null to leave the client's. */
   readonly ceiling: number | null;
   readonly forceUsage: boolean;
@@ -24,7 +24,7 @@ function fieldsToSet(body: Record<string, unknown>, r: Rewrite): Map<string, str
     set.set('stream_options', JSON.stringify({ ...opts, include_usage: true }));
   }
   if (r.ceiling !== null) {
-    const fields = ceilingFields(r.api);
+    const fields = r.ceilingFields;
     const present = fields.filter((f) => body[f] !== undefined && body[f] !== null);
     for (const f of present.length > 0 ? present : fields.slice(0, 1)) set.set(f, String(r.ceiling));
   }
@@ -68,7 +68,7 @@ function spliced(raw: Buffer, body: Record<string, unknown>, r: Rewrite): Buffer
     added.push('"stream_options":{"include_usage":true}');
   }
   if (r.ceiling !== null) {
-    const fields = ceilingFields(r.api);
+    const fields = r.ceilingFields;
     if (fields.some((f) => body[f] !== undefined)) return null;
     added.push(`"${fields[0] as string}":${r.ceiling}`);
   }

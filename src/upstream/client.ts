@@ -1,5 +1,6 @@
-// The one way to the upstream: undici with a pooled Agent and the configured timeouts. The host
-// comes only from configuration; callers pass a fixed path, never anything a client sent.
+// The one way to an upstream: undici with a pooled Agent and the configured timeouts. The host
+// comes only from configuration (an Upstream's base URL); callers pass a fixed path, never
+// anything a client sent.
 import type { EventEmitter } from 'node:events';
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/loader.js';
@@ -7,6 +8,8 @@ import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/erro
 
 export interface UpstreamCall {
   readonly method: 'GET' | 'POST';
+  /** The upstream's base URL (upstreams.ts), without a trailing slash. */
+  readonly baseUrl: string;
   /** Path below the upstream base URL, e.g. `/chat/completions`. */
   readonly path: string;
   readonly headers: Record<string, string>;
@@ -28,9 +31,6 @@ export interface UpstreamClient {
 }
 
 export function createUpstreamClient(config: Config): UpstreamClient {
-  const base = new URL(config.upstream.base_url);
-  const origin = base.origin;
-  const basePath = base.pathname.replace(/\/+$/, '');
   const t = config.upstream.timeouts;
   const agent = new Agent({
     connect: { timeout: t.connect_ms },
@@ -45,7 +45,7 @@ export function createUpstreamClient(config: Config): UpstreamClient {
   return {
     async call(c) {
       // Errors go back as they are: the caller knows whether its client left (see upstreamError).
-      const res = await request(`${origin}${basePath}${c.path}`, {
+      const res = await request(c.baseUrl + c.path, {
         method: c.method, headers: c.headers, body: c.body, signal: c.signal, dispatcher: agent,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };

@@ -1,5 +1,5 @@
 // Which headers cross the gateway. Upstream-bound: the client's own headers minus its credentials,
-// hop-by-hop headers and Tollgate's own; the upstream key is added. Client-bound: the upstream's
+// hop-by-hop headers and Tollgate's own; the upstream's auth (its provider's headers) is added. Client-bound: the upstream's
 // headers minus hop-by-hop, cookies and its own rate-limit headers (x-ratelimit-*, RateLimit,
 // RateLimit-Policy: Tollgate sends the user's instead).
 import type { IncomingHttpHeaders } from 'node:http';
@@ -14,13 +14,6 @@ const HOP_BY_HOP = new Set([
 const NEVER_UPSTREAM = new Set(['authorization', 'api-key', 'x-api-key', 'cookie', 'accept-encoding', 'forwarded', 'x-forwarded-for',
   'x-forwarded-host', 'x-real-ip', 'openai-organization', 'openai-project']);
 
-/** What the operator sends with every upstream call. */
-export interface UpstreamIdentity {
-  readonly api_key: string | null;
-  readonly organization: string | null;
-  readonly project: string | null;
-}
-
 const NEVER_DOWNSTREAM = new Set(['set-cookie', 'content-encoding', 'alt-svc', 'strict-transport-security']);
 
 const NONE: ReadonlySet<string> = new Set();
@@ -32,8 +25,11 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
   return new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
-/** `endUserHeader`: where service keys name their end user (auth.end_user_header); never sent upstream. */
-export function upstreamHeaders(client: IncomingHttpHeaders, upstream: UpstreamIdentity, requestId: string, endUserHeader = 'x-tollgate-user'): Record<string, string> {
+/**
+ * `auth`: the upstream's own headers (its provider's authHeaders). `endUserHeader`: where service
+ * keys name their end user (auth.end_user_header); never sent upstream.
+ */
+export function upstreamHeaders(client: IncomingHttpHeaders, auth: Readonly<Record<string, string>>, requestId: string, endUserHeader = 'x-tollgate-user'): Record<string, string> {
   const dropped = connectionTokens(client.connection);
   const out: Record<string, string> = {};
   for (const name in client) {
@@ -44,10 +40,7 @@ export function upstreamHeaders(client: IncomingHttpHeaders, upstream: UpstreamI
   }
   out['accept-encoding'] = 'identity';
   out['x-request-id'] = requestId;
-  if (upstream.api_key) out.authorization = `Bearer ${upstream.api_key}`;
-  if (upstream.organization) out['openai-organization'] = upstream.organization;
-  if (upstream.project) out['openai-project'] = upstream.project;
-  return out;
+  return Object.assign(out, auth);
 }
 
 export function clientHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>, keepLength: boolean): Record<string, string> {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
 import { createSseMeter } from '../../src/meter/sse-meter.js';
-import type { Api } from '../../src/meter/usage.js';
+import { ENDPOINTS, type Api } from '../../src/endpoints/endpoints.js';
 import { readPromptContent } from '../../src/plan/prompt/prompt-content.js';
 import { readRequestFacts, type RequestFacts } from '../../src/plan/request-body.js';
 import { readConversation } from '../../src/proxy/conversation.js';
@@ -32,7 +32,7 @@ describe('fuzzing the request parser', () => {
   it('random JSON bodies on every API', () => {
     fc.assert(fc.property(fc.constantFrom<Api>('chat', 'completions', 'responses', 'embeddings'), fc.object({ maxDepth: 4, withNullPrototype: false }), fc.jsonValue(), (api, body, model) => {
       const withModel = { ...body, model };
-      return refusesOrAccepts(() => readRequestFacts(api, body)) && refusesOrAccepts(() => readRequestFacts(api, withModel));
+      return refusesOrAccepts(() => readRequestFacts(ENDPOINTS[api], body)) && refusesOrAccepts(() => readRequestFacts(ENDPOINTS[api], withModel));
     }), { numRuns: RUNS });
     fuzzed('request bodies', RUNS);
   });
@@ -52,7 +52,7 @@ describe('fuzzing the request parser', () => {
     const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.integer(), fc.double(), fc.constantFrom(-1, 0, 1, 2.5, 1e12, 128, 129, '', 'gpt-4o-mini', true, null));
     fc.assert(fc.property(fc.constantFrom<Api>('chat', 'completions', 'responses', 'embeddings'), fc.dictionary(fc.constantFrom(...FIELDS), value), (api, body) => {
       try {
-        return sane(readRequestFacts(api, body)) && saneContent(api, body);
+        return sane(readRequestFacts(ENDPOINTS[api], body)) && saneContent(api, body);
       } catch (e) {
         return e instanceof GatewayError && e.status === 400;
       }
@@ -69,7 +69,7 @@ describe('fuzzing the request parser', () => {
       const texts = members.map(([k, v, sp]) => `${sp}${JSON.stringify(k)}${sp}:${sp}${JSON.stringify(v, null, sp.length > 1 ? 2 : undefined)}${sp}`);
       const raw = Buffer.from(`{${texts.join(',')}}`);
       const body = JSON.parse(raw.toString()) as Record<string, unknown>;
-      const out = rewriteBody(raw, body, { api: a, ceiling, forceUsage }).toString();
+      const out = rewriteBody(raw, body, { ceilingFields: ENDPOINTS[a].ceilingFields, ceiling, forceUsage }).toString();
       const got = JSON.parse(out) as Record<string, unknown>;
       const set = Object.keys(got).filter((k) => JSON.stringify(got[k]) !== JSON.stringify(body[k]));
       const allowed = new Set([...(forceUsage ? ['stream_options'] : []), ...(ceiling === null ? [] : ['max_tokens', 'max_completion_tokens', 'max_output_tokens'])]);
@@ -113,7 +113,7 @@ const api = (f: string): Api => (f.includes('responses') ? 'responses' : f.inclu
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(`../fixtures/sse/${f}`, import.meta.url)));
 
 function meter(a: Api, pieces: Uint8Array[], hide: boolean) {
-  const m = createSseMeter({ api: a, hideUsageChunk: hide });
+  const m = createSseMeter({ dialect: ENDPOINTS[a].usage, hideUsageChunk: hide });
   for (const p of pieces) m.push(p);
   m.flush();
   return m.report();
@@ -121,7 +121,7 @@ function meter(a: Api, pieces: Uint8Array[], hide: boolean) {
 
 /** The bytes the meter lets through to the client, for these pieces. */
 function relayed(a: Api, pieces: Uint8Array[], hide: boolean): Buffer {
-  const m = createSseMeter({ api: a, hideUsageChunk: hide });
+  const m = createSseMeter({ dialect: ENDPOINTS[a].usage, hideUsageChunk: hide });
   const out = pieces.map((p) => m.push(p));
   out.push(m.flush());
   return Buffer.concat(out);

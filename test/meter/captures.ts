@@ -1,5 +1,5 @@
 // What each real capture reports, from test/fixtures/sse/SOURCES.md.
-import type { Api } from '../../src/meter/usage.js';
+import type { Api } from '../../src/endpoints/endpoints.js';
 
 export interface Expected {
   api: Api;

@@ -5,7 +5,8 @@
 import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { outputOf, readEvent } from '../../src/meter/sse-events.js';
+import { ENDPOINTS } from '../../src/endpoints/endpoints.js';
+import { chunkDialect } from '../../src/providers/openai/stream-events.js';
 import type { Usage } from '../../src/meter/usage.js';
 import { createSseMeter } from '../../src/meter/sse-meter.js';
 
@@ -48,11 +49,11 @@ function reference(text: string): Expected {
         done = true;
         return;
       }
-      const facts = readEvent('chat', e.event, e.data);
+      const facts = chunkDialect.readEvent(e.event, e.data);
       if (facts?.usage) usage = facts.usage;
       if (facts?.error) error = facts.error;
       if (facts?.usage) return;
-      output += outputOf('chat', e.data) ?? '';
+      output += chunkDialect.outputOf(e.data) ?? '';
     },
   });
   parser.feed(`${text}\n\n`);
@@ -67,7 +68,7 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
         let text = events.join('');
         if (unterminated && text.endsWith('\n\n')) text = text.slice(0, -2);
         const data = Buffer.from(text);
-        const meter = createSseMeter({ api: 'chat', hideUsageChunk: hide, maxPendingBytes });
+        const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: hide, maxPendingBytes });
         const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
         let from = 0;
         const out: Uint8Array[] = [];
@@ -87,7 +88,7 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
   });
 
   it('counts a stream of comments only as no event (it costs nothing)', () => {
-    const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
+    const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: false });
     meter.push(Buffer.from(': keep-alive\n\n: keep-alive\n\n'));
     meter.flush();
     expect(meter.report().events).toBe(0);
@@ -95,7 +96,7 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
   });
 
   it('a report read mid-stream is read again after more events', () => {
-    const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
+    const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: false });
     meter.push(Buffer.from(chunk('a')));
     expect(meter.report().outputText).toBe('a');
     meter.push(Buffer.from(chunk('b')));
@@ -104,7 +105,7 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
   });
 
   it('finds the model in the kept events when no parsed event named it', () => {
-    const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
+    const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: false });
     meter.push(Buffer.from(chunk('a') + chunk('b')));
     meter.flush();
     expect(meter.report().model).toBe('m-1');

@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createSseMeter, type StreamReport } from '../../src/meter/sse-meter.js';
-import type { Api } from '../../src/meter/usage.js';
+import { ENDPOINTS, type Api } from '../../src/endpoints/endpoints.js';
 import { createSplitter } from '../support/split.js';
 import { CAPTURES, type Expected } from './captures.js';
 
 const bytes = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/sse/${name}`, import.meta.url)));
 
 function run(api: Api, pieces: Uint8Array[], hideUsageChunk = false): { out: Buffer; report: StreamReport } {
-  const meter = createSseMeter({ api, hideUsageChunk });
+  const meter = createSseMeter({ dialect: ENDPOINTS[api].usage, hideUsageChunk });
   const out: Uint8Array[] = [];
   for (const p of pieces) out.push(meter.push(p));
   out.push(meter.flush());
@@ -50,7 +50,7 @@ describe('SSE meter on real captures', () => {
   }
 
   it('returns the very chunk it was given when not hiding', () => {
-    const meter = createSseMeter({ api: 'chat', hideUsageChunk: false });
+    const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: false });
     const chunk = bytes('openai-chat-stream-usage.sse');
     expect(meter.push(chunk)).toBe(chunk);
   });
@@ -135,7 +135,7 @@ describe('hostile streams never throw and never report nonsense', () => {
 
   it('a 5 MB data line with no separators is forwarded, with bounded holding in hide mode', () => {
     const big = new Uint8Array(Buffer.from(`data: ${'x'.repeat(5 * 1024 * 1024)}`));
-    const meter = createSseMeter({ api: 'chat', hideUsageChunk: true, maxPendingBytes: 1024 * 1024 });
+    const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: true, maxPendingBytes: 1024 * 1024 });
     let forwarded = 0;
     for (const piece of createSplitter(1, 65536)(big)) forwarded += meter.push(piece).length;
     expect(forwarded).toBeGreaterThan(3 * 1024 * 1024);

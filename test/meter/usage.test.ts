@@ -1,6 +1,7 @@
 // normalizeUsage: what a provider's usage object is believed to say.
 import { describe, expect, it } from 'vitest';
-import { MAX_COUNT, normalizeUsage } from '../../src/meter/usage.js';
+import { MAX_COUNT } from '../../src/meter/usage.js';
+import { normalizeUsage } from '../../src/providers/openai/usage.js';
 
 describe('normalizeUsage on counts that cannot be true', () => {
   it.each([

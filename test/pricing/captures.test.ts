@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loader.js';
 import { createSseMeter } from '../../src/meter/sse-meter.js';
-import type { Api } from '../../src/meter/usage.js';
+import { ENDPOINTS, type Api } from '../../src/endpoints/endpoints.js';
 import { costMicros } from '../../src/pricing/price-table.js';
 
 const prices = loadConfig({}).prices;
 
 function priced(file: string, api: Api) {
-  const meter = createSseMeter({ api, hideUsageChunk: false });
+  const meter = createSseMeter({ dialect: ENDPOINTS[api].usage, hideUsageChunk: false });
   meter.push(new Uint8Array(readFileSync(new URL(`../fixtures/sse/${file}`, import.meta.url))));
   meter.flush();
   const r = meter.report();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ENDPOINTS } from '../../src/endpoints/endpoints.js';
 import { rewriteBody } from '../../src/proxy/rewrite-body.js';
 
 const rewrite = (text: string, r: { api?: 'chat' | 'responses'; ceiling?: number | null; forceUsage?: boolean }) =>
-  rewriteBody(Buffer.from(text), JSON.parse(text) as Record<string, unknown>, { api: r.api ?? 'chat', ceiling: r.ceiling ?? null, forceUsage: r.forceUsage ?? false }).toString();
+  rewriteBody(Buffer.from(text), JSON.parse(text) as Record<string, unknown>, { ceilingFields: ENDPOINTS[r.api ?? 'chat'].ceilingFields, ceiling: r.ceiling ?? null, forceUsage: r.forceUsage ?? false }).toString();
 
 describe('the request rewrite', () => {
   it('leaves the body byte for byte when there is nothing to add', () => {

@@ -1,8 +1,10 @@
 // Which headers cross the gateway, each way.
 import { describe, expect, it } from 'vitest';
+import { openaiProvider } from '../../src/providers/openai/provider.js';
 import { clientHeaders, upstreamHeaders } from '../../src/upstream/headers.js';
 
-const identity = { api_key: 'sk-upstream', organization: null, project: null };
+const identity = { apiKey: 'sk-upstream', organization: null, project: null };
+const auth = (c: typeof identity | { apiKey: string; organization: string; project: string }) => openaiProvider.authHeaders(c);
 
 describe('headers to the client', () => {
   it('keeps the provider\'s own headers and drops its rate limits, cookies and hop-by-hop headers', () => {
@@ -25,12 +27,12 @@ describe('headers to the upstream', () => {
       authorization: 'Bearer tg-user', 'x-api-key': 'k', cookie: 'c=1', host: 'evil', 'x-forwarded-host': 'evil', forwarded: 'for=1',
       'openai-organization': 'org-x', 'openai-project': 'proj-x', 'user-agent': 'OpenAI/JS 6', 'x-stainless-lang': 'js',
       'x-conversation-id': 'c1', 'x-tollgate-anything': '1', connection: 'close', 'accept-encoding': 'gzip',
-    }, identity, 'tg_1');
+    }, auth(identity), 'tg_1');
     expect(out).toEqual({ 'user-agent': 'OpenAI/JS 6', 'x-stainless-lang': 'js', 'accept-encoding': 'identity', 'x-request-id': 'tg_1', authorization: 'Bearer sk-upstream' });
   });
 
   it('sends the configured organization and project', () => {
-    const out = upstreamHeaders({ 'openai-organization': 'org-x' }, { ...identity, organization: 'org-ops', project: 'proj_ops' }, 'tg_2');
+    const out = upstreamHeaders({ 'openai-organization': 'org-x' }, auth({ ...identity, organization: 'org-ops', project: 'proj_ops' }), 'tg_2');
     expect(out).toMatchObject({ 'openai-organization': 'org-ops', 'openai-project': 'proj_ops' });
   });
 });

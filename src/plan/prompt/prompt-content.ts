@@ -6,7 +6,7 @@
 // `name`, 3 that prime the reply. Tools are counted from their rendering (tool-text.ts). Audio:
 // 1 token per 100 bytes (OpenAI counts 10 tokens a second; this covers any bitrate from 8 kbit/s
 // up). Files: `metering.tokens_per_file` each, or 1 token per 4 bytes of an inline file if more.
-import type { Api } from '../request-body.js';
+import type { Api } from '../../endpoints/endpoints.js';
 import { imageTokens } from './image-tokens.js';
 import { schemaText, toolsText } from './tool-text.js';
 

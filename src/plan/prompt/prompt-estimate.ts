@@ -4,7 +4,7 @@
 // text's UTF-8 size (no byte-level BPE or byte-fallback tokenizer makes more tokens than bytes).
 // A request with no token, spend or conversation limit is not counted at all: its estimate
 // reserves nothing, so it takes the byte bound, which costs no tokenizing.
-import type { Api } from '../request-body.js';
+import type { Api } from '../../endpoints/endpoints.js';
 import type { Calibration } from './calibration.js';
 import { countParts } from './count-tokens.js';
 import { encodingOf } from './encodings.js';

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCalibration } from '../../../src/plan/prompt/calibration.js';
 import { createPromptEstimator } from '../../../src/plan/prompt/prompt-estimate.js';
-import type { Api } from '../../../src/plan/request-body.js';
+import type { Api } from '../../../src/endpoints/endpoints.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import { code, english, imageDataUrl, jsonDoc, russian, tools, type ImageFormat } from '../../support/prompt-samples.js';
 import { referenceChatTokens, referenceImageTokens, referenceInputTokens } from '../../support/reference-count.js';

@@ -1,30 +1,28 @@
-// Sends a reserved request upstream and answers with what comes back, metering on the way.
-// Every exit path settles exactly once and releases its listener: an upstream that cannot be
-// reached or answers with an error costs nothing but its count in the request rates; a stream is
-// charged what the provider reported, or — cut short without a report — the tokens counted in
-// what was sent and streamed.
+// relay: sends an admitted request upstream and answers with what comes back, metering on the
+// way; then `measure` decides the charge and the settlement settles it. Every exit path settles
+// exactly once and releases its listener: an upstream that cannot be reached or answers with an
+// error costs nothing but its count in the request rates.
 import { EventEmitter } from 'node:events';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { GatewayError, upstreamTimeout } from '../core/errors.js';
-import { usageFromJsonBody } from '../meter/json-usage.js';
+import type { Endpoint } from '../endpoints/endpoints.js';
 import { createSseMeter } from '../meter/sse-meter.js';
 import { countUsage } from '../meter/token-count.js';
-import type { Usage } from '../meter/usage.js';
-import type { Api } from '../plan/request-body.js';
-import { roughUsage } from '../settle/amounts.js';
 import type { SettleOutcome, Settlement } from '../settle/settlement.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
 import { redactHeaders, redactSecret } from '../upstream/redact.js';
+import type { Upstream } from '../upstream/upstreams.js';
 import { Collector, writeToClient, type RelayEnd } from './client-writer.js';
+import { measure, type Charge, type Seen } from './measure.js';
 
-export interface ForwardOptions {
+export interface RelayOptions {
   readonly deps: Deps;
   readonly c: Context<AppEnv>;
-  readonly api: Api;
-  readonly path: string;
+  readonly endpoint: Endpoint;
+  readonly upstream: Upstream;
   readonly body: Buffer | string;
   readonly settlement: Settlement;
   /** Limit headers (and others) Tollgate adds to the response. */
@@ -37,8 +35,8 @@ export interface ForwardOptions {
 
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
-export async function forward(o: ForwardOptions): Promise<Response> {
-  const { deps, c, settlement } = o;
+export async function relay(o: RelayOptions): Promise<Response> {
+  const { deps, c, settlement, endpoint, upstream } = o;
   const requestId = c.get('requestId');
   const done = deps.inFlight.begin();
   const abort = createAbort();
@@ -75,8 +73,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     if (clientGone) throw new Error('client closed the request before it was sent upstream');
     sent = true;
     reply = await deps.upstream.call({
-      method: 'POST', path: o.path, body: o.body, signal: abort.emitter,
-      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, deps.config.upstream, requestId, deps.config.auth.end_user_header), { 'content-type': 'application/json' }),
+      method: 'POST', baseUrl: upstream.baseUrl, path: endpoint.path, body: o.body, signal: abort.emitter,
+      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header), { 'content-type': 'application/json' }),
     });
   } catch (e) {
     end();
@@ -86,68 +84,59 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     throw upstreamError(e, clientGone);
   }
   firstByteMs = Math.round(performance.now() - started);
-  deps.metrics.upstreamFirstByte(o.api, firstByteMs / 1000);
+  deps.metrics.upstreamFirstByte(endpoint.label, firstByteMs / 1000);
 
   // Tollgate's headers over the upstream's, added to the object clientHeaders just made (no copies).
-  const withOurs = (upstream: Record<string, string>): Record<string, string> => {
-    Object.assign(upstream, o.headers);
-    upstream['x-request-id'] = requestId;
-    return upstream;
+  const withOurs = (fromUpstream: Record<string, string>): Record<string, string> => {
+    Object.assign(fromUpstream, o.headers);
+    fromUpstream['x-request-id'] = requestId;
+    return fromUpstream;
   };
   if (reply.status >= 400) {
-    const secret = deps.config.upstream.api_key;
-    const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), secret);
+    const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), upstream.secret);
     end();
     void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings() });
-    return new Response(text, { status: reply.status, headers: withOurs(redactHeaders(clientHeaders(reply.headers, false), secret)) });
+    return new Response(text, { status: reply.status, headers: withOurs(redactHeaders(clientHeaders(reply.headers, false), upstream.secret)) });
   }
 
   const contentType = String(reply.headers['content-type'] ?? '');
   const isSse = contentType.startsWith('text/event-stream');
-  // A 2xx that is neither JSON nor SSE (an HTML page from a proxy in front of the provider) is not
-  // a model's answer: the client gets it as it is, and it costs nothing.
-  const notAnAnswer = !isSse && !contentType.includes('json');
-  const meter = isSse ? createSseMeter({ api: o.api, hideUsageChunk: o.hideUsageChunk }) : null;
+  const meter = isSse ? createSseMeter({ dialect: endpoint.usage, hideUsageChunk: o.hideUsageChunk }) : null;
   const collector = isSse ? null : new Collector(deps.config.upstream.max_response_bytes);
-  const counted = async (outputText: string): Promise<Usage> => countUsage({ promptTokens: await o.promptTokens(), outputText });
+  const answer = isSse || contentType.includes('json');
 
-  /** What the request used: the provider's figures, or a count of what was generated. */
-  const measure = (how: RelayEnd): Pick<SettleOutcome, 'usage' | 'model' | 'estimated'> => {
-    if (meter) {
-      const r = meter.report();
-      if (r.usage) return { usage: r.usage, model: r.model, estimated: false };
-      // Once the upstream has streamed anything, it has processed the prompt: charge a count.
-      if (r.events === 0 && !r.sawOutput) return { usage: null, model: r.model, estimated: false };
-      return { usage: counted(r.outputText), model: r.model, estimated: true };
-    }
-    const body = collector as Collector;
-    if (notAnAnswer) return { usage: null, model: null, estimated: false };
-    // Headers and then not one byte before it broke off: like a stream with no event, it costs nothing.
-    if (how !== 'done' && body.bytes === 0) return { usage: null, model: null, estimated: false };
-    if (body.overflowed) return { usage: roughUsage(o.promptBytes, body.bytes), model: null, estimated: true };
-    const text = body.text();
-    if (how === 'done') {
-      const found = usageFromJsonBody(text, o.api);
-      if (found.usage) return { ...found, estimated: false };
-    }
-    // A body with no usage, or cut short: the upstream did the work, so count it.
-    return { usage: counted(text), model: null, estimated: true };
-  };
+  const seen = (): Seen => meter
+    ? { kind: 'stream', report: meter.report() }
+    : { kind: 'body', answer, bytes: (collector as Collector).bytes, overflowed: (collector as Collector).overflowed, text: () => (collector as Collector).text() };
 
   const finish = (how: RelayEnd, error?: unknown) => {
     end();
     if (how === 'upstream_error') c.get('log').warn({ err: error }, 'upstream failed mid-response');
-    const outcome = how === 'client_abort' ? 'aborted' : how === 'upstream_error' || notAnAnswer ? 'upstream_error' : 'ok';
-    deps.metrics.requestSeconds(o.api, (performance.now() - started) / 1000);
-    void settlement.settle({ outcome, ...measure(how), timings: timings() });
+    const { outcome, charge } = measure({ seen: seen(), how, dialect: endpoint.usage, promptBytes: o.promptBytes });
+    deps.metrics.requestSeconds(endpoint.label, (performance.now() - started) / 1000);
+    void settlement.settle({ outcome, ...usageOf(charge, o.promptTokens), timings: timings() });
   };
 
   writeToClient({
-    outgoing, status: reply.status, reply, tap: meter ?? (collector as NonNullable<typeof collector>), onEnd: finish,
+    outgoing, status: reply.status, reply, tap: meter ?? (collector as Collector), onEnd: finish,
     tooLarge: () => collector?.overflowed === true,
     headers: withOurs(clientHeaders(reply.headers, !isSse && !o.hideUsageChunk)), flushHeaders: isSse,
   });
   return RESPONSE_ALREADY_SENT;
+}
+
+/** A charge as the settlement takes it: a count is made (tokenizer loaded) only when one is needed. */
+function usageOf(charge: Charge, promptTokens: () => Promise<number>): Pick<SettleOutcome, 'usage' | 'model' | 'estimated'> {
+  switch (charge.kind) {
+    case 'nothing':
+      return { usage: null, model: charge.model, estimated: false };
+    case 'reported':
+      return { usage: charge.usage, model: charge.model, estimated: false };
+    case 'rough':
+      return { usage: charge.usage, model: null, estimated: true };
+    case 'count':
+      return { usage: promptTokens().then((p) => countUsage({ promptTokens: p, outputText: charge.outputText })), model: charge.model, estimated: true };
+  }
 }
 
 /** A one-shot abort for the upstream call, as the EventEmitter undici accepts for a signal. */

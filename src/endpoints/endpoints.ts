@@ -1,0 +1,58 @@
+// The metered endpoints, one row each: everything that differs between them is a field here.
+// Routes (app.ts), planning (plan/), the rewrite, metering (proxy/relay.ts) and metrics read
+// this table; none of them asks which endpoint it is serving.
+import type { UsageDialect } from '../meter/dialect.js';
+import { chatBody, completionsBody, embeddingsBody, responsesBody, type BodyShape } from '../providers/openai/bodies.js';
+import { openaiProvider } from '../providers/openai/provider.js';
+import { chunkDialect, embeddingsDialect, responsesDialect } from '../providers/openai/stream-events.js';
+import type { Provider } from '../providers/provider.js';
+
+/** The endpoints, by wire format (also how prompt content is read: plan/prompt/prompt-content.ts). */
+export type Api = 'chat' | 'completions' | 'responses' | 'embeddings';
+
+export interface Endpoint {
+  readonly api: Api;
+  /** Path below /v1, on the gateway and on the upstream alike. */
+  readonly path: string;
+  /** The `route` label of its metrics. */
+  readonly label: string;
+  /** Who speaks this format: auth to the upstream, error shape. */
+  readonly provider: Provider;
+  /** Request facts beyond the shared fields: what it requires, whether a user sent it. */
+  readonly body: BodyShape;
+  /** Fields that set the output ceiling (the first is written when the client sent none); none: it generates no output. */
+  readonly ceilingFields: readonly string[];
+  /** Whether `stream: true` streams. */
+  readonly streams: boolean;
+  /** Whether `n` asks for several choices (each generating up to the ceiling). */
+  readonly choices: boolean;
+  /** Whether `stream_options.include_usage` can be asked for on a client's behalf (and its usage-only chunk hidden). */
+  readonly includeUsage: boolean;
+  /** How usage arrives, streamed and not. */
+  readonly usage: UsageDialect;
+}
+
+export const ENDPOINTS: Readonly<Record<Api, Endpoint>> = {
+  chat: {
+    api: 'chat', path: '/chat/completions', label: 'chat/completions', provider: openaiProvider, body: chatBody,
+    ceilingFields: ['max_completion_tokens', 'max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect,
+  },
+  completions: {
+    api: 'completions', path: '/completions', label: 'completions', provider: openaiProvider, body: completionsBody,
+    ceilingFields: ['max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect,
+  },
+  embeddings: {
+    api: 'embeddings', path: '/embeddings', label: 'embeddings', provider: openaiProvider, body: embeddingsBody,
+    ceilingFields: [], streams: false, choices: false, includeUsage: false, usage: embeddingsDialect,
+  },
+  responses: {
+    api: 'responses', path: '/responses', label: 'responses', provider: openaiProvider, body: responsesBody,
+    ceilingFields: ['max_output_tokens'], streams: true, choices: false, includeUsage: false, usage: responsesDialect,
+  },
+};
+
+/** Every metered endpoint, in the order routes are registered. */
+export const METERED: readonly Endpoint[] = [ENDPOINTS.chat, ENDPOINTS.completions, ENDPOINTS.embeddings, ENDPOINTS.responses];
+
+/** Whether the endpoint generates output (and so has an output ceiling to reserve and enforce). */
+export const generates = (e: Endpoint): boolean => e.ceilingFields.length > 0;

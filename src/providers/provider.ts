@@ -1,0 +1,23 @@
+// The seam between Tollgate and one kind of provider: how the gateway authenticates to it, where
+// it is by default, and the shape its errors take. What its responses report (usage, quirks)
+// is its dialects' (meter/dialect.ts), named by the endpoint table.
+import type { GatewayError } from '../core/errors.js';
+
+export type ProviderKind = 'openai';
+
+/** The operator's credentials for one upstream. */
+export interface UpstreamCredentials {
+  readonly apiKey: string | null;
+  /** OpenAI-Organization / OpenAI-Project: what the gateway's key bills (OpenAI-compatible only). */
+  readonly organization?: string | null;
+  readonly project?: string | null;
+}
+
+export interface Provider {
+  readonly kind: ProviderKind;
+  readonly defaultBaseUrl: string;
+  /** Headers that authenticate the gateway to the upstream (and choose what it bills). */
+  authHeaders(credentials: UpstreamCredentials): Record<string, string>;
+  /** A refusal or failure as this wire format's error body. */
+  errorBody(e: GatewayError): unknown;
+}
