@@ -1,12 +1,14 @@
 // Grants: extra message credits, tokens or micro-USD for one user, spent after the period's
 // allowance and kept across periods until they expire (DESIGN "Zones, anchors, weeks, grants").
 // POST is idempotent by the client's grant id: a payment webhook retried three times adds one.
-import type { Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
-import { badRequest, GatewayError, userNotFound } from '../core/errors.js';
+import { badRequest, GatewayError } from '../core/errors.js';
 import { GRANT_DIMENSIONS, type GrantDimension } from '../limits/vocabulary.js';
 import type { GrantSpec, GrantState } from '../store/types.js';
-import { onlyFields, parseUserId } from './validate.js';
+import { jsonBody } from './json-body.js';
+import { userOr404 } from './users.js';
+import { onlyFields } from './validate.js';
 
 const GRANT_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -31,17 +33,14 @@ function parseGrant(b: Record<string, unknown>, now: number): GrantSpec {
   return { id: b.id, dimension: b.dimension as GrantDimension, amount: b.amount, expiresAt };
 }
 
-export function addGrantRoutes(admin: Hono<AppEnv>, app: AppContext, body: (c: Context<AppEnv>) => Promise<Record<string, unknown>>): void {
-  const userOr404 = async (raw: string) => {
-    const id = parseUserId(raw);
-    if (!(await app.store.getUser(id))) throw userNotFound(id);
-    return id;
-  };
+export function createGrantRoutes(app: AppContext): Hono<AppEnv> {
+  const grants = new Hono<AppEnv>();
+  const userId = async (raw: string) => (await userOr404(app.store, raw)).id;
 
-  admin.post('/users/:id/grants', async (c) => {
-    const user = await userOr404(c.req.param('id'));
+  grants.post('/:id/grants', async (c) => {
+    const user = await userId(c.req.param('id'));
     const now = app.clock.now();
-    const spec = parseGrant(await body(c), now);
+    const spec = parseGrant(await jsonBody(c), now);
     const { created, grant } = await app.store.addGrant(user, spec, {
       requestId: `grant:${spec.id}`, time: now, user, model: null, conversation: null, promptTokens: 0, completionTokens: 0,
       cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'grant', estimated: false, grant: spec,
@@ -52,5 +51,6 @@ export function addGrantRoutes(admin: Hono<AppEnv>, app: AppContext, body: (c: C
     return c.json(grantView(grant), created ? 201 : 200);
   });
 
-  admin.get('/users/:id/grants', async (c) => c.json({ grants: (await app.store.listGrants(await userOr404(c.req.param('id')))).map(grantView) }));
+  grants.get('/:id/grants', async (c) => c.json({ grants: (await app.store.listGrants(await userId(c.req.param('id')))).map(grantView) }));
+  return grants;
 }

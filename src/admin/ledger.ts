@@ -2,7 +2,7 @@
 // default; oldest first from `from` (a time). For one user the cursor is the last record's id;
 // for all users it is `<user>/<id>`, users in id order, and a page visits at most USERS_PER_PAGE
 // users, so every page costs about the same however many users and records there are.
-import type { Context, Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { badRequest } from '../core/errors.js';
 import type { LedgerEntry, Store } from '../store/types.js';
@@ -67,7 +67,8 @@ async function ledgerPage(store: Store, c: Context<AppEnv>): Promise<Page> {
   return store.ledgerPage({ userId: parseUserId(user, 'user'), cursor, from, limit });
 }
 
-export function addLedgerRoutes(admin: Hono<AppEnv>, app: AppContext): void {
+export function createLedgerRoutes(app: AppContext): Hono<AppEnv> {
+  const admin = new Hono<AppEnv>();
   const csv = async (c: Context<AppEnv>) => {
     const page = await ledgerPage(app.store, c);
     return c.body(ledgerCsv(page.entries), 200, { 'content-type': 'text/csv; charset=utf-8', ...(page.next !== null ? { 'x-next-cursor': page.next } : {}) });
@@ -78,4 +79,5 @@ export function addLedgerRoutes(admin: Hono<AppEnv>, app: AppContext): void {
     const page = await ledgerPage(app.store, c);
     return c.json({ records: page.entries.map((e) => ({ id: e.id, ...recordView(e.record) })), next: page.next });
   });
+  return admin;
 }

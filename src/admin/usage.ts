@@ -1,8 +1,8 @@
-// GET /admin/usage: per-user usage of the current day or month. Sorted by a dimension it pages
+// /admin/usage: per-user usage of the current day or month. Sorted by a dimension it pages
 // the usage index (a sorted set per period and dimension that settle keeps), so the first page
 // of 100,000 users costs one index read and a page of rows; sorted by id it pages the users.
-// GET /admin/usage/history: per-day rollups of a user, a model or the whole deployment (JSON, CSV).
-import type { Context, Hono } from 'hono';
+// /admin/usage/history: per-day rollups of a user, a model or the whole deployment (JSON, CSV).
+import { Hono, type Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { badRequest } from '../core/errors.js';
 import { calendarFor } from '../limits/user-calendar.js';
@@ -41,8 +41,9 @@ const dayRow = (d: DayUsage, model: string | undefined) => {
   return { date: new Date(d.day).toISOString().slice(0, 10), ...r, ...(model === undefined ? { models: d.models } : {}) };
 };
 
-export function addUsageRoutes(admin: Hono<AppEnv>, app: AppContext): void {
+export function createUsageRoutes(app: AppContext): Hono<AppEnv> {
   const { store, principals, clock } = app;
+  const usage = new Hono<AppEnv>();
 
   const row = async (u: UserRecord, window: Window) => {
     const limits = await principals.limitsOf(u);
@@ -59,7 +60,7 @@ export function addUsageRoutes(admin: Hono<AppEnv>, app: AppContext): void {
     return { ...out, limits: lim };
   };
 
-  admin.get('/usage', async (c) => {
+  usage.get('/', async (c) => {
     const window = windowParam(c.req.query('window'), ['day', 'month']);
     const sort = c.req.query('sort') ?? 'id';
     if (sort !== 'id' && !(DIMS as readonly string[]).includes(sort)) throw badRequest(`'sort' must be id or one of ${DIMS.join(', ')}`, 'sort');
@@ -95,10 +96,11 @@ export function addUsageRoutes(admin: Hono<AppEnv>, app: AppContext): void {
     return { user, model: model ?? null, from: new Date(from).toISOString().slice(0, 10), to: new Date(to).toISOString().slice(0, 10), days };
   };
   const csv = (days: ReadonlyArray<Record<string, unknown>>) => csvTable(['date', ...ROLLUP_FIELDS], days);
-  admin.get('/usage/history.csv', async (c) => c.body(csv((await history(c)).days), 200, { 'content-type': 'text/csv; charset=utf-8' }));
-  admin.get('/usage/history', async (c) => {
+  usage.get('/history.csv', async (c) => c.body(csv((await history(c)).days), 200, { 'content-type': 'text/csv; charset=utf-8' }));
+  usage.get('/history', async (c) => {
     const h = await history(c);
     if (c.req.header('accept')?.includes('text/csv')) return c.body(csv(h.days), 200, { 'content-type': 'text/csv; charset=utf-8' });
     return c.json(h);
   });
+  return usage;
 }
