@@ -16,24 +16,29 @@ const LIMITS = {
   requests_per_minute: 100_000_000, requests_per_day: 1_000_000_000, messages_per_day: 1_000_000_000,
   tokens_per_day: 1_000_000_000_000, spend_micros_per_day: 1_000_000_000_000, max_parallel_requests: 100_000,
 };
-// The user carries the same values: a default stored with PUT /admin/settings in a shared Redis
-// would win over the file's, but never over a user's own.
-const USER_LIMITS = LIMITS;
+/**
+ * As a newcomer deploys it (issue 19): requests per minute and day, messages and tokens per day,
+ * parallel requests — high enough that nothing is refused.
+ */
+export const DEPLOYED_LIMITS = {
+  requests_per_minute: 100_000_000, requests_per_day: 1_000_000_000, messages_per_day: 1_000_000_000,
+  tokens_per_day: 1_000_000_000_000, max_parallel_requests: 100_000,
+};
 
 /** Environment variables Tollgate reads; ours replace whatever the caller had set. */
 const TOLLGATE_ENV = ['PORT', 'HOST', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', 'UPSTREAM_ORGANIZATION', 'UPSTREAM_PROJECT', 'OPENAI_API_KEY', 'REDIS_URL', 'REDIS_CLUSTER_NODES',
   'TOLLGATE_ADMIN_KEY', 'TOLLGATE_CONFIG', 'MONTHLY_MESSAGE_CREDIT_LIMIT', 'TOLLGATE_FAIL_MODE', 'TOLLGATE_ENFORCEMENT', 'LOG_LEVEL', 'TOLLGATE_JOURNAL', 'TOLLGATE_DATA_DIR'];
 
 /** The config of the build at `root` (another build's schema may not know this one's keys). */
-function writeConfig(dir, root, fsync) {
+function writeConfig(dir, root, fsync, limits, logLevel) {
   const config = parse(readFileSync(path.join(root, 'config/gateway.yaml'), 'utf8'));
   // Builds from before the embedded store kept its data refuse a store section; TOLLGATE_DATA_DIR
   // places the data, and store.fsync is written only when asked for.
   delete config.store;
   if (fsync) config.store = { fsync };
-  config.limits = LIMITS;
+  config.limits = limits;
   config.metering.prices_file = path.join(root, 'config/prices.yaml');
-  config.log_level = 'warn';
+  config.log_level = logLevel;
   const file = path.join(dir, 'gateway.yaml');
   writeFileSync(file, stringify(config));
   return file;
@@ -49,15 +54,17 @@ async function admin(url, route, body) {
 /**
  * Starts Tollgate on `upstreamUrl` (the memory store when `redisUrl` is null) and makes user
  * `userId` with a key. `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
- * entry point (to compare a change against dist/).
+ * entry point (to compare a change against dist/). `limits` (default: every limit) go to the config
+ * and to the user (a default stored with PUT /admin/settings in a shared Redis would win over the
+ * file's, but never over a user's own); `logLevel` defaults to warn (no line per request).
  */
-export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync }) {
+export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync, limits = LIMITS, logLevel = 'warn' }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
   Object.assign(env, {
     PORT: String(port), HOST: '127.0.0.1', UPSTREAM_BASE_URL: upstreamUrl, UPSTREAM_API_KEY: 'sk-bench-upstream',
-    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir, path.resolve(path.dirname(main), '..'), fsync), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
+    TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: writeConfig(dir, path.resolve(path.dirname(main), '..'), fsync, limits, logLevel), TOLLGATE_JOURNAL: path.join(dir, 'journal.ndjson'),
     TOLLGATE_DATA_DIR: path.join(dir, 'data'),
   });
   if (redisUrl) env.REDIS_URL = redisUrl;
@@ -69,7 +76,7 @@ export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeA
     if (Date.now() > deadline || entry.child.exitCode !== null) throw new Error(`${name} did not become ready\n${entry.stderr}`);
     await sleep(50);
   }
-  await admin(url, '/admin/users', { id: userId, limits: USER_LIMITS });
+  await admin(url, '/admin/users', { id: userId, limits });
   const { key } = await admin(url, '/admin/users/' + userId + '/keys', {});
   return { name, entry, pid: entry.child.pid, url, key, userId, dir };
 }
