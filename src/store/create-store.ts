@@ -15,7 +15,7 @@ export const CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   enableOfflineQueue: false,
-  // No auto-pipelining: the store batches each event-loop turn's writes itself (write-batching.ts).
+  // No auto-pipelining: the store sends each event-loop turn's reserves and settles in one script call itself (redis/group-commit.ts).
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 

@@ -1,13 +1,17 @@
-// The Redis store sends each event-loop turn's script calls in one write, and a turn's batch goes
-// out without waiting for the replies to the batches before it. Against a redis-server of this
-// file's own (CLIENT PAUSE would hold up every other suite on a shared one).
+// Group commit (store/redis/group-commit.ts): the reserves and settles of one event-loop turn go to
+// Redis in one script call, a turn's call goes out without waiting for the replies to the calls
+// before it, and each request is decided exactly as its own call would decide it. Against a
+// redis-server of this file's own (CLIENT PAUSE and command counts would disturb a shared one).
 import type { Socket } from 'node:net';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
-import type { Store } from '../../src/store/types.js';
+import type { Amounts, CounterCheck, LedgerRecord, ReserveRequest, Store } from '../../src/store/types.js';
+import { createManualClock } from '../../src/util/clock.js';
 import { startRedisServer } from '../support/global-redis.js';
+import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation } from './contract.js';
 
 const checks = [check('requests', 'day', 1000, 1)];
@@ -27,34 +31,134 @@ function countWrites(socket: Socket): { readonly count: number } {
   return counter;
 }
 
+/** Script calls Redis has run so far (EVALSHA and EVAL, from INFO commandstats). */
+async function scriptCalls(admin: Redis): Promise<number> {
+  const info = await admin.info('commandstats');
+  let n = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('Redis store write batching', () => {
+// The random sequences: three users, small limits (so refusals, narrowed ceilings and parallel
+// refusals happen), conversation trees with budgets, settles of what earlier turns reserved, and
+// reused ids (a reserve under an id already reserved or settled is refused with an error).
+const PALETTE: ReadonlyArray<CounterCheck> = [
+  check('requests', 'minute', 3, 1), check('requests', 'day', 6, 1), check('tokens', 'day', 900, 40, 1),
+  check('spend_micros', 'day', 2000, 30, 1.5), check('messages', 'month', null, 1), check('tokens', 'month', null, 40, 1),
+];
+const USERS = 3;
+
+type Op =
+  | { t: 'reserve'; user: number; picks: number[]; maxOutput: number; parallel: number | null; conv: number | null; soft: boolean; reuse: boolean }
+  | { t: 'settle'; pick: number; tokens: number; spend: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({
+    t: fc.constant('reserve' as const), user: fc.integer({ min: 0, max: USERS - 1 }),
+    picks: fc.uniqueArray(fc.integer({ min: 0, max: PALETTE.length - 1 }), { minLength: 1, maxLength: 4 }),
+    maxOutput: fc.integer({ min: 0, max: 400 }), parallel: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
+    conv: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }), soft: fc.boolean(), reuse: fc.boolean(),
+  }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('settle' as const), pick: fc.nat(), tokens: fc.integer({ min: 0, max: 500 }), spend: fc.integer({ min: 0, max: 900 }) }) },
+);
+
+interface Held { user: number; id: string; checks: readonly CounterCheck[]; root: string | null }
+
+/**
+ * Runs turns of operations against `store`: `together` issues each turn's calls in one turn (one
+ * batch), otherwise each call waits for the one before. Returns every answer (errors by name and
+ * message) and the end state, with the users' ids replaced by their number.
+ */
+async function play(store: Store, users: readonly string[], turns: readonly Op[][], together: boolean): Promise<string> {
+  const answers: unknown[] = [];
+  const held: Held[] = [];
+  const ids: string[] = [];
+  let n = 0;
+  for (const turn of turns) {
+    const calls: Array<() => Promise<unknown>> = [];
+    const live = [...held];
+    for (const o of turn) {
+      if (o.t === 'reserve') {
+        const id = o.reuse && ids.length > 0 ? (ids[n % ids.length] as string) : `r${n}`;
+        n++;
+        const req: ReserveRequest = plainReservation({
+          userId: users[o.user] as string, requestId: id, checks: o.picks.map((i) => PALETTE[i] as CounterCheck), maxOutput: o.maxOutput,
+          mode: o.soft ? 'soft' : 'hard', parallelLimit: o.parallel, spend: { fixed: 30, perOutput: 1.5, priced: true },
+          conversation: o.conv === null ? null : { id: `c${o.conv}`, parentId: null, budgetMicros: 3000 },
+        });
+        if (!ids.includes(id)) ids.push(id);
+        calls.push(async () => {
+          const r = await store.reserve(req);
+          if (r.ok) held.push({ user: o.user, id, checks: req.checks, root: r.conversationRoot });
+          return r;
+        });
+      } else {
+        const h = live.splice(o.pick % Math.max(live.length, 1), 1)[0];
+        if (!h) continue;
+        const actual: Amounts = { requests: 1, messages: 1, tokens: o.tokens, credits: 0, spend_micros: o.spend };
+        const record: LedgerRecord = { requestId: h.id, time: 0, user: users[h.user] as string, model: 'm', conversation: h.root, promptTokens: o.tokens,
+          completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: o.spend, outcome: 'ok', estimated: false, anomaly: null };
+        calls.push(() => store.settle({ userId: users[h.user] as string, requestId: h.id, checks: h.checks, actual, conversationRoot: h.root, record }));
+      }
+    }
+    const settled = together
+      ? await Promise.allSettled(calls.map((c) => c()))
+      : await (async () => {
+        const out: Array<PromiseSettledResult<unknown>> = [];
+        for (const c of calls) out.push(await c().then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })));
+        return out;
+      })();
+    for (const s of settled) answers.push(s.status === 'fulfilled' ? s.value : { error: (s.reason as Error).name, message: (s.reason as Error).message });
+  }
+  const end: unknown[] = [];
+  for (const userId of users) {
+    end.push(await store.peek({ userId, checks: [...PALETTE], parallelLimit: 100, conversationId: null }));
+    for (const c of [0, 1, 2]) end.push(await store.peek({ userId, checks: [], parallelLimit: null, conversationId: `c${c}` }));
+    end.push((await store.ledger(userId, 1000)).map((r) => ({ ...r, user: users.indexOf(r.user) })));
+  }
+  return JSON.stringify({ answers, end });
+}
+
+describe('Redis store group commit', () => {
   let server: Awaited<ReturnType<typeof startRedisServer>>;
   let client: Redis;
+  let admin: Redis;
   let store: Store;
 
   beforeAll(async () => {
     server = await startRedisServer();
     client = new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS });
+    admin = new Redis(server.url);
     store = createRedisStore({ client });
     await store.ping();
   });
   afterAll(async () => {
     await store.close();
+    await admin.quit();
     server.child.kill('SIGKILL');
   });
 
-  it('sends twenty reservations made in one turn in one write, and each gets its own answer', async () => {
+  it('sends twenty reservations made in one turn as one script call in one write, and each gets its own answer', async () => {
     const writes = countWrites(client.stream);
+    const before = await scriptCalls(admin);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserve(store, `one-turn-${i}`)));
     expect(writes.count).toBe(1);
+    expect((await scriptCalls(admin)) - before).toBe(1);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(results.map((r) => r.states[0]?.reserved).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Decided in the order they were made: the n-th reservation saw the n-1 before it.
+    expect(results.map((r) => r.states[0]?.reserved)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('answers a reused id in a batch with its own error, and the others of the batch as usual', async () => {
+    await reserve(store, 'taken');
+    const results = await Promise.allSettled([reserve(store, 'fresh-1'), reserve(store, 'taken'), reserve(store, 'fresh-2')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ReservationIdTaken' });
   });
 
   it("sends a turn's batch while the previous batch is still waiting for Redis", async () => {
-    const admin = new Redis(server.url);
     const writes = countWrites(client.stream);
     // Redis holds every write command (scripts included) for 400 ms: the first reply cannot come sooner.
     await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
@@ -71,6 +175,20 @@ describe('Redis store write batching', () => {
     expect(firstDone).toBe(false);
     expect((await first).ok).toBe(true);
     expect((await second).ok).toBe(true);
-    await admin.quit();
   });
+
+  it('decides every request of a batch exactly as its own call would: the same answers, counters, trees and ledgers', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 12 }), async (turns) => {
+      const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+      const batched = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
+      const alone = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
+      try {
+        const users = (label: string) => Array.from({ length: USERS }, (_, i) => uniqueId(`${label}${i}`));
+        expect(await play(batched, users('gc-b'), turns, true)).toBe(await play(alone, users('gc-a'), turns, false));
+      } finally {
+        await batched.close();
+        await alone.close();
+      }
+    }), { numRuns: 60 });
+  }, 120_000);
 });

@@ -34,8 +34,8 @@ describe('RedisStore specifics', () => {
     const dayStart = Math.floor(Number(sec) / 86400) * 86400;
     expect(r.states[0]?.resetsAt).toBe((dayStart + 86400) * 1000);
     const keys = await client.keys(`tg:{u:${user}}:*`);
-    expect(keys).toContain(`tg:{u:${user}}:requests:day:${dayStart}`);
-    expect(await client.pttl(`tg:{u:${user}}:requests:day:${dayStart}`)).toBeGreaterThan(86_400_000);
+    expect(keys).toContain(`tg:{u:${user}}:w:day:${dayStart}`);
+    expect(await client.pttl(`tg:{u:${user}}:w:day:${dayStart}`)).toBeGreaterThan(86_400_000);
     await store.close();
     await client.quit();
   });
@@ -47,7 +47,7 @@ describe('RedisStore specifics', () => {
     const user = uniqueId('past');
     const checks = [check('tokens', 'day', 1000, 10)];
     await reservePlain(store, user, 'r1', checks, 1000);
-    const key = `tg:{u:${user}}:tokens:day:${Date.UTC(2020, 0, 1) / 1000}`;
+    const key = `tg:{u:${user}}:w:day:${Date.UTC(2020, 0, 1) / 1000}`;
     const ttl = await client.pttl(key);
     // Half a day left in the window, then the three days a day counter is kept.
     expect(ttl).toBeGreaterThan(3.5 * 86_400_000 - 60_000);
@@ -80,6 +80,33 @@ describe('RedisStore specifics', () => {
     expect(await store.settle({ userId: user, requestId: 'old-2', checks, actual, conversationRoot: null, record })).toEqual({ applied: false });
     const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
     expect(state).toMatchObject({ used: 0, reserved: 10 });
+    await store.close();
+    await client.quit();
+  });
+
+  it('carries the counters of the current periods over from the earlier layout (a hash per counter)', async () => {
+    const client = testRedis();
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+    const store = createRedisStore({ client: testRedis(), clock });
+    const user = uniqueId('layout');
+    const p = `tg:{u:${user}}:`;
+    const day = Date.UTC(2026, 10, 23) / 1000;
+    const checks = [check('tokens', 'day', 1000, 100), check('requests', 'day', null, 1)];
+    // An earlier Tollgate counted 700 tokens today, 50 of them still held by a reservation in flight, and 3 requests.
+    await client.hset(`${p}tokens:day:${day}`, 'used', 700, 'resv', 50);
+    await client.hset(`${p}requests:day:${day}`, 'used', 3);
+    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [[`tokens:day:${day}`, '50']] }), 'PX', 60_000);
+    await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1');
+    expect((await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null })).map((s) => [s.used, s.reserved])).toEqual([[700, 50], [3, 0]]);
+    // 1000 - 700 - 50 leaves 250: a reservation of 300 is refused, one of 100 is admitted.
+    expect((await reservePlain(store, user, 'big', [check('tokens', 'day', 1000, 300)], 60_000)).ok).toBe(false);
+    expect((await reservePlain(store, user, 'new-1', checks, 60_000)).states[0]).toMatchObject({ used: 700, reserved: 150 });
+    // The old reservation settles into the new layout.
+    const record = { requestId: 'old-1', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
+      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const actual = { requests: 1, messages: 0, tokens: 40, credits: 0, spend_micros: 0 };
+    expect(await store.settle({ userId: user, requestId: 'old-1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
+    expect((await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null })).map((s) => [s.used, s.reserved])).toEqual([[740, 100], [4, 0]]);
     await store.close();
     await client.quit();
   });

@@ -6,10 +6,16 @@ import { GRANT_DIMENSIONS, WINDOW_INFO } from '../../limits/vocabulary.js';
 
 const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
-/** Each script takes the user's prefix (reserve and settle also the outbox stream) and one JSON argument holding its arguments by name (codec.ts). */
+/** One reply of a batch: reserve's or settle's, or [`!err`, message]. */
+export type BatchReply = number | Array<string | number>;
+
+/** Each script takes the user's prefix and one JSON argument holding its arguments by name (codec.ts). */
 export interface ScriptCommands {
-  tgReserve(prefix: string, outbox: string, args: string): Promise<Array<string | number>>;
-  tgSettle(prefix: string, outbox: string, args: string): Promise<number | number[]>;
+  /**
+   * Reserves and settles, several at once (lua/batch.lua): the number of keys, then each
+   * request's prefix and outbox stream, then one letter per request (`r`, `s`), then each one's arguments.
+   */
+  tgBatch(numKeys: number, ...args: string[]): Promise<BatchReply[]>;
   /** The usage index and the deployment's rollup (lua/index.lua): positional arguments. */
   tgIndex(prefix: string, ...args: Array<string | number>): Promise<number>;
   tgPeek(prefix: string, args: string): Promise<Array<string | number>>;
@@ -28,11 +34,8 @@ export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = `${retention}${grantable}${read('common')}`;
-  // Reserve and settle may record events: they also take the outbox stream of the user's slot (KEYS[2]).
-  const events = read('events');
-  for (const [name, file] of [['tgReserve', 'reserve'], ['tgSettle', 'settle']] as const) {
-    client.defineCommand(name, { numberOfKeys: 2, lua: `${common}\n${events}\n${read(file)}` });
-  }
+  // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
+  client.defineCommand('tgBatch', { lua: [common, read('events'), read('reserve'), read('settle'), read('batch')].join('\n') });
   for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgIndex', 'index'], ['tgGrant', 'grant']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }

@@ -1,4 +1,5 @@
-// The Redis store: one script call to reserve, one to settle. Admin records are plain keys.
+// The Redis store: one script call to reserve, one to settle (those of one event-loop turn go together:
+// group-commit.ts). Admin records are plain keys.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
@@ -13,9 +14,9 @@ import { grantStates, type StoredGrant } from '../grants.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { outboxKey, slotTags } from './outbox-keys.js';
 import { createRedisOutbox } from './outbox.js';
+import { createGroupCommit } from './group-commit.js';
 import { defineScripts } from './scripts.js';
 import { usageReads } from './usage-reads.js';
-import { createWriteBatcher } from './write-batching.js';
 
 /** Values before the limit states in a reserve's reply (reserve.lua). */
 const HEADER = 5;
@@ -45,7 +46,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = defineScripts(options.client);
   const now = (): number => options.clock?.now() ?? 0;
   const firstConnect = firstReady(options.client, 5000);
-  const batch = createWriteBatcher(options.client);
+  const commit = createGroupCommit(redis, options.client);
   const outbox = createRedisOutbox(options.client, () => options.clock?.now() ?? Date.now());
   // The table of outbox tags, made now rather than by the first request (which would wait for it).
   slotTags();
@@ -54,10 +55,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
-    batch();
-    const reply = await redis.tgReserve(userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
+    const reply = await commit('r', req.userId, userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
       throw transportError(e, req.requestId);
-    });
+    }) as Array<string | number>;
     const states = decodeStates(reply, HEADER, req.checks);
     if (Number(reply[0]) === 2) outbox.noticed(req.userId);
     const reclaimed = String(reply[4]);
@@ -77,8 +77,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
     const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
-    batch();
-    const reply = await redis.tgSettle(userPrefix(req.userId), outboxKey(req.userId), args);
+    const reply = await commit('s', req.userId, userPrefix(req.userId), outboxKey(req.userId), args);
     if (!Array.isArray(reply)) return { applied: false };
     if (Number(reply[2]) > 0) outbox.noticed(req.userId);
     // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).

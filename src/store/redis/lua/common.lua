@@ -9,11 +9,17 @@ local DAY = 86400000
 -- Expiries are set relative to `now` (PEXPIRE, not PEXPIREAT): with an injected clock, a counter
 -- lives as long past its window as it would on Redis TIME.
 
+-- Redis TIME is read once per script call: the requests of one batch (batch.lua) were sent
+-- together, and are decided at the same instant.
+local time_now = nil
 local function clock_now(arg)
   local now = tonumber(arg)
   if now and now > 0 then return now end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not time_now then
+    local t = redis.call('TIME')
+    time_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return time_now
 end
 
 -- UTC calendar from days since the epoch (H. Hinnant's civil_from_days).
@@ -115,10 +121,6 @@ local function period(window, now, cal)
   return local_start(o, first), local_start(o, nxt)
 end
 
-local function counter_key(prefix, dim, window, start)
-  return prefix .. dim .. ':' .. window .. ':' .. string.format('%d', math.floor(start / 1000))
-end
-
 local function num(v)
   return tonumber(v) or 0
 end
@@ -126,6 +128,110 @@ end
 -- An integer as Redis wants it: never "-0" (which HINCRBY refuses) nor exponent notation.
 local function int(v)
   return string.format('%d', v)
+end
+
+-- Counters. A user's counters of one window and period share one hash, `w:<window>:<start s>`
+-- under the user's prefix, two fields a counter: `<dim>` what was used and `<dim>:r` what
+-- requests in flight hold (`<dim>` is `k:<keyId>:<dim>` for a key's own counter). A request reads
+-- each window it touches with one HMGET and writes it with one HSET, whatever the number of its
+-- counters. Field `x` is set when the hash is made, with its expiry (the period's end plus the
+-- window's retention). Event markers are fields `<dim>:ev:<what>` of the same hash.
+local function window_key(prefix, window, start)
+  return prefix .. 'w:' .. window .. ':' .. string.format('%d', math.floor(start / 1000))
+end
+
+-- The earlier layout, a hash per counter (fields used, resv): read once when a counter has no
+-- fields yet in its window hash, so an upgrade carries the current periods over (upgrade every
+-- replica at once: one still running the earlier version writes where this one no longer reads).
+local function legacy_key(prefix, dim, window, start)
+  return prefix .. dim .. ':' .. window .. ':' .. string.format('%d', math.floor(start / 1000))
+end
+
+-- The window hashes one script call touches: `win` names one (and what it holds), `want` a
+-- counter in it; `load` reads each with one HMGET; `store` writes the changed ones with one HSET
+-- each (and sets the expiry of those it makes).
+local function windows(prefix, cal)
+  return { prefix = prefix, cal = cal, list = {}, by = {} }
+end
+
+local function win(ws, window, start, finish)
+  local key = window_key(ws.prefix, window, start)
+  local w = ws.by[key]
+  if not w then
+    w = { key = key, window = window, start = start, finish = finish, dims = {}, vals = {}, changed = false }
+    ws.by[key] = w
+    ws.list[#ws.list + 1] = w
+  elseif finish and not w.finish then
+    w.finish = finish
+  end
+  return w
+end
+
+local function want(w, dim)
+  if not w.vals[dim] then
+    w.dims[#w.dims + 1] = dim
+    w.vals[dim] = { used = 0, resv = 0 }
+  end
+  return w.vals[dim]
+end
+
+local function load(ws)
+  for _, w in ipairs(ws.list) do
+    local fields = { 'x' }
+    for _, d in ipairs(w.dims) do
+      fields[#fields + 1] = d
+      fields[#fields + 1] = d .. ':r'
+    end
+    local got = redis.call('HMGET', w.key, unpack(fields))
+    w.fresh = not got[1]
+    for i, d in ipairs(w.dims) do
+      local used, resv = got[2 * i], got[2 * i + 1]
+      if not used and not resv then
+        local old = redis.call('HMGET', legacy_key(ws.prefix, d, w.window, w.start), 'used', 'resv')
+        used, resv = old[1], old[2]
+        if used or resv then w.changed = true end
+      end
+      w.vals[d].used, w.vals[d].resv = num(used), num(resv)
+    end
+  end
+end
+
+local function store(ws, now)
+  for _, w in ipairs(ws.list) do
+    if w.changed or w.fresh then
+      local args = { w.key }
+      if w.fresh then
+        args[2] = 'x'
+        args[3] = '1'
+      end
+      for _, d in ipairs(w.dims) do
+        local v = w.vals[d]
+        args[#args + 1] = d
+        args[#args + 1] = int(v.used)
+        args[#args + 1] = d .. ':r'
+        args[#args + 1] = int(v.resv)
+      end
+      redis.call('HSET', unpack(args))
+      if w.fresh then
+        -- A hash made here by a settle of a counter held elsewhere: its period's end, from its start.
+        local finish = w.finish or select(2, period(w.window, w.start, ws.cal))
+        if finish then redis.call('PEXPIRE', w.key, finish + RETENTION[w.window] - now) end
+      end
+      w.fresh = false
+      w.changed = false
+    end
+  end
+end
+
+-- A counter a reservation record holds: { window hash suffix, dim, amount[, limit] }; a record
+-- written by the earlier layout holds { `<dim>:<window>:<start s>`, amount[, limit] }. Returns the
+-- window, its start (ms), the dim, the amount and the limit.
+local function held(entry)
+  local window, start = string.match(entry[1], '^w:(%a+):(%-?%d+)$')
+  if window then return window, tonumber(start) * 1000, entry[2], num(entry[3]), entry[4] end
+  local dim
+  dim, window, start = string.match(entry[1], '^(.+):(%a+):(%-?%d+)$')
+  return window, tonumber(start) * 1000, dim, num(entry[2]), entry[3]
 end
 
 -- A reservation record (`resv:<requestId>`) is one string: what each counter and the tree hold,
@@ -212,13 +318,19 @@ local function grant_draw(prefix, dim, amount, now)
   return amount - left
 end
 
--- Gives back what a reservation holds on its counters and its conversation tree (a zero amount
--- costs no command).
-local function release(prefix, rec)
+-- Gives back what a reservation holds on its counters (in `ws`, loaded and stored by the caller)
+-- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
+local function release(ws, rec)
+  local out = {}
   for _, c in ipairs(rec.c) do
-    local amt = num(c[2])
-    if amt ~= 0 then redis.call('HINCRBY', prefix .. c[1], 'resv', int(-amt)) end
+    local window, start, dim, amt, limit = held(c)
+    out[#out + 1] = { w = win(ws, window, start, nil), dim = dim, amt = amt, limit = limit }
+    want(out[#out].w, dim)
   end
+  return out
+end
+
+local function release_rest(prefix, rec)
   if rec.conv then
     redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'resv', int(-num(rec.convAmt)))
   end

@@ -1,11 +1,13 @@
 -- Events, recorded in the same atomic step as the charge or refusal that caused them: a threshold
 -- crossed at settle, the first refusal of a period, a conversation tree reaching its budget.
--- Each is recorded once: a marker field `ev:<what>` in the counter's (or tree's) own hash says it
--- was, and expires with that hash. KEYS[2] is the outbox stream of the user's Cluster slot
--- (store/redis/outbox-keys.ts). Prepended to reserve.lua and settle.lua after common.lua.
+-- Each is recorded once: a marker field in the counter's window hash (`<dim>:ev:<what>`) or the
+-- tree's hash (`ev:<what>`) says it was, and expires with that hash. `outbox` is the outbox stream of the user's Cluster slot
+-- (store/redis/outbox-keys.ts), set for each request of a batch (batch.lua). Prepended to
+-- reserve.lua and settle.lua after common.lua.
 
 local EVENTS_MAX = 100000
 local events_recorded = 0
+local outbox = nil
 
 -- e = { type, dim, window, scope, limit, used, threshold|'', periodStart(ms)|'', convRoot|'' }.
 -- The id hashes the same fields, in the same order, as eventIdSource() in store/outbox.ts.
@@ -13,18 +15,19 @@ local function record_event(prefix, marker_key, marker, now, e)
   if redis.call('HSETNX', marker_key, marker, '1') == 0 then return end
   local user = string.match(prefix, '{u:(.*)}:$')
   local id = 'evt_' .. string.sub(redis.sha1hex(table.concat({ user, e[1], e[2], e[3], e[8], e[7], e[9] }, '|')), 1, 24)
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', EVENTS_MAX, '*', 'id', id, 'type', e[1], 'time', int(now), 'user', user,
+  redis.call('XADD', outbox, 'MAXLEN', '~', EVENTS_MAX, '*', 'id', id, 'type', e[1], 'time', int(now), 'user', user,
     'dim', e[2], 'window', e[3], 'scope', e[4], 'limit', int(e[5]), 'used', int(e[6]), 'threshold', e[7], 'period', e[8], 'conv', e[9])
   events_recorded = events_recorded + 1
 end
 
 -- c is a settle check { dim, window, 1, limit, label, point, label, point, ... }: records every
--- threshold that a charge from `before` to `after` on counter `key` (period starting `start`) crosses.
+-- threshold that a charge from `before` to `after` on its counter (in window hash `key`, period
+-- starting `start`) crosses; the marker is the field `<dim>:ev:<label>` of that hash.
 local function threshold_events(prefix, key, c, start, before, after, now)
   for i = 5, #c, 2 do
     local point = c[i + 1]
     if before < point and after >= point then
-      record_event(prefix, key, 'ev:' .. c[i], now, { 'threshold', c[1], c[2], 'user', c[4], after, c[i], int(start), '' })
+      record_event(prefix, key, c[1] .. ':ev:' .. c[i], now, { 'threshold', c[1], c[2], 'user', c[4], after, c[i], int(start), '' })
     end
   end
 end

@@ -28,10 +28,16 @@ end
 if parallel then
   push('parallel', parallel, in_flight(prefix, now), 0, -1, 'instant')
 end
+local ws = windows(prefix, cal)
+local where = {}
+for i = 1, n do
+  where[i] = win(ws, checks[i][2], period(checks[i][2], now, cal))
+  want(where[i], checks[i][1])
+end
+load(ws)
 for i = 1, n do
   local dim, window, limit = checks[i][1], checks[i][2], tonumber(checks[i][3]) or -1
-  local s, e = period(window, now, cal)
-  local cur = redis.call('HMGET', counter_key(prefix, dim, window, s), 'used', 'resv')
-  push(i, limit, num(cur[1]), num(cur[2]), e or -1, window)
+  local w = where[i]
+  push(i, limit, w.vals[dim].used, w.vals[dim].resv, w.finish or -1, window)
 end
 return flat

@@ -1,19 +1,18 @@
 -- Check every limit that applies to one request and reserve its worst case, or refuse it.
 -- One call, atomic: no other request of this user can pass a check against a stale balance.
 --
--- KEYS[1] user prefix `tg:{u:<id>}:`
--- ARGV[1]: the arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis
+-- reserve(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
+--   arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis
 --   TIME), rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent,
 --   budget} | null, spend = {fixed, per, priced}, checks = [[dim, window, limit (null = none),
 --   fixed, perOutput], ...], cal = the user's calendar (see `period`) | null
--- The first refusal of a period is recorded in the outbox, KEYS[2] (events.lua).
--- Returns { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
+-- The first refusal of a period is recorded in the outbox (events.lua).
+-- Returns { '!err', message } for an id already reserved or settled, else { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
 --           reclaimed (the ids of expired reservations this call released, space-separated), states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
-local prefix = KEYS[1]
-local args = cjson.decode(ARGV[1])
+local function reserve(prefix, args)
 local now = clock_now(args.now)
 local rid = args.rid
 local hard = args.mode == 'hard'
@@ -39,19 +38,32 @@ local resvs_key = prefix .. 'resvs'
 -- released by a gateway that gave up waiting for this very call, which Redis ran late (a stall, a
 -- lost reply). It must hold nothing.
 if redis.call('EXISTS', prefix .. 'resv:' .. rid) == 1 then
-  return redis.error_reply('TG_ID_TAKEN reservation id already reserved or settled')
+  return { '!err', 'TG_ID_TAKEN reservation id already reserved or settled' }
 end
 
 -- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
 -- All of them, as the memory store does: a user's requests in flight are bounded, and one left
 -- behind would hold budget this request is checked against.
 local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now)
-for _, old in ipairs(stale) do
-  local rk = prefix .. 'resv:' .. old
-  local rec = read_record(prefix, rk)
-  if type(rec) == 'table' then release(prefix, rec) end
-  redis.call('DEL', rk)
-  redis.call('ZREM', resvs_key, old)
+if #stale > 0 then
+  local gone = windows(prefix, cal)
+  local holds = {}
+  for _, old in ipairs(stale) do
+    local rk = prefix .. 'resv:' .. old
+    local rec = read_record(prefix, rk)
+    if type(rec) == 'table' then
+      for _, h in ipairs(release(gone, rec)) do holds[#holds + 1] = h end
+      release_rest(prefix, rec)
+    end
+    redis.call('DEL', rk)
+    redis.call('ZREM', resvs_key, old)
+  end
+  load(gone)
+  for _, h in ipairs(holds) do
+    h.w.vals[h.dim].resv = h.w.vals[h.dim].resv - h.amt
+    h.w.changed = true
+  end
+  store(gone, now)
 end
 
 local states = {}
@@ -125,24 +137,32 @@ end
 -- 3. Every limited counter: read, and narrow the output ceiling to what every limit allows.
 -- Counters kept only for reporting (no limit) are not reserved: settle charges them.
 local checks = {}
+local ws = windows(prefix, cal)
 if denied == 0 then
+  -- Every window hash the limited counters live in, read with one HMGET each.
+  local where = {}
+  for i = 1, n do
+    local c = list[i]
+    if tonumber(c[3]) then
+      local s, e = period(c[2], now, cal)
+      where[i] = win(ws, c[2], s, e)
+      want(where[i], c[1])
+    end
+  end
+  load(ws)
   for i = 1, n do
     local c = list[i]
     local dim, window, limit = c[1], c[2], tonumber(c[3])
     local fixed, per = num(c[4]), num(c[5])
     if limit then
-      local s, e = period(window, now, cal)
-      local key = counter_key(prefix, dim, window, s)
-      local cur = redis.call('HMGET', key, 'used', 'resv')
-      -- A counter with neither field is new in this period: it gets its expiry when reserved.
-      local fresh = not cur[1] and not cur[2]
-      local used, resv = num(cur[1]), num(cur[2])
+      local w = where[i]
+      local e = w.finish
+      local used, resv = w.vals[dim].used, w.vals[dim].resv
       local room = limit - used - resv
       -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
       -- its allowance into the user's grants.
       local grantable = GRANTABLE[dim] == true
-      checks[#checks + 1] = { key = key, suffix = string.sub(key, #prefix + 1), fixed = fixed, per = per, finish = e, window = window,
-        fresh = fresh, dim = dim, limit = limit, room = room, grantable = grantable }
+      checks[#checks + 1] = { w = w, fixed = fixed, per = per, dim = dim, limit = limit, room = room, grantable = grantable }
       local idx = state(i, limit, used, resv, e or -1, window)
       checks[#checks].state = idx
       local room_with = room
@@ -164,11 +184,11 @@ if denied ~= 0 then
   local st = states[denied]
   if type(st[1]) == 'number' and not string.find(list[st[1]][1], ':', 1, true) then
     local c = list[st[1]]
-    local s = period(c[2], now, cal)
-    local key = counter_key(prefix, c[1], c[2], s)
-    local fresh = redis.call('EXISTS', key) == 0
-    record_event(prefix, key, 'ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(s), '' })
-    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', key, st[5] + RETENTION[c[2]] - now) end
+    local w = win(ws, c[2], period(c[2], now, cal))
+    -- A refusal in a period no request has reserved in yet makes the hash with the marker.
+    local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
+    record_event(prefix, w.key, c[1] .. ':ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(w.start), '' })
+    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', w.key, st[5] + RETENTION[c[2]] - now) end
   elseif st[1] == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
   end
@@ -197,10 +217,12 @@ for _, ch in ipairs(checks) do
     local over = amt - math.max(ch.room, 0)
     if over > h[2] then h[2] = over end
   end
-  redis.call('HINCRBY', ch.key, 'resv', int(amt))
-  if ch.finish and ch.fresh then redis.call('PEXPIRE', ch.key, ch.finish + RETENTION[ch.window] - now) end
+  local v = ch.w.vals[ch.dim]
+  v.resv = v.resv + amt
+  ch.w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  record.c[#record.c + 1] = ch.grantable and { ch.suffix, int(amt), int(ch.limit) } or { ch.suffix, int(amt) }
+  local suffix = string.sub(ch.w.key, #prefix + 1)
+  record.c[#record.c + 1] = ch.grantable and { suffix, ch.dim, int(amt), int(ch.limit) } or { suffix, ch.dim, int(amt) }
   if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
 end
 for _, h in ipairs(holds) do
@@ -230,9 +252,11 @@ end
 if parallel then
   for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
 end
+store(ws, now)
 redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
 redis.call('ZADD', resvs_key, expires, rid)
 
 local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
 for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
 return flat
+end

@@ -6,10 +6,18 @@ local prefix = KEYS[1]
 local args = cjson.decode(ARGV[1])
 local now = clock_now(args.now)
 local cal = type(args.cal) == 'table' and args.cal or nil
-for _, c in ipairs(args.checks) do
-  local s = period(c[2], now, cal)
-  local key = counter_key(prefix, c[1], c[2], s)
-  if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'used', 0) end
+-- Only counters that exist are zeroed (a period nothing was counted in stays without a hash).
+local ws = windows(prefix, cal)
+for _, c in ipairs(args.checks) do want(win(ws, c[2], period(c[2], now, cal)), c[1]) end
+load(ws)
+for _, w in ipairs(ws.list) do
+  if not w.fresh or w.changed then
+    for _, d in ipairs(w.dims) do w.vals[d].used = 0 end
+    w.changed = true
+  else
+    w.fresh = false -- nothing here: nothing to write
+  end
 end
+store(ws, now)
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 return 1

@@ -3,8 +3,8 @@
 -- the reservation record becomes `done` (kept a day), and a second settle changes nothing, nor
 -- does a reserve of that id that runs late (reserve.lua refuses an id with a record).
 --
--- KEYS[1] user prefix `tg:{u:<id>}:`, KEYS[2] the outbox stream of its slot (events.lua)
--- ARGV[1]: the arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
+-- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
+--   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
 --   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
 --   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
 --   reservation is gone, are charged here in the current period; a limited one with thresholds is
@@ -14,8 +14,7 @@
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
 -- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
 
-local prefix = KEYS[1]
-local args = cjson.decode(ARGV[1])
+local function settle(prefix, args)
 local now = clock_now(args.now)
 local rid = args.rid
 local rk = prefix .. 'resv:' .. rid
@@ -36,21 +35,6 @@ for _, c in ipairs(checks) do
   end
 end
 
--- Charges one counter of the current period directly (its expiry set when the field is new);
--- `c[1]` is `k:<keyId>:<dim>` for a key's own counter.
-local function charge(c)
-  local dim, window = c[1], c[2]
-  local amt = num(actual[string.match(dim, '([%w_]+)$')])
-  if amt == 0 then return end
-  local s, e = period(window, now, cal)
-  local key = counter_key(prefix, dim, window, s)
-  local used = redis.call('HINCRBY', key, 'used', int(amt))
-  if used == amt and e then
-    redis.call('PEXPIRE', key, e + RETENTION[window] - now)
-  end
-  if #c > 4 then threshold_events(prefix, key, c, s, used - amt, used, now) end
-end
-
 -- Charges the tree's root; records the tree reaching its budget.
 local function charge_tree(root)
   local key = prefix .. 'conv:' .. root
@@ -64,28 +48,48 @@ local function charge_tree(root)
   end
 end
 
+-- Every counter this settle touches, read with one HMGET and written with one HSET per window
+-- hash: what the reservation held (given back, then charged what was used), and the counters
+-- charged directly in the current period (those kept only for reporting, and all of them when
+-- the reservation is gone: reclaimed by a sweep). `c[1]` is `k:<keyId>:<dim>` for a key's own.
+local ws = windows(prefix, cal)
+local holds = rec and release(ws, rec) or {}
+local direct = {}
+for _, c in ipairs(checks) do
+  if not rec or c[3] ~= 1 then
+    local amt = num(actual[string.match(c[1], '([%w_]+)$')])
+    if amt ~= 0 then
+      local s, e = period(c[2], now, cal)
+      local w = win(ws, c[2], s, e)
+      want(w, c[1])
+      direct[#direct + 1] = { w = w, c = c, amt = amt }
+    end
+  end
+end
+load(ws)
+
 local drawn = nil
 if rec then
-  -- Give back what was held, then charge what was used to the same counters (a zero charge costs
-  -- no command).
-  release(prefix, rec)
+  release_rest(prefix, rec)
   -- What the usage went past a limit of a grant dimension (the most over any of its windows) is
   -- taken from the user's grants, as far as they hold (reserve admitted no more than they had left).
   local over = {}
-  for _, c in ipairs(rec.c) do
-    -- `<dim>:<window>:<start>`, or `k:<keyId>:<dim>:<window>:<start>` for a key's own counter
-    local sdim, window, start = string.match(c[1], '^(.+):(%a+):(%-?%d+)$')
-    local dim = string.match(sdim, '([%w_]+)$')
+  for _, h in ipairs(holds) do
+    local v = h.w.vals[h.dim]
+    v.resv = v.resv - h.amt
+    h.w.changed = true
+    local dim = string.match(h.dim, '([%w_]+)$')
     local amt = num(actual[dim])
     if amt ~= 0 then
-      local after = redis.call('HINCRBY', prefix .. c[1], 'used', int(amt))
-      if c[3] then
-        local lim = num(c[3])
+      v.used = v.used + amt
+      local after = v.used
+      if h.limit then
+        local lim = num(h.limit)
         local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
         if o > (over[dim] or 0) then over[dim] = o end
       end
-      local w = watched and watched[sdim .. ':' .. window]
-      if w then threshold_events(prefix, prefix .. c[1], w, tonumber(start) * 1000, after - amt, after, now) end
+      local w = watched and watched[h.dim .. ':' .. h.w.window]
+      if w then threshold_events(prefix, h.w.key, w, h.w.start, after - amt, after, now) end
     end
   end
   for _, d in ipairs(GRANT_ORDER) do
@@ -98,16 +102,17 @@ if rec then
     end
   end
   if rec.conv then charge_tree(rec.conv) end
-  for _, c in ipairs(checks) do
-    if c[3] ~= 1 then charge(c) end
-  end
-else
-  -- The reservation expired and was reclaimed: charge the current periods directly.
-  for _, c in ipairs(checks) do charge(c) end
-  if args.root ~= '' then
-    charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
-  end
 end
+for _, d in ipairs(direct) do
+  local v = d.w.vals[d.c[1]]
+  v.used = v.used + d.amt
+  d.w.changed = true
+  if #d.c > 4 then threshold_events(prefix, d.w.key, d.c, d.w.start, v.used - d.amt, v.used, now) end
+end
+if not rec and args.root ~= '' then
+  charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
+end
+store(ws, now)
 
 redis.call('SET', rk, 'done', 'PX', DAY)
 redis.call('ZREM', prefix .. 'resvs', rid)
@@ -135,3 +140,4 @@ add_rollup(prefix .. 'hist:' .. string.format('%d', ds / 1000), model, {
   num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
 }, de + num(args.hist) - now)
 return { 1, now, events_recorded }
+end
