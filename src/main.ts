@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { createKeyUseRecorder } from './auth/key-use.js';
 import { ConfigError, loadConfig, type Config } from './config/loader.js';
 import { createDeliverer } from './events/deliverer.js';
-import { createLogger } from './log/logger.js';
+import { createLogger, flushLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { reportReclaims } from './metrics/reclaims.js';
 import { createCalibration } from './plan/prompt/calibration.js';
@@ -106,6 +106,7 @@ async function start(): Promise<void> {
     await upstream.close();
     await store.close().catch(() => undefined);
     logger.info({ journalBacklog: journal.backlog }, 'stopped');
+    await flushLogger(logger);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
