@@ -11,6 +11,7 @@ import { createMemoryStore, type MemoryStore } from '../memory.js';
 import type { Outbox } from '../outbox.js';
 import type { OnReclaim, Store } from '../types.js';
 import { DataDirError, generations, lockDataDir, logFile, snapshotFile } from './data-dir.js';
+import { createLogDecoder, createLogEncoder, DEFINE_THRESHOLDS } from './log-codec.js';
 import { openAppender, readRecords, type Appender, type Fsync } from './record-file.js';
 import { loadSnapshot, writeSnapshot, writeSnapshotSync } from './snapshot-file.js';
 import { stateRecords } from './state-codec.js';
@@ -53,6 +54,8 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   const pinnedClock: Clock = { now: () => pinned ?? clock.now() };
   let memory: MemoryStore;
   let log: Appender;
+  // Each log file names its own thresholds lists (log-codec.ts): a new file starts a new encoder.
+  let encode = createLogEncoder();
   let gen: number;
   let snapshotBytes = 0;
   let replaying = true;
@@ -84,7 +87,13 @@ export function openDurableStore(o: DurableStoreOptions): Store {
       if (!last) throw new DataDirError(`${file}: ${tornBytes} bytes at its end are damaged, and a newer log follows it`);
       o.warn(`${file}: dropped ${tornBytes} bytes at its end, a record cut short by a crash mid-write; everything before it is kept`);
     }
+    const decoder = createLogDecoder();
     for (const r of records as LogRecord[]) {
+      if (r.op === DEFINE_THRESHOLDS) {
+        decoder.define(r.args[0] as number, r.args[1] as Parameters<typeof decoder.define>[1]);
+        continue;
+      }
+      r.args = decoder.decode(r.args);
       pinned = r.t;
       try {
         if (r.op === 'sweep') memory.sweepAll();
@@ -105,6 +114,7 @@ export function openDurableStore(o: DurableStoreOptions): Store {
   }
 
   function startLog(next: number): Appender {
+    encode = createLogEncoder();
     writeFileSync(logFile(o.dir, next), '', { flush: true });
     return openAppender(logFile(o.dir, next), o.fsync);
   }
@@ -160,7 +170,9 @@ export function openDurableStore(o: DurableStoreOptions): Store {
       } finally {
         pinned = null;
       }
-      log.append({ t, op, args } satisfies LogRecord);
+      const packed = encode(op, args);
+      for (const d of packed.defines) log.append({ t, op: DEFINE_THRESHOLDS, args: d } satisfies LogRecord);
+      log.append({ t, op, args: packed.args } satisfies LogRecord);
       maybeCompact();
       return o.fsync === 'always' ? log.synced().then(() => result) : result;
     };

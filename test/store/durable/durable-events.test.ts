@@ -2,7 +2,7 @@
 // delivery state survive a reopen (from the log, and from a snapshot after compaction): an event
 // whose delivery failed is retried after the restart, a delivered one is not sent again, and a
 // webhook keeps its place (events recorded before the restart are still its own).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,32 @@ describe.each([['the log', undefined], ['a snapshot', 1]] as const)('events and 
     // Crossed once: using more after the restart records nothing again.
     await use(store, 'r4', 50);
     expect(await store.outbox.recent('ann', 10)).toHaveLength(3);
+    await store.close();
+  });
+});
+
+describe('the log of reserves and settles', () => {
+  it('writes a list of thresholds once per log file, and a key\'s own counter replays as its own', async () => {
+    const dir = tempDir();
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+    let store = open(dir, clock);
+    for (const id of ['r1', 'r2', 'r3']) await use(store, id, 20);
+    const keyChecks: CounterCheck[] = [{ dimension: 'requests', window: 'day', limit: 5, fixed: 1, perOutput: 0, keyId: 'k1' }];
+    await store.reserve(plainReservation({ userId: 'ann', requestId: 'k-1', checks: keyChecks }));
+    await store.settle({ userId: 'ann', requestId: 'k-1', checks: keyChecks, conversationRoot: null, actual: { requests: 1, messages: 0, tokens: 0, credits: 0, spend_micros: 0 },
+      record: { requestId: 'k-1', time: 1, user: 'ann', model: 'm', conversation: null, promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0,
+        costMicros: 0, outcome: 'ok', estimated: false } });
+    await store.close();
+    const logs = readdirSync(dir).filter((f) => f.startsWith('log-'));
+    const text = logs.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('');
+    expect(text.split('"label":"0.8"').length - 1).toBeLessThanOrEqual(1);
+
+    store = open(dir, clock);
+    expect((await store.outbox.recent('ann', 10)).map((e) => e.threshold)).toEqual(['0.5']);
+    const [day] = await store.peek({ userId: 'ann', checks, parallelLimit: null, conversationId: null });
+    expect(day).toMatchObject({ used: 60, reserved: 0 });
+    const [key] = await store.peek({ userId: 'ann', checks: keyChecks, parallelLimit: null, conversationId: null });
+    expect(key).toMatchObject({ scope: 'key', used: 1, reserved: 0 });
     await store.close();
   });
 });
