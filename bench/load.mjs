@@ -29,7 +29,7 @@ export async function throughput(target, { mode, seconds, connections, pids = []
 
 /** Several passes of one target and mode as one result: rates over the summed time and requests. */
 export function combine(passes) {
-  const sum = (k) => passes.reduce((s, p) => s + p[k], 0);
+  const sum = (k) => passes.reduce((s, p) => s + (p[k] ?? 0), 0);
   const requests = sum('requests');
   const seconds = sum('seconds');
   return {
@@ -39,6 +39,8 @@ export function combine(passes) {
     failed: sum('failed'),
     cpuUsPerRequest: (1000 * sum('targetCpuMs')) / requests,
     redisCpuUsPerRequest: (1000 * sum('redisCpuMs')) / requests,
+    // Redis commands per request (scripts' own commands included), where they were counted.
+    redisCommandsPerRequest: passes.some((p) => p.redisCommands !== undefined) ? sum('redisCommands') / requests : NaN,
     backgroundPct: passes.reduce((s, p) => s + p.backgroundPct * p.seconds, 0) / seconds,
     peakRssMb: Math.max(...passes.map((p) => p.peakRssMb)),
     passRps: passes.map((p) => p.requests / p.seconds),
@@ -51,11 +53,12 @@ export function combine(passes) {
  * `seconds` in all, after `warmupSeconds` of each mode that are not counted (a fresh process grows
  * its heap and opens its upstream connections first). `scriptCalls()` (Redis EVALSHA + EVAL so
  * far) is read around the runs of the target named `scriptsOf`, for script calls per request.
- * Redis's CPU is counted for the targets named in `redisTargets` (by default `scriptsOf`).
+ * Redis's CPU is counted for the targets named in `redisTargets` (by default `scriptsOf`), and so
+ * are all Redis commands when `redisCommands()` (commands run so far) is given.
  */
 export async function throughputPasses(targets, {
   passes, seconds, warmupSeconds, connections, pids, redisPid, scriptsOf, scriptCalls, log,
-  modes = ['json', 'stream'], redisTargets = [scriptsOf],
+  modes = ['json', 'stream'], redisTargets = [scriptsOf], redisCommands,
 }) {
   const runs = Object.fromEntries(targets.map((t) => [t.name, Object.fromEntries(modes.map((m) => [m, []]))]));
   const scripts = Object.fromEntries(modes.map((m) => [m, { calls: 0, requests: 0 }]));
@@ -68,9 +71,12 @@ export async function throughputPasses(targets, {
       for (const mode of modes) {
         log(`throughput: ${t.name}, ${mode}, ${connections} connections × ${seconds / passes} s (pass ${pass + 1} of ${passes})`);
         const before = t.name === scriptsOf ? await scriptCalls() : 0;
+        const counted = redisCommands && redisTargets.includes(t.name);
+        const commandsBefore = counted ? await redisCommands() : 0;
         const x = await throughput(t, {
           mode, seconds: seconds / passes, connections, pids, redisPid: redisTargets.includes(t.name) ? redisPid : null,
         });
+        if (counted) x.redisCommands = (await redisCommands()) - commandsBefore;
         if (t.name === scriptsOf) {
           scripts[mode].calls += (await scriptCalls()) - before;
           scripts[mode].requests += x.requests;

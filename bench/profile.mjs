@@ -1,7 +1,9 @@
 // Profiles Tollgate on Redis under load: `node --cpu-prof dist/main.js`, autocannon at 50
 // connections (JSON, then streams), SIGTERM (the profile is written as the process exits), then a
 // summary in bench/profile.md. The .cpuprofile stays in a temporary directory (never committed).
-// Usage: node bench/profile.mjs   (after npm run build; BENCH_SECONDS sets each load, default 10)
+// Usage: node bench/profile.mjs   (after npm run build; BENCH_SECONDS sets each load, default 10;
+// PROFILE_MAIN=<other build>/dist/main.js profiles another build, PROFILE_OUT=<file> writes the
+// summary there instead)
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +24,7 @@ try {
   const gw = await startTollgate({
     name: `tollgate-${MEMORY ? 'memory' : 'redis'} (profiled)`, upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: MEMORY ? null : redis.url,
     userId: `bench-profile-${Date.now().toString(36)}`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    ...(process.env.PROFILE_MAIN ? { main: process.env.PROFILE_MAIN } : {}),
   });
   const target = { name: 'tollgate-redis', origin: gw.url, key: gw.key, pid: gw.pid };
   // PROFILE_MODES=stream (or json) profiles one mode only.
@@ -38,11 +41,11 @@ try {
   const md = [
     '# Tollgate CPU profile under load', '',
     `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on ${MEMORY ? 'its memory store' : 'Redis'}, 50 connections:`,
-    `${json.rps.toFixed(0)} JSON req/s for ${SECONDS} s, then ${sse.rps.toFixed(0)} stream req/s for ${SECONDS} s (${json.failed + sse.failed} failed);`,
+    `${process.env.PROFILE_MAIN ? `Build: ${process.env.PROFILE_MAIN}. ` : ''}${json.rps.toFixed(0)} JSON req/s for ${SECONDS} s, then ${sse.rps.toFixed(0)} stream req/s for ${SECONDS} s (${json.failed + sse.failed} failed);`,
     `${((json.cpuUsPerRequest * json.requests + sse.cpuUsPerRequest * sse.requests) / (json.requests + sse.requests)).toFixed(0)} µs of Tollgate CPU per request (profiler on).`,
     `Profile: ${path.join(dir, file)} (not committed).`, '', summary,
   ].join('\n');
-  writeFileSync(path.join(repo, 'bench/profile.md'), md);
+  writeFileSync(process.env.PROFILE_OUT ?? path.join(repo, 'bench/profile.md'), md);
   console.log(md);
 } finally {
   redis.client.disconnect();

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { throughputPasses } from './load.mjs';
-import { findOrStartRedis, localRedisPid } from './redis.mjs';
+import { allCommands, findOrStartRedis, localRedisPid } from './redis.mjs';
 import { DEPLOYED_LIMITS, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.QUICK_SECONDS ?? 5);
@@ -44,13 +44,13 @@ try {
   // The machine's speed drifts within seconds: each target gets QUICK_ROUNDS short slices, taken in turn.
   const { results } = await throughputPasses(targets, {
     passes: Number(process.env.QUICK_ROUNDS ?? 5), seconds: SECONDS, warmupSeconds: 2, connections: 50, pids: [up.child.pid], redisPid,
-    modes, redisTargets: targets.filter((t) => t.redis).map((t) => t.name), log: () => undefined,
+    modes, redisTargets: targets.filter((t) => t.redis).map((t) => t.name), redisCommands: () => allCommands(redis.client), log: () => undefined,
   });
   for (const m of modes) {
     const floorRps = results.floor[m].rps;
     for (const t of targets) {
       const r = results[t.name][m];
-      console.log(`${m.padEnd(6)} ${t.name.padEnd(20)} ${r.rps.toFixed(0).padStart(6)} req/s (${(r.rps / floorRps).toFixed(2)} × floor)  cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  redis ${Number.isFinite(r.redisCpuUsPerRequest) ? r.redisCpuUsPerRequest.toFixed(0) : '-'} µs/req  rss ${r.peakRssMb.toFixed(0)} MB  failed ${r.failed}  other ${r.backgroundPct.toFixed(0)}%`);
+      console.log(`${m.padEnd(6)} ${t.name.padEnd(20)} ${r.rps.toFixed(0).padStart(6)} req/s (${(r.rps / floorRps).toFixed(2)} × floor)  cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  redis ${Number.isFinite(r.redisCpuUsPerRequest) ? r.redisCpuUsPerRequest.toFixed(0) : '-'} µs/req ${Number.isFinite(r.redisCommandsPerRequest) ? r.redisCommandsPerRequest.toFixed(1) : '-'} cmd/req  rss ${r.peakRssMb.toFixed(0)} MB  failed ${r.failed}  other ${r.backgroundPct.toFixed(0)}%`);
     }
   }
 } finally {

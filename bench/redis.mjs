@@ -46,6 +46,14 @@ export async function scriptCalls(client) {
   return (calls.evalsha ?? 0) + (calls.eval ?? 0);
 }
 
+/** Every command Redis has run so far, those scripts ran included (INFO commandstats; the INFO calls themselves left out). */
+export async function allCommands(client) {
+  const calls = await commandStats(client);
+  let n = 0;
+  for (const [c, k] of Object.entries(calls)) if (c !== 'info') n += k;
+  return n;
+}
+
 /** The URL without its password, for printing. */
 export function redactedUrl(url) {
   const u = new URL(url);

@@ -1,7 +1,9 @@
 // npm run bench — what the meter costs. In one run on 127.0.0.1: a bench upstream, a Redis, a
 // bare pass-through (the floor), Tollgate on Redis and Tollgate on its memory store, each in its
 // own process; then store calls, sequential latency, stream timing, throughput at 50
-// connections and 1,000 open streams. Writes bench/results.md and bench/latency.svg. Bounded in
+// connections and 1,000 open streams. Tollgate on Redis runs twice: quiet (warn logs, every limit)
+// and **as deployed** (info logs, a line per request; requests per minute and day, messages and
+// tokens per day, parallel requests). Writes bench/results.md and bench/latency.svg. Bounded in
 // time; stops every process it started (by PID); exits non-zero only when a run failed.
 // BENCH_SECONDS sets each target's load time (default 10, in BENCH_PASSES passes, default 10);
 // BENCH_SKIP_BUILD=1 uses dist/ as it is. A CPU profile of Tollgate: node bench/profile.mjs.
@@ -12,12 +14,12 @@ import { startChild, stopAll, stopChild, unexpectedExits, waitForOutput } from '
 import { sequentialLatency } from './latency.mjs';
 import { throughputPasses } from './load.mjs';
 import { openStreams } from './open-streams.mjs';
-import { deleteUserKeys, findOrStartRedis, localRedisPid, redactedUrl, scriptCalls } from './redis.mjs';
+import { allCommands, deleteUserKeys, findOrStartRedis, localRedisPid, redactedUrl, scriptCalls } from './redis.mjs';
 import { markdown, writeReport } from './report.mjs';
 import { smokeTest } from './smoke.mjs';
 import { storeCalls } from './store-calls.mjs';
 import { streamTiming } from './stream-timing.mjs';
-import { deleteUser, repo, startTollgate } from './tollgate.mjs';
+import { DEPLOYED_LIMITS, deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PARAMS = {
@@ -27,7 +29,7 @@ const PARAMS = {
   open: { count: 1000, chunks: 30, delayMs: 200, holdMs: 9000 },
   storeCalls: { n: 100, settleWaitMs: 10 },
 };
-const WATCHDOG_MS = 6 * 60_000;
+const WATCHDOG_MS = 9 * 60_000;
 
 const began = Date.now();
 const runId = `bench-${began.toString(36)}`;
@@ -47,10 +49,14 @@ async function startNode(name, script, args) {
   return { name, entry, pid: entry.child.pid, origin: `http://127.0.0.1:${port}` };
 }
 
-/** One gateway of each kind: the floor, Tollgate on Redis (`redisUrl`), Tollgate on memory. */
+/** Tollgate on Redis quiet, and as deployed: info logs, five limits. */
+const REDIS_KINDS = ['tollgate-redis', 'tollgate-deployed'];
+
+/** One gateway of each kind: the floor, Tollgate on Redis (`redisUrl`, quiet or as deployed), Tollgate on memory. */
 async function startGateway(kind, upstreamV1, redisUrl, userId) {
   if (kind === 'floor') return startNode(kind, 'bench/floor-proxy.mjs', [upstreamV1]);
-  const g = await startTollgate({ name: kind, upstreamUrl: upstreamV1, redisUrl: kind === 'tollgate-redis' ? redisUrl : null, userId });
+  const deployed = kind === 'tollgate-deployed' ? { limits: DEPLOYED_LIMITS, logLevel: 'info' } : {};
+  const g = await startTollgate({ name: kind, upstreamUrl: upstreamV1, redisUrl: REDIS_KINDS.includes(kind) ? redisUrl : null, userId, ...deployed });
   return { ...g, origin: g.url };
 }
 
@@ -79,6 +85,7 @@ async function measureTargets(targets, redis, upstream) {
   const load = await throughputPasses(targets, {
     passes: PARAMS.passes, seconds: SECONDS, warmupSeconds: PARAMS.warmupSeconds, connections: PARAMS.connections, pids: [upstream.pid, redisPid], redisPid,
     scriptsOf: 'tollgate-redis', scriptCalls: () => scriptCalls(redis.client), log,
+    redisTargets: REDIS_KINDS, redisCommands: () => allCommands(redis.client),
   });
   for (const t of names) for (const mode of ['json', 'stream']) failed(`${mode} load on ${t}`, load.results[t][mode].failed);
   return { latency, streams, load: load.results, storeCalls: { monitor, stats: { sequential: sequentialScripts, ...load.scriptsPerRequest } } };
@@ -126,12 +133,13 @@ async function main() {
     const upstream = await startNode('upstream', 'bench/upstream-server.mjs', [redis.url]);
     const upstreamV1 = `${upstream.origin}/v1`;
     const gateways = [];
-    for (const kind of ['floor', 'tollgate-redis', 'tollgate-memory']) gateways.push(await startGateway(kind, upstreamV1, redis.url, `${runId}-${kind}`));
+    for (const kind of ['floor', 'tollgate-redis', 'tollgate-deployed', 'tollgate-memory']) gateways.push(await startGateway(kind, upstreamV1, redis.url, `${runId}-${kind}`));
     const targets = [{ name: 'direct', origin: upstream.origin, pid: upstream.pid }, ...gateways];
-    users.push(gateways[1].userId);
+    const onRedis = gateways.filter((g) => REDIS_KINDS.includes(g.name));
+    users.push(...onRedis.map((g) => g.userId));
 
     const measured = await measureTargets(targets, redis, upstream);
-    await deleteUser(gateways[1]);
+    for (const g of onRedis) await deleteUser(g);
     await Promise.all(gateways.map((g) => stopChild(g.entry)));
     const open = await measureOpenStreams(upstreamV1, redis, users);
 
