@@ -121,6 +121,20 @@ local function period(window, now, cal)
   return local_start(o, first), local_start(o, nxt)
 end
 
+-- period() of each window at one instant in one calendar, worked out once: a request's checks
+-- share a few windows (every dimension has a day and a month counter).
+local function periods(now, cal)
+  local memo = {}
+  return function(window)
+    local p = memo[window]
+    if not p then
+      p = { period(window, now, cal) }
+      memo[window] = p
+    end
+    return p[1], p[2]
+  end
+end
+
 local function num(v)
   return tonumber(v) or 0
 end

@@ -138,13 +138,14 @@ end
 -- Counters kept only for reporting (no limit) are not reserved: settle charges them.
 local checks = {}
 local ws = windows(prefix, cal)
+local period_of = periods(now, cal)
 if denied == 0 then
   -- Every window hash the limited counters live in, read with one HMGET each.
   local where = {}
   for i = 1, n do
     local c = list[i]
     if tonumber(c[3]) then
-      local s, e = period(c[2], now, cal)
+      local s, e = period_of(c[2])
       where[i] = win(ws, c[2], s, e)
       want(where[i], c[1])
     end
@@ -184,7 +185,7 @@ if denied ~= 0 then
   local st = states[denied]
   if type(st[1]) == 'number' and not string.find(list[st[1]][1], ':', 1, true) then
     local c = list[st[1]]
-    local w = win(ws, c[2], period(c[2], now, cal))
+    local w = win(ws, c[2], period_of(c[2]))
     -- A refusal in a period no request has reserved in yet makes the hash with the marker.
     local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
     record_event(prefix, w.key, c[1] .. ':ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(w.start), '' })

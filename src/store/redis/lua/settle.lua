@@ -53,13 +53,14 @@ end
 -- charged directly in the current period (those kept only for reporting, and all of them when
 -- the reservation is gone: reclaimed by a sweep). `c[1]` is `k:<keyId>:<dim>` for a key's own.
 local ws = windows(prefix, cal)
+local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
 local direct = {}
 for _, c in ipairs(checks) do
   if not rec or c[3] ~= 1 then
     local amt = num(actual[string.match(c[1], '([%w_]+)$')])
     if amt ~= 0 then
-      local s, e = period(c[2], now, cal)
+      local s, e = period_of(c[2])
       local w = win(ws, c[2], s, e)
       want(w, c[1])
       direct[#direct + 1] = { w = w, c = c, amt = amt }
