@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { Amounts, CounterCheck, LedgerRecord, ReserveRequest, Store } from '../../src/store/types.js';
-import { createManualClock } from '../../src/util/clock.js';
+import { createManualClock } from '../../src/core/clock.js';
 import { startRedisServer } from '../support/global-redis.js';
 import { uniqueId } from '../support/redis-client.js';
 import { check, plainReservation } from './contract.js';
