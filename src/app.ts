@@ -21,7 +21,7 @@ import { METERED } from './endpoints/endpoints.js';
 import { createMeteredHandler } from './proxy/metered.js';
 import { createModelsHandler } from './proxy/models.js';
 import { createQuotaHandler } from './proxy/quota.js';
-import { defaultUpstream } from './upstream/upstreams.js';
+import { createUpstreamRouter } from './upstream/router.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const keyUse = deps.keyUse ?? createKeyUseRecorder({ store: deps.store, clock: deps.clock, flushMs: deps.config.auth.key_use_flush_ms });
@@ -65,9 +65,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
   const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
   v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock)));
-  const upstream = defaultUpstream(deps.config);
-  for (const e of METERED) v1.post(e.path, createMeteredHandler(ctx, e, upstream, endUser));
-  v1.get('/models', createModelsHandler(deps, upstream));
+  const router = createUpstreamRouter(deps.config);
+  for (const e of METERED) v1.post(e.path, createMeteredHandler(ctx, e, router, endUser));
+  v1.get('/models', createModelsHandler(deps, router.all));
   v1.get('/quota', createQuotaHandler(ctx));
   for (const e of METERED) v1.all(e.path, () => refuseMethod('POST'));
   v1.all('/models', () => refuseMethod('GET'));

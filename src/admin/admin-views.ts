@@ -18,8 +18,9 @@ export const recordView = (r: LedgerRecord) => ({
   ...r, time: iso(r.time), anomaly: r.anomaly ?? null, reservationId: r.reservationId ?? r.requestId,
 });
 
+// New columns go before `id`, which stays last (the cursor readers take it from there).
 const CSV_COLUMNS = ['requestId', 'time', 'user', 'model', 'conversation', 'promptTokens', 'completionTokens', 'cachedTokens',
-  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'reservationId', 'id'] as const;
+  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'reservationId', 'upstream', 'id'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);

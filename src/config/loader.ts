@@ -10,10 +10,14 @@ import { configSchema, pricesSchema, type RawConfig } from './schema.js';
 /** A webhook with its signing secret, read from the environment variable its `secret_env` names. */
 export type Webhook = RawConfig['webhooks'][number] & { readonly secret: string };
 
-export type Config = Readonly<Omit<RawConfig, 'webhooks'>> & {
+/** An upstream with its key, read from the environment variable its `api_key_env` names. */
+export type UpstreamEntry = RawConfig['upstreams'][number] & { readonly apiKey: string | null };
+
+export type Config = Readonly<Omit<RawConfig, 'webhooks' | 'upstreams'>> & {
   readonly prices: PriceTable;
   readonly source: string;
   readonly webhooks: readonly Webhook[];
+  readonly upstreams: readonly UpstreamEntry[];
 };
 
 export class ConfigError extends Error {
@@ -104,8 +108,29 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), override
     return { ...w, secret };
   });
 
+  const upstreams = parsed.success ? upstreamsOf(parsed.data.upstreams, env, `${file}: upstreams`, problems) : [];
+
   if (problems.length > 0 || !parsed.success || !rawPrices.success) throw new ConfigError(problems);
-  return deepFreeze({ ...parsed.data, webhooks, prices: createPriceTable(rawPrices.data.models), source: file });
+  return deepFreeze({ ...parsed.data, webhooks, upstreams, prices: createPriceTable(rawPrices.data.models), source: file });
+}
+
+/** Keys from the environment; names unique, at most one default, fallbacks that exist and speak the same format. */
+function upstreamsOf(raw: RawConfig['upstreams'], env: Env, where: string, problems: string[]): UpstreamEntry[] {
+  const kinds = new Map(raw.map((u) => [u.name, u.kind]));
+  if (kinds.size < raw.length) problems.push(`${where}: names must be unique`);
+  if (raw.filter((u) => u.default).length > 1) problems.push(`${where}: at most one upstream may be default: true`);
+  return raw.map((u, i) => {
+    for (const f of u.fallback) {
+      if (!kinds.has(f) || f === u.name) problems.push(`${where}.${i}.fallback: '${f}' is not another configured upstream`);
+      else if (kinds.get(f) !== u.kind) problems.push(`${where}.${i}.fallback: '${f}' is not of kind ${u.kind}`);
+    }
+    let apiKey: string | null = null;
+    if (u.api_key_env !== undefined) {
+      apiKey = env[u.api_key_env] ?? '';
+      if (apiKey === '') problems.push(`${where}.${i}.api_key_env: ${u.api_key_env} is not set`);
+    }
+    return { ...u, apiKey };
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -31,6 +31,26 @@ const fractions = z.array(z.number().positive().max(1)).max(10);
 const thresholdsShape = Object.fromEntries(['default', ...LIMIT_NAMES.map((l) => l.name)].map((f) => [f, fractions.optional()]));
 export const EVENT_TYPES = ['threshold', 'refused', 'conversation_budget'] as const;
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/** One upstream of several, routed to by model (DESIGN "Upstreams"); its key is read from `api_key_env`. */
+const upstreamEntry = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Za-z0-9._-'),
+  kind: z.enum(['openai']).default('openai'),
+  // Default: the provider's own (https://api.openai.com/v1).
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  api_key_env: envName.optional(),
+  // Sent with every call to this upstream (OpenRouter's HTTP-Referer, an OpenAI-Organization, …).
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name'), z.string()).default({}),
+  // Model names it serves: globs, `*` any run of characters; first match wins.
+  models: z.array(z.string().min(1).max(256)).default([]),
+  // Serves the models no upstream's `models` matches.
+  default: z.boolean().default(false),
+  // Upstreams tried next when this one cannot be reached or fails before its first byte.
+  fallback: z.array(z.string()).default([]),
+}).strict();
+
+
 export const configSchema = z
   .object({
     server: z.object({
@@ -60,6 +80,8 @@ export const configSchema = z
       max_response_bytes: z.number().int().positive().default(64 * 1024 * 1024),
       max_connections: z.number().int().positive().default(4096),
     }).strict().prefault({}),
+    // Several upstreams routed by model; empty: the one `upstream` above serves every model.
+    upstreams: z.array(upstreamEntry).default([]),
     store: z.object({
       redis_url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').nullable().default(null),
       cluster_nodes: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]),
@@ -118,7 +140,7 @@ export const configSchema = z
     webhooks: z.array(z.object({
       url: z.url({ protocol: /^https?$/ }),
       // The signing secret is read from this environment variable (secrets stay out of the file).
-      secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      secret_env: envName,
       events: z.array(z.enum(EVENT_TYPES)).min(1).default([...EVENT_TYPES]),
     }).strict()).default([]),
     webhook_delivery: z.object({

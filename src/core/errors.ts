@@ -8,7 +8,7 @@ export type ErrorCode =
   | 'request_too_large' | 'unpriced_model' | 'rate_limit_exceeded' | 'insufficient_quota'
   | 'conversation_budget_exceeded' | 'store_unavailable' | 'upstream_unreachable' | 'upstream_timeout'
   | 'admin_disabled' | 'internal_error' | 'user_exists' | 'user_not_found' | 'grant_conflict' | 'unsupported_media_type' | 'request_timeout'
-  | 'missing_end_user' | 'end_user_not_allowed' | 'unknown_user' | 'user_disabled' | 'invalid_token' | 'jwks_unavailable';
+  | 'model_not_found' | 'missing_end_user' | 'end_user_not_allowed' | 'unknown_user' | 'user_disabled' | 'invalid_token' | 'jwks_unavailable';
 
 export interface GatewayErrorOptions {
   status: number;
@@ -79,6 +79,10 @@ export const methodNotAllowed = (allow: string): GatewayError =>
 
 export const modelNotAllowed = (model: string): GatewayError =>
   new GatewayError({ status: 403, code: 'model_not_allowed', param: 'model', message: `model '${model}' is not allowed for this key` });
+
+/** No configured upstream serves this model on this endpoint. */
+export const modelNotRouted = (message: string): GatewayError =>
+  new GatewayError({ status: 400, code: 'model_not_found', param: 'model', message });
 
 export const requestTooLarge = (message: string): GatewayError => new GatewayError({ status: 413, code: 'request_too_large', message });
 

@@ -2,10 +2,10 @@
 // Routes (app.ts), planning (plan/), the rewrite, metering (proxy/relay.ts) and metrics read
 // this table; none of them asks which endpoint it is serving.
 import type { UsageDialect } from '../meter/dialect.js';
-import { chatBody, completionsBody, embeddingsBody, responsesBody, type BodyShape } from '../providers/openai/bodies.js';
+import { chatBody, completionsBody, embeddingsBody, responsesBody } from '../providers/openai/bodies.js';
 import { openaiProvider } from '../providers/openai/provider.js';
 import { chunkDialect, embeddingsDialect, responsesDialect } from '../providers/openai/stream-events.js';
-import type { Provider } from '../providers/provider.js';
+import type { BodyShape, Provider } from '../providers/provider.js';
 
 /** The endpoints, by wire format (also how prompt content is read: plan/prompt/prompt-content.ts). */
 export type Api = 'chat' | 'completions' | 'responses' | 'embeddings';

@@ -5,6 +5,14 @@ import type { GatewayError } from '../core/errors.js';
 
 export type ProviderKind = 'openai';
 
+/** What a request body says about itself beyond the fields every endpoint shares (plan/request-body.ts). */
+export interface BodyShape {
+  /** Refuses a body that lacks what the endpoint requires (400, before any reservation). */
+  check(body: Record<string, unknown>): void;
+  /** A request whose last input is the user's (a tool turn costs tokens and spend, no credit). */
+  userInitiated(body: Record<string, unknown>): boolean;
+}
+
 /** The operator's credentials for one upstream. */
 export interface UpstreamCredentials {
   readonly apiKey: string | null;
@@ -18,6 +26,8 @@ export interface Provider {
   readonly defaultBaseUrl: string;
   /** Headers that authenticate the gateway to the upstream (and choose what it bills). */
   authHeaders(credentials: UpstreamCredentials): Record<string, string>;
+  /** Headers sent when the client sent none of that name. */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** A refusal or failure as this wire format's error body. */
   errorBody(e: GatewayError): unknown;
 }

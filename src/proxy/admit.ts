@@ -20,9 +20,13 @@ import { StoreNotReached } from '../store/errors.js';
 import type { ReserveResult } from '../store/types.js';
 import { readConversation } from './conversation.js';
 import { parseJsonObject, readBody } from './read-body.js';
+import type { UpstreamRouter } from '../upstream/router.js';
+import type { Upstream } from '../upstream/upstreams.js';
 import { rewriteBody } from './rewrite-body.js';
 
 export interface Admission {
+  /** Where it goes: the model's upstream, then its fallbacks. */
+  readonly upstreams: readonly Upstream[];
   readonly plan: Plan;
   readonly settlement: Settlement;
   /** Limit headers (and others) for the response. */
@@ -41,6 +45,7 @@ export interface AdmitDeps {
   readonly plan: Planner;
   readonly estimatePrompt: PromptEstimator;
   readonly endUser: EndUserSource;
+  readonly router: UpstreamRouter;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
@@ -65,6 +70,7 @@ export async function admit(d: AdmitDeps, endpoint: Endpoint, c: Context<AppEnv>
   const facts = readRequestFacts(endpoint, body);
   const allowed = principal.user.allowedModels;
   if (allowed && !allowed.includes(facts.model)) throw modelNotAllowed(facts.model);
+  const upstreams = d.router.route(endpoint, facts.model);
   const conversation = readConversation((n) => header(c, n));
   const estimate = estimatePrompt(endpoint.api, body, facts.model, promptMatters(principal.limits, conversation));
   const prompt = estimate instanceof Promise ? await estimate : estimate;
@@ -120,7 +126,7 @@ export async function admit(d: AdmitDeps, endpoint: Endpoint, c: Context<AppEnv>
     throw e;
   }
   return {
-    plan: p, settlement, headers, body: upstreamBody, hideUsageChunk: forceUsage, promptBytes: raw.length,
+    upstreams, plan: p, settlement, headers, body: upstreamBody, hideUsageChunk: forceUsage, promptBytes: raw.length,
     promptTokens: async () => p.promptCounted ?? (await estimatePrompt(endpoint.api, body, facts.model, true)).counted ?? p.promptEstimate,
   };
 }

@@ -7,22 +7,22 @@ import type { EndUserSource } from '../auth/user-auth.js';
 import type { Endpoint } from '../endpoints/endpoints.js';
 import { createPlanner } from '../plan/plan.js';
 import { createPromptEstimator } from '../plan/prompt/prompt-estimate.js';
-import type { Upstream } from '../upstream/upstreams.js';
+import type { UpstreamRouter } from '../upstream/router.js';
 import { admit } from './admit.js';
 import { relay } from './relay.js';
 
-export function createMeteredHandler(app: AppContext, endpoint: Endpoint, upstream: Upstream, endUser: EndUserSource) {
+export function createMeteredHandler(app: AppContext, endpoint: Endpoint, router: UpstreamRouter, endUser: EndUserSource) {
   const m = app.config.metering;
   const estimatePrompt = createPromptEstimator({
     tokensPerImage: m.tokens_per_image, tokensPerFile: m.tokens_per_file, bytesPerToken: m.prompt_bytes_per_token,
     calibrationSamples: m.calibration_samples, calibration: app.calibration,
   });
-  const steps = { app, plan: createPlanner(app.config), estimatePrompt, endUser };
+  const steps = { app, plan: createPlanner(app.config), estimatePrompt, endUser, router };
 
   return async function metered(c: Context<AppEnv>): Promise<Response> {
     const a = await admit(steps, endpoint, c);
     return relay({
-      deps: app, c, endpoint, upstream, settlement: a.settlement, headers: a.headers, hideUsageChunk: a.hideUsageChunk,
+      deps: app, c, endpoint, upstreams: a.upstreams, settlement: a.settlement, headers: a.headers, hideUsageChunk: a.hideUsageChunk,
       promptBytes: a.promptBytes, promptTokens: a.promptTokens, body: a.body,
     });
   };

@@ -22,7 +22,8 @@ export interface RelayOptions {
   readonly deps: Deps;
   readonly c: Context<AppEnv>;
   readonly endpoint: Endpoint;
-  readonly upstream: Upstream;
+  /** The model's upstream, then its fallbacks. */
+  readonly upstreams: readonly Upstream[];
   readonly body: Buffer | string;
   readonly settlement: Settlement;
   /** Limit headers (and others) Tollgate adds to the response. */
@@ -36,7 +37,10 @@ export interface RelayOptions {
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
 export async function relay(o: RelayOptions): Promise<Response> {
-  const { deps, c, settlement, endpoint, upstream } = o;
+  const { deps, c, settlement, endpoint } = o;
+  const upstream = o.upstreams[0] as Upstream;
+  // Named in the ledger when there is more than one to choose from.
+  const served = deps.config.upstreams.length > 0 ? upstream.name : undefined;
   const requestId = c.get('requestId');
   const done = deps.inFlight.begin();
   const abort = createAbort();
@@ -74,11 +78,11 @@ export async function relay(o: RelayOptions): Promise<Response> {
     sent = true;
     reply = await deps.upstream.call({
       method: 'POST', baseUrl: upstream.baseUrl, path: endpoint.path, body: o.body, signal: abort.emitter,
-      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header), { 'content-type': 'application/json' }),
+      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header, upstream.provider.defaultHeaders), { 'content-type': 'application/json' }),
     });
   } catch (e) {
     end();
-    void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false });
+    void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false, upstream: sent ? served : undefined });
     if (e instanceof GatewayError) throw e;
     if (timedOut) throw upstreamTimeout(e);
     throw upstreamError(e, clientGone);
@@ -95,7 +99,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
   if (reply.status >= 400) {
     const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), upstream.secret);
     end();
-    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings() });
+    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings(), upstream: served });
     return new Response(text, { status: reply.status, headers: withOurs(redactHeaders(clientHeaders(reply.headers, false), upstream.secret)) });
   }
 
@@ -114,7 +118,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
     if (how === 'upstream_error') c.get('log').warn({ err: error }, 'upstream failed mid-response');
     const { outcome, charge } = measure({ seen: seen(), how, dialect: endpoint.usage, promptBytes: o.promptBytes });
     deps.metrics.requestSeconds(endpoint.label, (performance.now() - started) / 1000);
-    void settlement.settle({ outcome, ...usageOf(charge, o.promptTokens), timings: timings() });
+    void settlement.settle({ outcome, ...usageOf(charge, o.promptTokens), timings: timings(), upstream: served });
   };
 
   writeToClient({

@@ -44,6 +44,8 @@ export interface SettleOutcome {
   readonly usage: Usage | null | Promise<Usage | null>;
   readonly model: string | null;
   readonly estimated: boolean;
+  /** The upstream that answered (named when several are configured). */
+  readonly upstream?: string | undefined;
   /** Time to the upstream's response headers, and to the end of the response, in ms (for the log line). */
   readonly timings?: { readonly firstByteMs: number | null; readonly totalMs: number };
 }
@@ -98,6 +100,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
         costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null, anomaly,
+        ...(o.upstream === undefined ? {} : { upstream: o.upstream }),
       },
     };
   }

@@ -93,6 +93,8 @@ export interface LedgerRecord {
   readonly outcome: Outcome;
   /** True when usage was estimated (the provider sent none). */
   readonly estimated: boolean;
+  /** The upstream that served it, when several are configured. */
+  readonly upstream?: string;
   /** Set when the provider's figures were not believed, e.g. `usage_capped` for an absurd count. */
   readonly anomaly?: string | null;
   /** On a settle: what of the usage was taken from grants, by dimension (absent = nothing). */

@@ -27,9 +27,11 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
 
 /**
  * `auth`: the upstream's own headers (its provider's authHeaders). `endUserHeader`: where service
- * keys name their end user (auth.end_user_header); never sent upstream.
+ * keys name their end user (auth.end_user_header); never sent upstream. `defaults`: sent when the
+ * client sent none of that name (Anthropic's API version).
  */
-export function upstreamHeaders(client: IncomingHttpHeaders, auth: Readonly<Record<string, string>>, requestId: string, endUserHeader = 'x-tollgate-user'): Record<string, string> {
+export function upstreamHeaders(client: IncomingHttpHeaders, auth: Readonly<Record<string, string>>, requestId: string, endUserHeader = 'x-tollgate-user',
+  defaults?: Readonly<Record<string, string>>): Record<string, string> {
   const dropped = connectionTokens(client.connection);
   const out: Record<string, string> = {};
   for (const name in client) {
@@ -40,6 +42,7 @@ export function upstreamHeaders(client: IncomingHttpHeaders, auth: Readonly<Reco
   }
   out['accept-encoding'] = 'identity';
   out['x-request-id'] = requestId;
+  if (defaults) for (const name in defaults) out[name] ??= defaults[name] as string;
   return Object.assign(out, auth);
 }
 

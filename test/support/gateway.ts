@@ -39,10 +39,12 @@ export interface GatewayOptions {
   readonly store: Store;
   readonly clock?: Clock;
   readonly overrides?: Record<string, unknown>;
+  /** More environment (upstreams' keys by `api_key_env`). */
+  readonly env?: Record<string, string>;
 }
 
 export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
-  const config = loadConfig({ UPSTREAM_BASE_URL: o.upstreamUrl, UPSTREAM_API_KEY: UPSTREAM_KEY, TOLLGATE_ADMIN_KEY: ADMIN_KEY },
+  const config = loadConfig({ UPSTREAM_BASE_URL: o.upstreamUrl, UPSTREAM_API_KEY: UPSTREAM_KEY, TOLLGATE_ADMIN_KEY: ADMIN_KEY, ...o.env },
     process.cwd(), { 'limits': {}, ...o.overrides });
   const logLines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });

@@ -22,6 +22,8 @@ export interface UpstreamOptions {
    * the request's ceiling). Images' sizes come from `images`.
    */
   countPrompts?: { promptScale?: number; completionTokens?: number; images?: ImageSizes };
+  /** The ids GET /v1/models lists (default: three OpenAI models). */
+  models?: readonly string[];
 }
 export interface TestUpstream { url: string; port: number; state: UpstreamState; reset(): void; close(): Promise<void> }
 
@@ -46,7 +48,8 @@ const COMPLETION_JSON = JSON.stringify({ id: 'cmpl-test', object: 'text_completi
 const RESPONSE_JSON = JSON.stringify({ id: 'resp_test', object: 'response', created_at: 1, status: 'completed', model: 'gpt-5-2025-08-07',
   output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello!', annotations: [] }] }],
   usage: { input_tokens: 9, input_tokens_details: { cached_tokens: 0 }, output_tokens: 11, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 20 } });
-const MODELS_JSON = JSON.stringify({ object: 'list', data: ['gpt-4o-mini', 'gpt-4.1-nano', 'text-embedding-3-small'].map((id) => ({ id, object: 'model', created: 1, owned_by: 'system' })) });
+const modelsJson = (ids: readonly string[]) => JSON.stringify({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1, owned_by: 'system' })) });
+const MODELS_JSON = modelsJson(['gpt-4o-mini', 'gpt-4.1-nano', 'text-embedding-3-small']);
 
 export async function createTestUpstream(options: UpstreamOptions = {}): Promise<TestUpstream> {
   const state: UpstreamState = { connections: 0, requests: [], openSockets: 0, closedMidStream: 0, started: 0 };
@@ -108,7 +111,7 @@ export async function createTestUpstream(options: UpstreamOptions = {}): Promise
     const stream = json.stream === true;
     const delay = options.chunkDelayMs ?? 0;
 
-    if (req.method === 'GET' && url.startsWith('/v1/models')) return sendJson(res, 200, MODELS_JSON);
+    if (req.method === 'GET' && url.startsWith('/v1/models')) return sendJson(res, 200, options.models ? modelsJson(options.models) : MODELS_JSON);
     if (model.startsWith('fail:')) {
       const status = Number(model.slice(5)) || 500;
       // A rate-limited provider says when to come back, as OpenAI does.

@@ -3,13 +3,7 @@
 // whether a user (not a tool) sent it — what a message credit is charged for.
 import { badRequest } from '../../core/errors.js';
 import type { Obj } from '../../meter/usage.js';
-
-export interface BodyShape {
-  /** Refuses a body that lacks what the endpoint requires (400, before any reservation). */
-  check(body: Obj): void;
-  /** A request whose last input is the user's (a tool turn costs tokens and spend, no credit). */
-  userInitiated(body: Obj): boolean;
-}
+import type { BodyShape } from '../provider.js';
 
 function lastRole(items: unknown): { role: string | null; type: string | null } {
   if (!Array.isArray(items) || items.length === 0) return { role: null, type: null };

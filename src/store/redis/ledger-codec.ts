@@ -13,6 +13,7 @@ export function recordFields(r: LedgerRecord): string[] {
     ...(r.fromGrants ? ['fromGrants', JSON.stringify(r.fromGrants)] : []),
     ...(r.reservationId ? ['reservationId', r.reservationId] : []),
     ...(r.reservationId ? ['reservationId', r.reservationId] : []),
+    ...(r.upstream ? ['upstream', r.upstream] : []),
   ];
 }
 
@@ -39,5 +40,6 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     ...(f.has('fromGrants') ? { fromGrants: JSON.parse(str('fromGrants')) as LedgerRecord['fromGrants'] } : {}),
     ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
     ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
+    ...(f.has('upstream') ? { upstream: str('upstream') } : {}),
   };
 }
