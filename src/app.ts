@@ -17,11 +17,15 @@ import type { Provider } from './providers/provider.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { requestMetrics } from './metrics/request-metrics.js';
 import { createEpochWatch } from './store/epoch-watch.js';
-import { METERED } from './endpoints/endpoints.js';
+import { ENDPOINTS, METERED } from './endpoints/endpoints.js';
+import { createCountTokensHandler } from './proxy/count-tokens.js';
 import { createMeteredHandler } from './proxy/metered.js';
 import { createModelsHandler } from './proxy/models.js';
 import { createQuotaHandler } from './proxy/quota.js';
 import { createUpstreamRouter } from './upstream/router.js';
+
+/** Anthropic's prompt counter: authenticated, passed through, not metered. */
+const COUNT_TOKENS = '/messages/count_tokens';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const keyUse = deps.keyUse ?? createKeyUseRecorder({ store: deps.store, clock: deps.clock, flushMs: deps.config.auth.key_use_flush_ms });
@@ -62,14 +66,17 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
   v1.use('*', requestMetrics(deps.metrics, METERED));
   for (const e of METERED) v1.use(e.path, speaks(e.provider));
+  v1.use(COUNT_TOKENS, speaks(ENDPOINTS.messages.provider));
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
   const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
   v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock)));
   const router = createUpstreamRouter(deps.config);
   for (const e of METERED) v1.post(e.path, createMeteredHandler(ctx, e, router, endUser));
+  v1.post(COUNT_TOKENS, createCountTokensHandler(ctx, ENDPOINTS.messages, router, endUser));
   v1.get('/models', createModelsHandler(deps, router.all));
   v1.get('/quota', createQuotaHandler(ctx));
   for (const e of METERED) v1.all(e.path, () => refuseMethod('POST'));
+  v1.all(COUNT_TOKENS, () => refuseMethod('POST'));
   v1.all('/models', () => refuseMethod('GET'));
   v1.all('/quota', () => refuseMethod('GET'));
   app.route('/v1', v1);

@@ -20,7 +20,7 @@ export const recordView = (r: LedgerRecord) => ({
 
 // New columns go before `id`, which stays last (the cursor readers take it from there).
 const CSV_COLUMNS = ['requestId', 'time', 'user', 'model', 'conversation', 'promptTokens', 'completionTokens', 'cachedTokens',
-  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'reservationId', 'upstream', 'id'] as const;
+  'reasoningTokens', 'costMicros', 'outcome', 'estimated', 'anomaly', 'reservationId', 'upstream', 'cacheWriteTokens', 'id'] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);

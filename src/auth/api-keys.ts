@@ -13,6 +13,13 @@ export function digestKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** The key of an x-api-key header (Anthropic's clients), or null when there is none or it is malformed. */
+export function apiKeyHeader(header: string | undefined): string | null {
+  if (!header) return null;
+  const v = header.trim();
+  return /^[\x21-\x7e]{1,8192}$/.test(v) ? v : null;
+}
+
 /** The bearer token of an Authorization header, or null when there is none or it is malformed. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;

@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { GatewayError, invalidApiKey, storeUnavailable } from '../core/errors.js';
 import { header } from '../http/request-id.js';
-import { bearerToken } from './api-keys.js';
+import { apiKeyHeader, bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
@@ -35,7 +35,9 @@ const notAllowed = (source: EndUserSource, whose: string) => new GatewayError({ 
 export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null): MiddlewareHandler<AppEnv> {
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
-    const token = bearerToken(header(c, 'authorization'));
+    // Anthropic's clients send the key in x-api-key; Authorization: Bearer wins when both are sent.
+    const auth = header(c, 'authorization');
+    const token = auth !== undefined ? bearerToken(auth) : apiKeyHeader(header(c, 'x-api-key'));
     // A JWT is not guessable (its signature is checked with no store call), so the bad-key limiter
     // does not hold back a valid token behind the same address.
     const asJwt = token !== null && jwt !== null && looksLikeJwt(token);
@@ -45,7 +47,7 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
     }
     if (!token) {
       failures.fail(address);
-      throw invalid('You must provide an API key in an Authorization: Bearer header.');
+      throw invalid('You must provide an API key in an Authorization: Bearer header (or x-api-key).');
     }
     const named = header(c, endUser.header);
     if (jwt && asJwt) {

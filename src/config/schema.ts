@@ -36,8 +36,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environ
 /** One upstream of several, routed to by model (DESIGN "Upstreams"); its key is read from `api_key_env`. */
 const upstreamEntry = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Za-z0-9._-'),
-  kind: z.enum(['openai']).default('openai'),
-  // Default: the provider's own (https://api.openai.com/v1).
+  kind: z.enum(['openai', 'anthropic']).default('openai'),
+  // Default: the provider's own (https://api.openai.com/v1, https://api.anthropic.com/v1).
   base_url: z.url({ protocol: /^https?$/ }).optional(),
   api_key_env: envName.optional(),
   // Sent with every call to this upstream (OpenRouter's HTTP-Referer, an OpenAI-Organization, …).
@@ -159,6 +159,9 @@ export type RawConfig = z.infer<typeof configSchema>;
 const price = z.object({
   input: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
+  // Writing the prompt cache (Anthropic): 5 minutes, and an hour; default the input rate.
+  cache_write: z.number().nonnegative().optional(),
+  cache_write_1h: z.number().nonnegative().optional(),
   output: z.number().nonnegative(),
   reasoning: z.number().nonnegative().optional(),
 }).strict();

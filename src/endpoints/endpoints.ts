@@ -2,13 +2,16 @@
 // Routes (app.ts), planning (plan/), the rewrite, metering (proxy/relay.ts) and metrics read
 // this table; none of them asks which endpoint it is serving.
 import type { UsageDialect } from '../meter/dialect.js';
+import { messagesBody } from '../providers/anthropic/bodies.js';
+import { anthropicProvider } from '../providers/anthropic/provider.js';
+import { messagesDialect } from '../providers/anthropic/stream-events.js';
 import { chatBody, completionsBody, embeddingsBody, responsesBody } from '../providers/openai/bodies.js';
 import { openaiProvider } from '../providers/openai/provider.js';
 import { chunkDialect, embeddingsDialect, responsesDialect } from '../providers/openai/stream-events.js';
 import type { BodyShape, Provider } from '../providers/provider.js';
 
 /** The endpoints, by wire format (also how prompt content is read: plan/prompt/prompt-content.ts). */
-export type Api = 'chat' | 'completions' | 'responses' | 'embeddings';
+export type Api = 'chat' | 'completions' | 'responses' | 'embeddings' | 'messages';
 
 export interface Endpoint {
   readonly api: Api;
@@ -49,10 +52,15 @@ export const ENDPOINTS: Readonly<Record<Api, Endpoint>> = {
     api: 'responses', path: '/responses', label: 'responses', provider: openaiProvider, body: responsesBody,
     ceilingFields: ['max_output_tokens'], streams: true, choices: false, includeUsage: false, usage: responsesDialect,
   },
+  // Anthropic's Messages API: max_tokens is required, usage comes in message_start / message_delta.
+  messages: {
+    api: 'messages', path: '/messages', label: 'messages', provider: anthropicProvider, body: messagesBody,
+    ceilingFields: ['max_tokens'], streams: true, choices: false, includeUsage: false, usage: messagesDialect,
+  },
 };
 
 /** Every metered endpoint, in the order routes are registered. */
-export const METERED: readonly Endpoint[] = [ENDPOINTS.chat, ENDPOINTS.completions, ENDPOINTS.embeddings, ENDPOINTS.responses];
+export const METERED: readonly Endpoint[] = [ENDPOINTS.chat, ENDPOINTS.completions, ENDPOINTS.embeddings, ENDPOINTS.responses, ENDPOINTS.messages];
 
 /** Whether the endpoint generates output (and so has an output ceiling to reserve and enforce). */
 export const generates = (e: Endpoint): boolean => e.ceilingFields.length > 0;

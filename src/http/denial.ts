@@ -38,12 +38,15 @@ function describe(s: LimitState, requested: number, plan: Plan): string {
     + `(${s.scope === 'key' ? "this key's " : ''}${s.dimension === 'spend_micros' ? 'spend' : s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
 }
 
-export function denialError(result: Denied, request: { readonly model: string; readonly plan: Plan }, now: number): GatewayError {
+/** `moreHeaders`: the route's provider's own rate-limit headers (Anthropic's), added beside Tollgate's. */
+export function denialError(result: Denied, request: { readonly model: string; readonly plan: Plan }, now: number,
+  moreHeaders?: (states: readonly LimitState[], now: number, h: Record<string, string>) => void): GatewayError {
   const { model, plan } = request;
   const s = result.denied;
   const requested = requestedOf(s, plan);
   const why = describe(s, requested, plan);
   const headers: Record<string, string> = limitHeaders(result.states, now);
+  moreHeaders?.(result.states, now, headers);
   if (result.unpriced) {
     return new GatewayError({ status: 400, code: 'unpriced_model', param: 'model', headers,
       message: `model '${model}' has no price, and this conversation tree has a spend budget` });

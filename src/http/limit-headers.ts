@@ -29,7 +29,7 @@ export function formatDuration(ms: number): string {
 export const remainingOf = (s: LimitState): number => Math.max(0, s.limit - s.used - s.reserved);
 
 /** The state of each dimension with the least left, the user's or the key's own (ties: the one that resets last). */
-function tightest(states: readonly LimitState[]): LimitState[] {
+export function tightest(states: readonly LimitState[]): LimitState[] {
   const out: LimitState[] = [];
   for (const s of states) {
     if ((s.scope !== 'user' && s.scope !== 'key') || s.limit < 0 || !HEADERS.has(s.dimension)) continue;

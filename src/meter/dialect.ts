@@ -21,4 +21,6 @@ export interface UsageDialect {
   outputOf(data: string): string | null;
   /** The usage and model of a whole (non-streaming) JSON body. */
   fromJson(text: string): { usage: Usage | null; model: string | null };
+  /** A fresh reader for one stream, when the format's usage is split across events (Anthropic's). */
+  forStream?(): UsageDialect;
 }

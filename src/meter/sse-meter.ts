@@ -58,7 +58,7 @@ function worthParsing(text: string): boolean {
 }
 
 export function createSseMeter(options: SseMeterOptions): SseMeter {
-  const { dialect } = options;
+  const dialect = options.dialect.forStream?.() ?? options.dialect;
   const maxPending = options.maxPendingBytes ?? 1024 * 1024;
   const maxText = options.maxTextChars ?? 4 * 1024 * 1024;
   let hiding = options.hideUsageChunk && dialect.usageOnlyChunk;

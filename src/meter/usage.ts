@@ -7,7 +7,12 @@ export interface Usage {
   readonly completionTokens: number;
   /** total_tokens when reported, else prompt + completion (+ reasoning when it is outside completion). */
   readonly totalTokens: number;
+  /** Prompt tokens read from the provider's cache (inside promptTokens), priced at its cached rate. */
   readonly cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (inside promptTokens; Anthropic), priced at its cache-write rate; absent: none. */
+  readonly cacheWriteTokens?: number;
+  /** Of those, written for an hour (Anthropic's 1h cache, its own rate). */
+  readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number;
   /** False where reasoning tokens are not inside completion tokens (xAI). */
   readonly reasoningIncluded: boolean;

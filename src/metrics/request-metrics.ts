@@ -20,7 +20,8 @@ function outcomeOf(status: number, error: unknown): string {
 
 /** Routes are labelled by the endpoint table's labels (and models, quota); anything else is 'other'. */
 export function requestMetrics(metrics: Metrics, endpoints: readonly Endpoint[]): MiddlewareHandler<AppEnv> {
-  const labels = new Map<string, string>([...endpoints.map((e) => [`/v1${e.path}`, e.label] as const), ['/v1/models', 'models'], ['/v1/quota', 'quota']]);
+  const labels = new Map<string, string>([...endpoints.map((e) => [`/v1${e.path}`, e.label] as const), ['/v1/models', 'models'], ['/v1/quota', 'quota'],
+    ['/v1/messages/count_tokens', 'messages/count_tokens']]);
   return async function countRequest(c, next) {
     await next();
     metrics.request(labels.get(c.req.path) ?? 'other', c.res.status, outcomeOf(c.res.status, c.error));

@@ -63,7 +63,9 @@ export function createPlanner(config: Config) {
     const maxOutput = generates(endpoint) ? (facts.clientCeiling ?? m.default_max_output_tokens) : 0;
     const per = facts.choices;
     const message = facts.userInitiated ? 1 : 0;
-    const spendFixed = price ? Math.ceil((promptEstimate * price.input) / 1_000_000) : 0;
+    // The prompt at the dearest rate it can be billed at: a prompt written to a provider's cache
+    // (Anthropic) costs more than plain input, and hard mode promises no request ends over a limit.
+    const spendFixed = price ? Math.ceil((promptEstimate * Math.max(price.input, price.cacheWrite, price.cacheWrite1h)) / 1_000_000) : 0;
     const spendPer = price ? (Math.max(price.output, price.reasoning) * per) / 1_000_000 : 0;
     const amounts: Record<LimitedDimension, [number, number]> = {
       requests: [1, 0],

@@ -6,6 +6,9 @@ export interface Price {
   /** Micro-USD per million tokens (so cost in micros = tokens × price / 1e6). */
   readonly input: number;
   readonly cachedInput: number;
+  /** Writing the provider's prompt cache (Anthropic's 5-minute cache), and for an hour. */
+  readonly cacheWrite: number;
+  readonly cacheWrite1h: number;
   readonly output: number;
   readonly reasoning: number;
 }
@@ -15,7 +18,10 @@ export interface PriceTable {
   readonly size: number;
 }
 
-export interface RawPrice { input: number; cached_input?: number | undefined; output: number; reasoning?: number | undefined }
+export interface RawPrice {
+  input: number; cached_input?: number | undefined; cache_write?: number | undefined; cache_write_1h?: number | undefined;
+  output: number; reasoning?: number | undefined;
+}
 
 const toMicros = (usdPerMillion: number): number => Math.round(usdPerMillion * 1_000_000);
 
@@ -25,6 +31,8 @@ export function createPriceTable(raw: Readonly<Record<string, RawPrice>>): Price
     exact.set(model, Object.freeze({
       input: toMicros(p.input),
       cachedInput: toMicros(p.cached_input ?? p.input),
+      cacheWrite: toMicros(p.cache_write ?? p.input),
+      cacheWrite1h: toMicros(p.cache_write_1h ?? p.cache_write ?? p.input),
       output: toMicros(p.output),
       reasoning: toMicros(p.reasoning ?? p.output),
     }));
@@ -49,9 +57,12 @@ export function costMicros(usage: Usage, price: Price | null): number | null {
   if (usage.costMicros !== null) return usage.costMicros;
   if (!price) return null;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
+  const written = Math.min(usage.cacheWriteTokens ?? 0, usage.promptTokens - cached);
+  const written1h = Math.min(usage.cacheWrite1hTokens ?? 0, written);
   const reasoning = usage.reasoningTokens;
   const plainOutput = usage.reasoningIncluded ? Math.max(0, usage.completionTokens - reasoning) : usage.completionTokens;
-  const total = (usage.promptTokens - cached) * price.input + cached * price.cachedInput
+  const total = (usage.promptTokens - cached - written) * price.input + cached * price.cachedInput
+    + (written - written1h) * price.cacheWrite + written1h * price.cacheWrite1h
     + plainOutput * price.output + reasoning * price.reasoning;
   return Math.ceil(total / 1_000_000);
 }

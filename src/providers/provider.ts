@@ -3,7 +3,9 @@
 // is its dialects' (meter/dialect.ts), named by the endpoint table.
 import type { GatewayError } from '../core/errors.js';
 
-export type ProviderKind = 'openai';
+import type { LimitState } from '../store/types.js';
+
+export type ProviderKind = 'openai' | 'anthropic';
 
 /** What a request body says about itself beyond the fields every endpoint shares (plan/request-body.ts). */
 export interface BodyShape {
@@ -30,4 +32,6 @@ export interface Provider {
   readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** A refusal or failure as this wire format's error body. */
   errorBody(e: GatewayError): unknown;
+  /** The user's limits in this provider's own rate-limit headers, added to `h` (beside Tollgate's x-ratelimit-*). */
+  limitHeaders?(states: readonly LimitState[], now: number, h: Record<string, string>): void;
 }

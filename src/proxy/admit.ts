@@ -109,9 +109,11 @@ export async function admit(d: AdmitDeps, endpoint: Endpoint, c: Context<AppEnv>
     reserved = { ok: true, output: p.maxOutput, states: [], conversationRoot: null };
     headers['x-tollgate-degraded'] = 'store-unavailable';
   }
-  if (!reserved.ok) throw denialError(reserved, { model: facts.model, plan: p }, clock.now());
+  const ownHeaders = endpoint.provider.limitHeaders;
+  if (!reserved.ok) throw denialError(reserved, { model: facts.model, plan: p }, clock.now(), ownHeaders);
 
   limitHeaders(reserved.states, clock.now(), headers);
+  if (ownHeaders) ownHeaders(reserved.states, clock.now(), headers);
   const ceiling = p.enforceCeiling && (facts.clientCeiling === null || reserved.output < facts.clientCeiling) ? reserved.output : null;
   if (ceiling !== null) headers['x-tollgate-output-ceiling'] = String(ceiling);
   const forceUsage = endpoint.includeUsage && facts.stream && !facts.clientAskedUsage;

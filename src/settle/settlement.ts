@@ -76,7 +76,8 @@ export function createSettlement(ctx: SettlementContext): Settlement {
     if (usage.totalTokens <= Math.max(4 * reserved, SANE_TOKENS)) return { usage, anomaly: null };
     const promptTokens = Math.min(usage.promptTokens, reserved);
     const capped: Usage = { ...usage, promptTokens, completionTokens: Math.min(usage.completionTokens, reserved - promptTokens),
-      totalTokens: reserved, cachedTokens: Math.min(usage.cachedTokens, promptTokens), reasoningTokens: 0, reasoningIncluded: true, costMicros: null };
+      totalTokens: reserved, cachedTokens: Math.min(usage.cachedTokens, promptTokens), cacheWriteTokens: 0, cacheWrite1hTokens: 0,
+      reasoningTokens: 0, reasoningIncluded: true, costMicros: null };
     ctx.log.warn({ reported: usage.totalTokens, charged: reserved }, 'provider reported an absurd usage: capped at the reservation');
     return { usage: capped, anomaly: 'usage_capped' };
   }
@@ -99,6 +100,7 @@ export function createSettlement(ctx: SettlementContext): Settlement {
         time: ctx.clock.now(), user: ctx.userId, model, conversation: ctx.conversationId,
         promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0,
         cachedTokens: usage?.cachedTokens ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
+        ...(usage?.cacheWriteTokens ? { cacheWriteTokens: usage.cacheWriteTokens } : {}),
         costMicros: charge?.costMicros ?? 0, outcome: o.outcome, estimated: o.estimated && usage !== null, anomaly,
         ...(o.upstream === undefined ? {} : { upstream: o.upstream }),
       },

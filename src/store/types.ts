@@ -88,6 +88,8 @@ export interface LedgerRecord {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (Anthropic), when any. */
+  readonly cacheWriteTokens?: number;
   readonly reasoningTokens: number;
   readonly costMicros: number;
   readonly outcome: Outcome;

@@ -1,7 +1,7 @@
 // Which headers cross the gateway. Upstream-bound: the client's own headers minus its credentials,
 // hop-by-hop headers and Tollgate's own; the upstream's auth (its provider's headers) is added. Client-bound: the upstream's
 // headers minus hop-by-hop, cookies and its own rate-limit headers (x-ratelimit-*, RateLimit,
-// RateLimit-Policy: Tollgate sends the user's instead).
+// RateLimit-Policy, anthropic-ratelimit-*: Tollgate sends the user's instead).
 import type { IncomingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set([
@@ -52,7 +52,8 @@ export function clientHeaders(upstream: Readonly<Record<string, string | string[
   for (const name in upstream) {
     const value = upstream[name];
     // The upstream's rate limits are the gateway key's, shared by every user: never the client's.
-    if (value === undefined || dropped.has(name) || NEVER_DOWNSTREAM.has(name) || name.startsWith('x-ratelimit-') || name.startsWith('ratelimit')) continue;
+    if (value === undefined || dropped.has(name) || NEVER_DOWNSTREAM.has(name) || name.startsWith('x-ratelimit-') || name.startsWith('ratelimit')
+      || name.startsWith('anthropic-ratelimit-')) continue;
     if (HOP_BY_HOP.has(name) && !(keepLength && name === 'content-length')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }

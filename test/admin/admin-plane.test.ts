@@ -53,7 +53,7 @@ describe.each(STORES)('admin plane (%s store)', (_name, makeStore) => {
     expect(ledger.json.records).toHaveLength(2);
     expect((ledger.json.records as Array<Record<string, unknown>>)[0]).toMatchObject({ user: id, model: 'gpt-4.1-nano-2025-04-14', promptTokens: 16, completionTokens: 363, costMicros: 147, outcome: 'ok', estimated: false });
     const csv = await (await fetch(`${gw.url}/admin/ledger.csv?user=${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
-    expect(csv.split('\n')[0]).toBe('requestId,time,user,model,conversation,promptTokens,completionTokens,cachedTokens,reasoningTokens,costMicros,outcome,estimated,anomaly,reservationId,upstream,id');
+    expect(csv.split('\n')[0]).toBe('requestId,time,user,model,conversation,promptTokens,completionTokens,cachedTokens,reasoningTokens,costMicros,outcome,estimated,anomaly,reservationId,upstream,cacheWriteTokens,id');
     expect(csv.trim().split('\n')).toHaveLength(3);
     expect((await gw.admin('POST', `/admin/users/${id}/reset`, { window: 'day' })).status).toBe(200);
     const after = (await gw.admin('GET', '/admin/usage?window=day&limit=1000')).json.users as Array<Record<string, unknown>>;

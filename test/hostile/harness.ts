@@ -27,9 +27,11 @@ export interface Hostile {
   close(): Promise<void>;
 }
 
-export async function createHostile(overrides: Record<string, unknown> = {}, store: Store = createMemoryStore()): Promise<Hostile> {
+/** `overrides`: config, or config made from the test upstream's URL (to name it in `upstreams`). */
+export async function createHostile(overrides: Record<string, unknown> | ((upstreamUrl: string) => Record<string, unknown>) = {}, store: Store = createMemoryStore()): Promise<Hostile> {
   const upstream = await createTestUpstream();
-  const gw = await startGateway({ upstreamUrl: upstream.url, store, overrides: { 'server.body_limit_bytes': 1024 * 1024, ...overrides } });
+  const more = typeof overrides === 'function' ? overrides(upstream.url) : overrides;
+  const gw = await startGateway({ upstreamUrl: upstream.url, store, overrides: { 'server.body_limit_bytes': 1024 * 1024, ...more } });
   const user = 'mallory';
   const key = await gw.userWithKey(user, { tokens_per_day: 10_000_000, requests_per_day: 100_000, max_parallel_requests: 64 });
   const post: Hostile['post'] = (body, headers = {}, path = '/v1/chat/completions') => fetch(gw.url + path, {

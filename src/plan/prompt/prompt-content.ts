@@ -72,6 +72,15 @@ export function readPromptContent(api: Api, body: Obj, rules: ContentRules): Pro
         c.fixed += data ? Math.ceil(base64Bytes(data) / 100) + 10 : rules.tokensPerFile;
         return;
       }
+      case 'image': // Anthropic's image block (base64 or URL source): never its data as text
+        c.fixed += rules.tokensPerImage;
+        return;
+      case 'document': { // Anthropic's document block: a file, or text
+        const src = isObj(p.source) ? p.source : {};
+        if (typeof src.data === 'string' && src.type === 'base64') return file(src.data);
+        if (typeof src.data === 'string') return text(src.data);
+        return anyText(p.source, depth + 1);
+      }
       case 'file': case 'input_file': {
         const f = isObj(p.file) ? p.file : p;
         text(str(f.filename) ?? '');
@@ -130,6 +139,14 @@ export function readPromptContent(api: Api, body: Obj, rules: ContentRules): Pro
       else if (Array.isArray(body.input)) body.input.forEach(item);
       tools(body.tools);
       if (isObj(body.text)) text(schemaText(body.text.format));
+      break;
+    }
+    case 'messages': {
+      // Anthropic: `system` (text or blocks), messages of content blocks, tools with input schemas.
+      c.fixed += REPLY_PRIMING;
+      if (body.system !== undefined) item({ role: 'system', content: body.system });
+      if (Array.isArray(body.messages)) body.messages.forEach(item);
+      if (body.tools !== undefined) text(TOOLS_HEADER + JSON.stringify(body.tools));
       break;
     }
     case 'completions':

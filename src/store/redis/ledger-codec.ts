@@ -14,6 +14,7 @@ export function recordFields(r: LedgerRecord): string[] {
     ...(r.reservationId ? ['reservationId', r.reservationId] : []),
     ...(r.reservationId ? ['reservationId', r.reservationId] : []),
     ...(r.upstream ? ['upstream', r.upstream] : []),
+    ...(r.cacheWriteTokens ? ['cacheWriteTokens', String(r.cacheWriteTokens)] : []),
   ];
 }
 
@@ -41,5 +42,6 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
     ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
     ...(f.has('upstream') ? { upstream: str('upstream') } : {}),
+    ...(f.has('cacheWriteTokens') ? { cacheWriteTokens: int('cacheWriteTokens') } : {}),
   };
 }
