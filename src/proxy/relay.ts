@@ -1,7 +1,9 @@
 // relay: sends an admitted request upstream and answers with what comes back, metering on the
 // way; then `measure` decides the charge and the settlement settles it. Every exit path settles
 // exactly once and releases its listener: an upstream that cannot be reached or answers with an
-// error costs nothing but its count in the request rates.
+// error costs nothing but its count in the request rates. With fallback configured, an upstream
+// that cannot be reached or answers 5xx / 429 is left for the next of the route before anything
+// reached the client — under the same reservation, settled once; never after the first byte.
 import { EventEmitter } from 'node:events';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
@@ -38,9 +40,10 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 
 export async function relay(o: RelayOptions): Promise<Response> {
   const { deps, c, settlement, endpoint } = o;
-  const upstream = o.upstreams[0] as Upstream;
+  let upstream = o.upstreams[0] as Upstream;
   // Named in the ledger when there is more than one to choose from.
-  const served = deps.config.upstreams.length > 0 ? upstream.name : undefined;
+  const named = deps.config.upstreams.length > 0;
+  const servedBy = () => (named ? upstream.name : undefined);
   const requestId = c.get('requestId');
   const done = deps.inFlight.begin();
   const abort = createAbort();
@@ -76,13 +79,26 @@ export async function relay(o: RelayOptions): Promise<Response> {
     // the reservation is given back (`released`: not even a request rate counts it).
     if (clientGone) throw new Error('client closed the request before it was sent upstream');
     sent = true;
-    reply = await deps.upstream.call({
-      method: 'POST', baseUrl: upstream.baseUrl, path: endpoint.path, body: o.body, signal: abort.emitter,
-      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header, upstream.provider.defaultHeaders), { 'content-type': 'application/json' }),
-    });
+    for (let i = 0; ; i++) {
+      upstream = o.upstreams[i] as Upstream;
+      const last = i === o.upstreams.length - 1;
+      try {
+        reply = await deps.upstream.call({
+          method: 'POST', baseUrl: upstream.baseUrl, path: endpoint.path, body: o.body, signal: abort.emitter,
+          headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header, upstream.provider.defaultHeaders), { 'content-type': 'application/json' }),
+        });
+      } catch (e) {
+        if (last || clientGone || timedOut) throw e;
+        c.get('log').warn({ upstream: upstream.name, err: (e as Error).message }, 'upstream not reached: trying the next of the route');
+        continue;
+      }
+      if (last || (reply.status < 500 && reply.status !== 429)) break;
+      c.get('log').warn({ upstream: upstream.name, status: reply.status }, 'upstream failed before its first byte: trying the next of the route');
+      await reply.body.dump().catch(() => undefined);
+    }
   } catch (e) {
     end();
-    void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false, upstream: sent ? served : undefined });
+    void settlement.settle({ outcome: !sent ? 'released' : clientGone ? 'aborted' : 'upstream_error', usage: null, model: null, estimated: false, upstream: sent ? servedBy() : undefined });
     if (e instanceof GatewayError) throw e;
     if (timedOut) throw upstreamTimeout(e);
     throw upstreamError(e, clientGone);
@@ -99,7 +115,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
   if (reply.status >= 400) {
     const text = redactSecret(await readLimited(reply, ERROR_BODY_LIMIT), upstream.secret);
     end();
-    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings(), upstream: served });
+    void settlement.settle({ outcome: 'upstream_error', usage: null, model: null, estimated: false, timings: timings(), upstream: servedBy() });
     return new Response(text, { status: reply.status, headers: withOurs(redactHeaders(clientHeaders(reply.headers, false), upstream.secret)) });
   }
 
@@ -118,7 +134,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
     if (how === 'upstream_error') c.get('log').warn({ err: error }, 'upstream failed mid-response');
     const { outcome, charge } = measure({ seen: seen(), how, dialect: endpoint.usage, promptBytes: o.promptBytes });
     deps.metrics.requestSeconds(endpoint.label, (performance.now() - started) / 1000);
-    void settlement.settle({ outcome, ...usageOf(charge, o.promptTokens), timings: timings(), upstream: served });
+    void settlement.settle({ outcome, ...usageOf(charge, o.promptTokens), timings: timings(), upstream: servedBy() });
   };
 
   writeToClient({
