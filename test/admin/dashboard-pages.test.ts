@@ -149,6 +149,8 @@ describe('dashboard pages in Chromium', () => {
     const userBar = page.locator(`#uchart rect[data-date="${today}"]`);
     await expect.poll(async () => Number(await userBar.getAttribute('data-value'))).toBe(onlyMini);
     expect(page.url()).toContain('#user=lea');
+    // A request's few micro-dollars keep their digits.
+    await expect.poll(() => rows('#ledger').first().locator('td').nth(3).textContent()).toMatch(/^\$0\.0000[1-9]\d$/);
     // The page's address opens it again after a reload.
     await page.reload();
     await expect.poll(() => page.textContent('#uid')).toBe('lea');
