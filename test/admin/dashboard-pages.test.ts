@@ -1,5 +1,5 @@
 // The dashboard's pages in a real browser (Debian's Chromium, driven by playwright-core): a key's
-// last use moving after a request, the period's top users and models, a model's own chart, tables
+// last use moving after a request (a user's key and a service key), the period's top users and models, a model's own chart, tables
 // loaded page by page with the API's `next` cursor, every string in Russian too, and screenshots of
 // both pages at 390 and 1280 px, written to test-results/screenshots/ (gitignored) and named in
 // the output.
@@ -118,6 +118,16 @@ describe('dashboard pages in Chromium', () => {
     await page.click('#back');
     await page.click('#usage th[data-sort="id"]');
     await expect.poll(() => rows('#usage').count()).toBe(50);
+
+    // Service keys are listed on the overview, with their last use too.
+    const svc = (await gw.admin('POST', '/admin/service-keys', { name: 'chat-app' })).json;
+    const r = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${svc.key as string}`, 'x-tollgate-user': 'bulk-000' } });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    await page.click('#refresh');
+    const svcRow = page.locator(`#servicekeys tr[data-key="${svc.keyId as string}"]`);
+    await expect.poll(() => svcRow.locator('td.lastused').getAttribute('data-last-used')).toMatch(/^\d{4}-/);
+    expect(await svcRow.locator('td').first().textContent()).toBe('chat-app');
   }, 60_000);
 
   it('ranks the period\'s top users and models, charts one model, and charts a user on their page', async () => {

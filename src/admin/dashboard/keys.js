@@ -1,13 +1,15 @@
-// The dashboard's keys table (a user's page): name, key, created, last used, expiry and the key's
-// own limits; create (shown once), set limits, revoke. Last use is written by the gateway every
+// The dashboard's keys tables (a user's page, and service keys on the overview): name, key,
+// created, last used, expiry and the key's own limits; create (shown once), set limits, revoke. Last use is written by the gateway every
 // auth.key_use_flush_ms (10 s), and a listing writes what this gateway noted first.
-/* global T, t, lang, $, api, current, openUser, when */
+/* global T, t, lang, $, api, current, openUser, when, refresh */
 Object.assign(T.en, { keyName: 'Name', keyId: 'Key', created: 'Created', lastUsed: 'Last used', neverUsed: 'never used',
   keyNameHint: 'Name of a new key (optional)', createKey: 'Create key', revoke: 'Revoke', set: 'Set',
-  newKey: 'New key (shown once, copy it now):', keyLimits: "Key's own limits (name=value …)" });
+  newKey: 'New key (shown once, copy it now):', keyLimits: "Key's own limits (name=value …)",
+  serviceKeys: 'Service keys (act for the end user each request names)' });
 Object.assign(T.ru, { keyName: 'Название', keyId: 'Ключ', created: 'Создан', lastUsed: 'Последнее использование', neverUsed: 'не использовался',
   keyNameHint: 'Название нового ключа (необязательно)', createKey: 'Создать ключ', revoke: 'Отозвать', set: 'Задать',
-  newKey: 'Новый ключ (показывается один раз, скопируйте сейчас):', keyLimits: 'Свои лимиты ключа (имя=значение …)' });
+  newKey: 'Новый ключ (показывается один раз, скопируйте сейчас):', keyLimits: 'Свои лимиты ключа (имя=значение …)',
+  serviceKeys: 'Сервисные ключи (действуют за пользователя, названного в запросе)' });
 
 const UNITS = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
 
@@ -18,8 +20,25 @@ function ago(iso) {
   return new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(-Math.floor(s / size), unit);
 }
 
-function renderKeys(keys) {
-  const body = $('#keys tbody');
+/** The cell of a key's own limits: "name=value" words, and Set. */
+function ownLimits(key, cell, again) {
+  const own = cell.querySelector('.klimits');
+  own.value = Object.entries(key.limits || {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const set = cell.querySelector('.kset');
+  set.textContent = t('set');
+  set.onclick = async () => {
+    // A limit left out is removed (null), so the field shows the whole set.
+    const limits = Object.fromEntries(Object.keys(key.limits || {}).map((k) => [k, null]));
+    for (const w of own.value.split(/[\s,]+/).filter(Boolean)) { const [k, v] = w.split('='); limits[k] = v === 'null' || v === '' ? null : Number(v); }
+    await api('PATCH', `/admin/keys/${encodeURIComponent(key.keyId)}`, { limits });
+    await again();
+  };
+}
+
+/** A user's keys (into #keys), or the service keys (which have no limits of their own). */
+function renderKeys(keys, body = $('#keys tbody')) {
+  const service = body !== $('#keys tbody');
+  const again = () => (service ? refresh() : openUser(current, true));
   body.innerHTML = '';
   for (const key of keys) {
     const tr = document.createElement('tr');
@@ -33,20 +52,11 @@ function renderKeys(keys) {
     cells[3].title = key.lastUsedAt ? when(key.lastUsedAt) : '';
     cells[3].dataset.lastUsed = key.lastUsedAt ?? '';
     cells[4].textContent = key.expiresAt ? when(key.expiresAt) : t('never');
-    const own = tr.querySelector('.klimits');
-    own.value = Object.entries(key.limits || {}).map(([k, v]) => `${k}=${v}`).join(' ');
-    const set = tr.querySelector('.kset');
-    set.textContent = t('set');
-    set.onclick = async () => {
-      // "name=value" words; a limit left out is removed (null), so the field shows the whole set.
-      const limits = Object.fromEntries(Object.keys(key.limits || {}).map((k) => [k, null]));
-      for (const w of own.value.split(/[\s,]+/).filter(Boolean)) { const [k, v] = w.split('='); limits[k] = v === 'null' || v === '' ? null : Number(v); }
-      await api('PATCH', `/admin/keys/${encodeURIComponent(key.keyId)}`, { limits });
-      await openUser(current, true);
-    };
+    if (service) cells[5].textContent = '-';
+    else ownLimits(key, cells[5], again);
     const revoke = tr.querySelector('.krevoke');
     revoke.textContent = t('revoke');
-    revoke.onclick = async () => { await api('DELETE', `/admin/keys/${encodeURIComponent(key.keyId)}`); await openUser(current, true); };
+    revoke.onclick = async () => { await api('DELETE', `/admin/keys/${encodeURIComponent(key.keyId)}`); await again(); };
     body.appendChild(tr);
   }
 }

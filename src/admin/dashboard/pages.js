@@ -1,10 +1,10 @@
 // The dashboard's two pages. The overview: spend or tokens per day for 30 days (the deployment's,
 // or one model's), the period's top users (the usage index) and top models (the rollups), and the
-// usage table, loaded page by page with the API's `next` cursor, never all at once. A user's page
+// usage table, loaded page by page with the API's `next` cursor, never all at once; service keys. A user's page
 // (#user=<id>): their own chart, limits, keys, requests (paged the same way) and events. Creating,
 // disabling and deleting users. Charts are plain SVG: thirty bars need no library, and the page
 // stays offline files with no build step.
-/* global T, t, lang:writable, $, api, current:writable, openUser, renderUsage, textRow, when, k, usd, translate, start, logout */
+/* global T, t, lang:writable, $, api, current:writable, openUser, renderUsage, textRow, when, k, usd, translate, start, logout, renderKeys */
 Object.assign(T.en, { perDay: 'Per day, last 30 days', allModels: 'all models', topUsers: 'Top users', topModels: 'Top models', more: 'More',
   back: '← All users', shown: 'shown', of: 'of', newUserId: 'New user id', createUser: 'Create user', disableUser: 'Disable', enableUser: 'Enable',
   deleteUser: 'Delete user', disabled: 'disabled', confirmDelete: 'Delete this user and revoke its keys?', noUsage: 'no usage yet', in30: 'in 30 days:' });
@@ -135,7 +135,7 @@ async function refresh(quiet = true) {
   if (id !== null) await userPage(id, quiet && id === current);
   else {
     current = null;
-    await Promise.all([loadUsage(), drawOverview()]);
+    await Promise.all([loadUsage(), drawOverview(), api('GET', '/admin/service-keys').then((r) => renderKeys(r.keys, $('#servicekeys tbody')))]);
   }
   $('#updated').textContent = `${t('updated')} ${new Date().toLocaleTimeString(lang)}`;
 }
