@@ -178,7 +178,9 @@ describe('dashboard pages in Chromium', () => {
     const untranslated = () => page.evaluate("[...document.querySelectorAll('[data-t]')].filter((el) => el.textContent !== T.ru[el.dataset.t]).map((el) => el.dataset.t)");
     expect(await untranslated()).toEqual([]);
     expect(await page.textContent('#back')).toBe('← Все пользователи');
-    expect(await page.textContent('#utotal')).toContain('за 30 дней');
+    // Texts the page fills in (rather than labels) change once it has refreshed in the new language.
+    await expect.poll(() => page.textContent('#utotal')).toContain('за 30 дней');
+    await expect.poll(() => page.locator('#keys td.lastused').first().textContent()).toMatch(/назад|сейчас/);
     expect(await page.getAttribute('#keyname', 'placeholder')).toBe('Название нового ключа (необязательно)');
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -187,7 +189,8 @@ describe('dashboard pages in Chromium', () => {
     await page.click('#back');
     await expect.poll(() => page.isVisible('#overview')).toBe(true);
     await expect.poll(() => page.textContent('#top')).toContain('Главные пользователи');
-    expect(await page.textContent('#chartof')).toBe('все модели');
+    await expect.poll(() => page.textContent('#chartof')).toBe('все модели');
+    await expect.poll(() => page.textContent('#top .period')).toBe('(сегодня)'); // the reload above reset the period to today
     expect(await page.textContent('#more')).toBe('Ещё');
     await expect.poll(() => page.textContent('#shown')).toContain('показано');
     expect(await untranslated()).toEqual([]);
