@@ -25,6 +25,8 @@ export async function startCluster(options: { replicas?: 0 | 1; extraArgs?: stri
   for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
   const children: ChildProcess[] = ports.map((p) => spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1',
     '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${p}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir,
+    // A replica syncs the moment it asks (not after the default 5 s wait for more replicas).
+    '--repl-diskless-sync-delay', '0', '--logfile', path.join(dir, `${p}.log`),
     ...(options.extraArgs ?? [])],
   { stdio: 'ignore' }));
   const stop = () => {
@@ -44,6 +46,16 @@ export async function startCluster(options: { replicas?: 0 | 1; extraArgs?: stri
     for (let i = 0; i < 200; i++) {
       const ok = ports.every((p) => execFileSync('redis-cli', ['-p', String(p), 'cluster', 'info']).toString().includes('cluster_state:ok'));
       if (ok) break;
+      await sleep(100);
+    }
+    // A replica that has not finished its first sync cannot take over (it refuses: its data is too
+    // old), so the cluster is ready once every replica's link to its master is up.
+    const synced = () => ports.every((p) => {
+      const info = execFileSync('redis-cli', ['-p', String(p), 'info', 'replication']).toString();
+      return info.includes('role:master') || (info.includes('master_link_status:up') && info.includes('master_sync_in_progress:0'));
+    });
+    for (let i = 0; !synced(); i++) {
+      if (i === 200) throw new Error(`cluster replicas not synced after 20 s (logs in ${dir})`);
       await sleep(100);
     }
   } catch (e) {
