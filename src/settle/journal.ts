@@ -11,7 +11,7 @@ export interface Journal {
   append(req: SettleRequest): Promise<void>;
   /** Applies what is journaled; returns how many lines are still waiting. */
   replay(): Promise<number>;
-  /** Lines appended and not yet replayed. */
+  /** Lines appended and not yet applied (those a replay is applying included, until each lands). */
   readonly backlog: number;
   close(): Promise<void>;
 }
@@ -29,6 +29,8 @@ export function createJournal(o: JournalOptions): Journal {
   let handle: Promise<FileHandle> | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   let backlog = 0;
+  // Lines taken out of the file by a replay and not yet applied or put back: still backlog.
+  let inReplay = 0;
   let replaying: Promise<number> | null = null;
   const locked = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
@@ -42,8 +44,7 @@ export function createJournal(o: JournalOptions): Journal {
     .filter((f) => f.startsWith(`${path.basename(o.file)}.replay-`))
     .map((f) => path.join(path.dirname(o.file), f));
 
-  async function applyFile(file: string): Promise<string[]> {
-    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  async function applyFile(lines: readonly string[]): Promise<string[]> {
     const left: string[] = [];
     for (const line of lines) {
       if (left.length > 0) {
@@ -52,6 +53,7 @@ export function createJournal(o: JournalOptions): Journal {
       }
       try {
         await o.store.settle(JSON.parse(line) as SettleRequest);
+        inReplay--;
       } catch (err) {
         o.log.debug({ err }, 'journal replay: store still unavailable');
         left.push(line);
@@ -72,24 +74,29 @@ export function createJournal(o: JournalOptions): Journal {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+      inReplay = backlog;
       backlog = 0;
       return leftovers();
     });
     if (!rotated) return 0;
+    const files = await Promise.all(rotated.map(async (file) => ({ file, lines: (await readFile(file, 'utf8')).split('\n').filter(Boolean) })));
+    inReplay = files.reduce((n, f) => n + f.lines.length, 0);
     let waiting = 0;
-    for (const file of rotated) {
-      const left = await applyFile(file);
+    for (const { file, lines } of files) {
+      const left = await applyFile(lines);
       if (left.length > 0) {
         await locked(async () => {
           const h = await fileHandle();
           await h.appendFile(`${left.join('\n')}\n`);
           await h.datasync();
           backlog += left.length;
+          inReplay -= left.length;
         });
         waiting += left.length;
       }
       await unlink(file);
     }
+    inReplay = 0;
     if (waiting === 0) o.log.info({ files: rotated.length }, 'journal replayed: every charge applied');
     return waiting;
   }
@@ -109,7 +116,7 @@ export function createJournal(o: JournalOptions): Journal {
 
   return {
     get backlog() {
-      return backlog;
+      return backlog + inReplay;
     },
     append: (req) =>
       locked(async () => {

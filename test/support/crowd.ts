@@ -8,13 +8,15 @@ import { uniqueId } from './redis-client.js';
 
 export interface Member { readonly id: string; readonly key: string; readonly parallel: number }
 
-export async function ask(gw: TestGateway, key: string): Promise<{ status: number; code: string | null }> {
+/** One chat request: its status, its error code, and whether it was served unmetered (fail mode open, store unreachable). */
+export async function ask(gw: TestGateway, key: string): Promise<{ status: number; code: string | null; degraded: boolean }> {
   const r = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }),
   });
   const text = await r.text();
-  return { status: r.status, code: r.status === 200 ? null : ((JSON.parse(text) as { error: { code: string } }).error.code) };
+  return { status: r.status, code: r.status === 200 ? null : ((JSON.parse(text) as { error: { code: string } }).error.code),
+    degraded: r.headers.get('x-tollgate-degraded') !== null };
 }
 
 /** `size` users, most with a parallel limit of 1 and every third with 2, each served once. */
@@ -48,10 +50,10 @@ export async function held(gw: TestGateway, crowd: readonly Member[]): Promise<{
   return { slots, tokens };
 }
 
-/** The gateway answers ready and has replayed everything it journaled. */
+/** The gateway answers ready and has applied every settle and release: none on its way, none journaled. */
 export async function recovered(gw: TestGateway): Promise<void> {
   await expect.poll(async () => (await fetch(`${gw.url}/readyz`)).status, { timeout: 20_000, interval: 100 }).toBe(200);
-  await expect.poll(() => gw.journal.backlog, { timeout: 20_000, interval: 100 }).toBe(0);
+  await expect.poll(() => gw.inFlight.settling + gw.journal.backlog, { timeout: 20_000, interval: 100 }).toBe(0);
 }
 
 const nodesOf = (client: Redis | Cluster): Redis[] => ('isCluster' in client && client.isCluster ? (client as Cluster).nodes('all') : [client as Redis]);
