@@ -91,6 +91,11 @@ export const configSchema = z
       fsync: z.enum(['always', 'everysec']).default('everysec'),
       /** Days of per-day usage history kept (rollups). */
       history_days: z.number().int().min(1).max(3660).default(400),
+      // Redis with replicas: each settle waits (WAIT) for this many replicas to hold it, up to
+      // settle_replicas_timeout_ms; one they did not confirm is journaled and replayed, so it
+      // survives a failover. 0: off (replication stays asynchronous).
+      settle_replicas: z.number().int().min(0).max(16).default(0),
+      settle_replicas_timeout_ms: ms.max(1000).default(100),
     }).strict().prefault({}),
     admin_key: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     enforcement: z.enum(['hard', 'soft']).default('hard'),

@@ -127,15 +127,24 @@ export function createSettlement(ctx: SettlementContext): Settlement {
     }, 'request settled');
     ctx.metrics.settled(ctx.route, o.outcome, req.record.model, req.actual.tokens, req.actual.spend_micros);
     try {
-      await ctx.store.settle(req);
+      if ((await ctx.store.settle(req, { confirm: true })).replicated === false) {
+        // Applied, but no replica confirmed it: a failover now could lose it. Replayed from the
+        // journal (a settle applies once), it lands on whichever master holds the slot by then.
+        ctx.log.warn({ userId: ctx.userId }, 'settle not confirmed by a replica in time: journaled for a replay');
+        await appendToJournal(req);
+      }
     } catch (err) {
       ctx.metrics.storeFailure('settle');
       ctx.log.warn({ err: (err as Error).message }, 'store unavailable at settle: charge journaled for replay');
-      try {
-        await ctx.journal.append(req);
-      } catch (journalErr) {
-        ctx.log.error({ err: journalErr, settle: req }, 'journal append failed: charge not applied');
-      }
+      await appendToJournal(req);
+    }
+  }
+
+  async function appendToJournal(req: SettleRequest): Promise<void> {
+    try {
+      await ctx.journal.append(req);
+    } catch (journalErr) {
+      ctx.log.error({ err: journalErr, settle: req }, 'journal append failed: charge not applied');
     }
   }
 

@@ -26,6 +26,8 @@ export interface StoreHooks {
 
 export function createStore(config: Config, logger: Logger, hooks: StoreHooks = {}): Store {
   const { cluster_nodes: nodes, redis_url: url, history_days: historyDays } = config.store;
+  const settleReplicas = config.store.settle_replicas > 0
+    ? { replicas: config.store.settle_replicas, timeoutMs: config.store.settle_replicas_timeout_ms } : null;
   if (nodes.length > 0) {
     const cluster = new Cluster(nodes.map((n) => {
       const [host, port] = n.split(':');
@@ -33,13 +35,13 @@ export function createStore(config: Config, logger: Logger, hooks: StoreHooks = 
     }), { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
-    return createRedisStore({ client: cluster, historyDays, ...hooks });
+    return createRedisStore({ client: cluster, historyDays, settleReplicas, ...hooks });
   }
   if (url) {
     const client = new Redis({ ...redisOptionsFor(url), ...CLIENT_OPTIONS });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
-    return createRedisStore({ client, historyDays, ...hooks });
+    return createRedisStore({ client, historyDays, settleReplicas, ...hooks });
   }
   const dir = path.resolve(config.store.data_dir);
   const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn: (msg) => logger.warn(msg), ...hooks });

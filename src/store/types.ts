@@ -185,6 +185,16 @@ export interface Ranking {
 export interface SettleResult {
   /** false when this request id was settled before: nothing changed. */
   readonly applied: boolean;
+  /**
+   * Asked for with `confirm` on a store that waits for replicas (Redis, store.settle_replicas):
+   * false when they did not confirm this settle in time (a failover could still lose it).
+   */
+  readonly replicated?: boolean;
+}
+
+export interface SettleOptions {
+  /** Wait for the replicas the store is configured to wait for (a journal replay does not). */
+  readonly confirm?: boolean;
 }
 
 /**
@@ -256,7 +266,7 @@ export type OnReclaim = (userId: string, requestIds: readonly string[]) => void;
 export interface Store {
   readonly kind: 'memory' | 'redis';
   reserve(req: ReserveRequest): Promise<ReserveResult>;
-  settle(req: SettleRequest): Promise<SettleResult>;
+  settle(req: SettleRequest, options?: SettleOptions): Promise<SettleResult>;
   /** Where each counter stands now, reserving nothing. */
   peek(query: PeekRequest): Promise<LimitState[]>;
   ledger(userId: string, limit: number): Promise<LedgerRecord[]>;

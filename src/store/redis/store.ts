@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
 import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, keyUseKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
-import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, Store, UserRecord } from '../types.js';
+import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleOptions, SettleRequest, Store, UserRecord } from '../types.js';
 import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
@@ -13,6 +13,7 @@ import { createIndexBatcher } from './index-batcher.js';
 import { grantStates, type StoredGrant } from '../grants.js';
 import { recordFields, recordFromFields } from './ledger-codec.js';
 import { outboxKey, slotTags } from './outbox-keys.js';
+import { createReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { createRedisOutbox } from './outbox.js';
 import { createGroupCommit } from './group-commit.js';
 import { defineScripts } from './scripts.js';
@@ -38,6 +39,8 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** Days of per-day history kept (default 400). */
   historyDays?: number;
+  /** A settle asked to confirm waits (WAIT) for this many replicas, up to timeoutMs (store.settle_replicas). */
+  settleReplicas?: ReplicaWait | null;
 }
 
 const DAY = 86_400_000;
@@ -52,6 +55,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   slotTags();
   const historyMs = (options.historyDays ?? HISTORY_DAYS) * DAY;
   const ix = createIndexBatcher(redis, historyMs);
+  const replicated = options.settleReplicas ? createReplicaWait(options.client, options.settleReplicas) : null;
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
@@ -73,7 +77,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     return tag === 'conv-unpriced' ? { ok: false, denied, states, unpriced: true } : { ok: false, denied, states };
   }
 
-  async function settle(req: SettleRequest) {
+  async function settle(req: SettleRequest, o: SettleOptions = {}) {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
     const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
@@ -82,7 +86,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     if (Number(reply[2]) > 0) outbox.noticed(req.userId);
     // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).
     ix.add(req.userId, wellFormed(req.record.model || NO_MODEL), Number(reply[1]), req.actual, rollupOf(req.actual, req.record));
-    return { applied: true };
+    return o.confirm && replicated ? { applied: true, replicated: await replicated(req.userId) } : { applied: true };
   }
 
   async function peek(q: PeekRequest) {
@@ -209,7 +213,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     recordCalibration,
     calibration,
     reserve,
-    settle,
+    settle: (req, o) => settle(req, o),
     peek,
     ledger,
     ledgerPage,
