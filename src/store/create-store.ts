@@ -11,10 +11,15 @@ import type { OnReclaim, Store } from './types.js';
 
 // While Redis is unreachable, commands fail at once (no offline queue) so a request gets its
 // 503 (or, failing open, is served) without waiting; the client keeps reconnecting meanwhile.
+// A command is written at most once: one in flight when its connection dropped fails (the command
+// timeout) rather than being written again on the next connection. Redis may have run the first
+// copy, and the error of a copy refused before it was written ("not sent": no release needed)
+// would hide that (issue 13: a reserve run from an append-only file kept its slot).
 export const CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
   // No auto-pipelining: the store sends each event-loop turn's reserves and settles in one script call itself (redis/group-commit.ts).
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
