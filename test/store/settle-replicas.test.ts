@@ -1,6 +1,9 @@
 // store.settle_replicas (issue 13): a settle asked to confirm waits (WAIT) for a replica; one the
 // replica did not confirm in time is reported so, and the gateway journals it for a replay, which
 // applies nothing twice. A real master and replica, the replica paused (SIGSTOP) by PID.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
@@ -22,8 +25,9 @@ describe('settles confirmed by a replica (store.settle_replicas)', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    master = await startRedisServer();
-    replica = await startRedisServer(['--replicaof', '127.0.0.1', String(master.port)]);
+    const dir = ['--dir', mkdtempSync(path.join(tmpdir(), 'tollgate-replicas-'))];
+    master = await startRedisServer(dir);
+    replica = await startRedisServer([...dir, '--replicaof', '127.0.0.1', String(master.port)]);
     const probe = new Redis(replica.url);
     probe.on('error', () => undefined);
     for (let i = 0; i < 100 && !(await probe.info('replication')).includes('master_link_status:up'); i++) await new Promise((r) => setTimeout(r, 100));
