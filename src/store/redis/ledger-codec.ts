@@ -12,7 +12,6 @@ export function recordFields(r: LedgerRecord): string[] {
     ...(r.grant ? ['grant', JSON.stringify(r.grant)] : []),
     ...(r.fromGrants ? ['fromGrants', JSON.stringify(r.fromGrants)] : []),
     ...(r.reservationId ? ['reservationId', r.reservationId] : []),
-    ...(r.reservationId ? ['reservationId', r.reservationId] : []),
     ...(r.upstream ? ['upstream', r.upstream] : []),
     ...(r.cacheWriteTokens ? ['cacheWriteTokens', String(r.cacheWriteTokens)] : []),
   ];
@@ -39,7 +38,6 @@ export function recordFromFields(fields: string[]): LedgerRecord {
     anomaly: str('anomaly') || null,
     ...(f.has('grant') ? { grant: JSON.parse(str('grant')) as GrantSpec } : {}),
     ...(f.has('fromGrants') ? { fromGrants: JSON.parse(str('fromGrants')) as LedgerRecord['fromGrants'] } : {}),
-    ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
     ...(f.has('reservationId') ? { reservationId: str('reservationId') } : {}),
     ...(f.has('upstream') ? { upstream: str('upstream') } : {}),
     ...(f.has('cacheWriteTokens') ? { cacheWriteTokens: int('cacheWriteTokens') } : {}),
