@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
 import { badRequest } from '../core/errors.js';
 import { calendarFor } from '../limits/user-calendar.js';
-import { LIMIT_NAMES, type Dimension, type Window } from '../limits/vocabulary.js';
+import { DIMENSIONS, isLimited, LIMIT_NAMES, type Dimension, type Window } from '../limits/vocabulary.js';
 import { emptyRollup, ROLLUP_FIELDS, type DayUsage, type Rollup } from '../store/rollup.js';
 import type { CounterCheck, UserRecord } from '../store/types.js';
 import { csvTable } from './admin-views.js';
@@ -14,7 +14,7 @@ import { intParam } from './params.js';
 import { parseUserId } from './validate.js';
 
 // `requests` counts every request sent upstream, failed or not; `failed_requests` those that failed.
-export const DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'];
+export const DIMS: readonly Dimension[] = DIMENSIONS;
 const DAY = 86_400_000;
 
 export function windowParam(v: string | undefined, allowed: readonly Window[]): Window {
@@ -55,7 +55,7 @@ export function createUsageRoutes(app: AppContext): Hono<AppEnv> {
     const lim: Record<string, number | null> = {};
     for (const s of states) {
       out[s.dimension] = s.used;
-      if (s.dimension !== 'failed_requests') lim[s.dimension] = s.limit >= 0 ? s.limit : null;
+      if (s.dimension !== 'parallel' && isLimited(s.dimension)) lim[s.dimension] = s.limit >= 0 ? s.limit : null;
     }
     return { ...out, limits: lim };
   };

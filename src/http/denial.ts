@@ -4,6 +4,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { LimitState, ReserveResult } from '../store/types.js';
 import { GatewayError } from '../core/errors.js';
+import { DIMENSION_INFO, WINDOW_INFO, type DimensionInfo, type Window } from '../limits/vocabulary.js';
 import { limitHeaders, remainingOf } from './limit-headers.js';
 
 type Denied = Extract<ReserveResult, { ok: false }>;
@@ -11,11 +12,9 @@ type Denied = Extract<ReserveResult, { ok: false }>;
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
-const WHEN: Readonly<Record<string, string>> = { minute: 'this minute', day: 'today', week: 'this week', month: 'this month', lifetime: 'in this conversation tree' };
-const UNIT: Readonly<Record<string, [string, string]>> = {
-  tokens: ['token', 'tokens'], spend_micros: ['micro-USD', 'micro-USD'], requests: ['request', 'requests'],
-  messages: ['message', 'messages'], credits: ['message credit', 'message credits'],
-};
+/** The registry's facts of a refused limit's dimension (none for `parallel`). */
+const infoOf = (s: LimitState): DimensionInfo | undefined => (DIMENSION_INFO as Readonly<Record<string, DimensionInfo>>)[s.dimension];
+const whenOf = (s: LimitState): string => (WINDOW_INFO as Readonly<Record<string, { when: string }>>)[s.window]?.when ?? `this ${s.window as Window}`;
 
 /** What this request needed of the refused limit: its prompt estimate and output ceiling, in the limit's unit. */
 function requestedOf(s: LimitState, plan: Plan): number {
@@ -27,15 +26,16 @@ function requestedOf(s: LimitState, plan: Plan): number {
 
 function describe(s: LimitState, requested: number, plan: Plan): string {
   if (s.dimension === 'parallel') return `too many requests in flight (limit ${s.limit})`;
-  const [one, many] = UNIT[s.dimension] ?? [s.dimension, s.dimension];
+  const info = infoOf(s);
+  const [one, many] = info?.unit ?? [s.dimension, s.dimension];
   const per = s.window === 'lifetime' ? 'for this conversation tree' : `per ${s.window}`;
   const output = plan.maxOutput * (plan.checks.find((c) => c.dimension === 'tokens')?.perOutput ?? 1);
-  const parts = s.dimension === 'tokens' || s.dimension === 'spend_micros'
+  const parts = info?.metered
     ? ` (prompt ≈ ${fmt(plan.promptEstimate)}${s.dimension === 'tokens' ? '' : ' tokens'}, output up to ${fmt(output)}${s.dimension === 'tokens' ? '' : ' tokens'})` : '';
   const left = remainingOf(s);
   return `this request needs ${parts ? 'up to ' : ''}${fmt(requested)} ${requested === 1 ? one : many}${parts}; `
-    + `${fmt(left)} remain${left === 1 ? 's' : ''} ${WHEN[s.window] ?? `this ${s.window}`} `
-    + `(${s.scope === 'key' ? "this key's " : ''}${s.dimension === 'spend_micros' ? 'spend' : s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
+    + `${fmt(left)} remain${left === 1 ? 's' : ''} ${whenOf(s)} `
+    + `(${s.scope === 'key' ? "this key's " : ''}${info?.label ?? s.dimension} limit ${fmt(s.limit)} ${per}, used ${fmt(s.used)}, in flight ${fmt(s.reserved)})`;
 }
 
 /** `moreHeaders`: the route's provider's own rate-limit headers (Anthropic's), added beside Tollgate's. */
@@ -62,7 +62,7 @@ export function denialError(result: Denied, request: { readonly model: string; r
       headers: { ...headers, 'x-should-retry': 'false' } });
   }
   if (resetSec !== null) headers['retry-after'] = String(resetSec);
-  if (s.dimension === 'credits' || s.dimension === 'spend_micros') {
+  if (infoOf(s)?.quota) {
     const extra = s.dimension === 'credits' ? { creditsUsed: s.used, creditsLimit: s.limit } : {};
     return new GatewayError({ status: 402, code: 'insufficient_quota', type: 'insufficient_quota',
       message: `You exceeded your current quota: ${why}`, details: { scope: s.scope === 'key' ? 'key' : 'account_period', ...facts, ...extra },

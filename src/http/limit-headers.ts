@@ -1,16 +1,15 @@
 // Limit headers in OpenAI's names and formats (the tightest window of each dimension), the same
 // triple for messages, credits and spend, and the IETF RateLimit-Policy / RateLimit pair.
-import { WINDOW_INFO, type Window } from '../limits/vocabulary.js';
+import { DIMENSION_INFO, DIMENSIONS, WINDOW_INFO, type Window } from '../limits/vocabulary.js';
 import type { LimitState } from '../store/types.js';
 
-const NAMES: Readonly<Record<string, string>> = {
-  requests: 'requests', tokens: 'tokens', messages: 'messages', credits: 'credits', spend_micros: 'spend-micros',
-};
-
-/** Header names of each dimension, made once. */
-const HEADERS = new Map(Object.entries(NAMES).map(([dimension, name]) => [dimension, {
-  name, limit: `x-ratelimit-limit-${name}`, remaining: `x-ratelimit-remaining-${name}`, reset: `x-ratelimit-reset-${name}`,
-}]));
+/** Header names of each dimension that has them (the registry's `header`), made once. */
+const HEADERS = new Map(DIMENSIONS.flatMap((dimension) => {
+  const name: string | null = DIMENSION_INFO[dimension].header;
+  return name === null ? [] : [[dimension as string, {
+    name, limit: `x-ratelimit-limit-${name}`, remaining: `x-ratelimit-remaining-${name}`, reset: `x-ratelimit-reset-${name}`,
+  }] as const];
+}));
 
 /** A duration the way OpenAI writes it: `20ms`, `1s`, `6m0s`, `23h59m59s`. */
 export function formatDuration(ms: number): string {

@@ -5,11 +5,50 @@
 export const DIMENSIONS = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
+/**
+ * Everything about a dimension that is not its counter, in one table: the type checker flags a
+ * dimension missing here, and test/limits/vocabulary.test.ts checks every consumer covers it.
+ */
+export interface DimensionInfo {
+  /** Its name in a limit's name (`message_credits_per_month`); null: counted for reports, never limited. */
+  readonly limitName: string | null;
+  /** Its part of the limit headers' names (`x-ratelimit-limit-spend-micros`); null when it has no limit. */
+  readonly header: string | null;
+  /** A refusal's words for one and for many of it. */
+  readonly unit: readonly [string, string];
+  /** What a refusal calls its limit (`spend limit`) and the CLI's usage column title. */
+  readonly label: string;
+  /** Counted in micro-USD: shown as dollars. */
+  readonly money: boolean;
+  /** Grows with the prompt and the output: a limit on it makes the prompt worth counting and the output ceiling worth writing. */
+  readonly metered: boolean;
+  /** Over a limit on it, a refusal is a used-up quota (402, no retry) rather than a rate limit (429). */
+  readonly quota: boolean;
+  /** Counted inside another dimension too (failed requests are requests): reports show it beside that one. */
+  readonly partOf: Dimension | null;
+}
+
+export const DIMENSION_INFO = {
+  requests: { limitName: 'requests', header: 'requests', unit: ['request', 'requests'], label: 'requests',
+    money: false, metered: false, quota: false, partOf: null },
+  messages: { limitName: 'messages', header: 'messages', unit: ['message', 'messages'], label: 'messages',
+    money: false, metered: false, quota: false, partOf: null },
+  tokens: { limitName: 'tokens', header: 'tokens', unit: ['token', 'tokens'], label: 'tokens',
+    money: false, metered: true, quota: false, partOf: null },
+  credits: { limitName: 'message_credits', header: 'credits', unit: ['message credit', 'message credits'], label: 'credits',
+    money: false, metered: false, quota: true, partOf: null },
+  spend_micros: { limitName: 'spend_micros', header: 'spend-micros', unit: ['micro-USD', 'micro-USD'], label: 'spend',
+    money: true, metered: true, quota: true, partOf: null },
+  failed_requests: { limitName: null, header: null, unit: ['failed request', 'failed requests'], label: 'failed',
+    money: false, metered: false, quota: false, partOf: 'requests' },
+} as const satisfies Record<Dimension, DimensionInfo>;
+
 /** Counted for reports, never limited: requests sent upstream that failed (they count in `requests` too). */
-export type ReportedDimension = 'failed_requests';
+export type ReportedDimension = { [D in Dimension]: (typeof DIMENSION_INFO)[D]['limitName'] extends null ? D : never }[Dimension];
 /** A dimension a limit can name. */
 export type LimitedDimension = Exclude<Dimension, ReportedDimension>;
-const isLimited = (d: Dimension): d is LimitedDimension => d !== 'failed_requests';
+export const isLimited = (d: Dimension): d is LimitedDimension => (DIMENSION_INFO[d] as DimensionInfo).limitName !== null;
+export const LIMITED_DIMENSIONS: readonly LimitedDimension[] = DIMENSIONS.filter(isLimited);
 
 /** Dimensions a grant can add to (extra message credits, tokens or micro-USD, spent after the period's allowance). */
 export const GRANT_DIMENSIONS = ['credits', 'tokens', 'spend_micros'] as const satisfies readonly LimitedDimension[];
@@ -26,24 +65,15 @@ const DAY_MS = 86_400_000;
  * (usage reports read yesterday, last week and last month). The Lua scripts get the retentions
  * from here when they are loaded (store/redis/scripts.ts).
  */
-export const WINDOW_INFO: Readonly<Record<Window, { readonly seconds: number | null; readonly retentionMs: number }>> = {
-  minute: { seconds: 60, retentionMs: 2 * MINUTE_MS },
-  day: { seconds: 86_400, retentionMs: 3 * DAY_MS },
-  week: { seconds: 604_800, retentionMs: 9 * DAY_MS },
-  month: { seconds: 2_592_000, retentionMs: 40 * DAY_MS },
-  lifetime: { seconds: null, retentionMs: 0 },
+export const WINDOW_INFO: Readonly<Record<Window, { readonly seconds: number | null; readonly retentionMs: number; readonly when: string }>> = {
+  minute: { seconds: 60, retentionMs: 2 * MINUTE_MS, when: 'this minute' },
+  day: { seconds: 86_400, retentionMs: 3 * DAY_MS, when: 'today' },
+  week: { seconds: 604_800, retentionMs: 9 * DAY_MS, when: 'this week' },
+  month: { seconds: 2_592_000, retentionMs: 40 * DAY_MS, when: 'this month' },
+  lifetime: { seconds: null, retentionMs: 0, when: 'in this conversation tree' },
 };
 
 export type Scope = 'user' | 'key' | 'conversation';
-
-/** The name a dimension takes in a limit's name: `message_credits_per_month`, `tokens_per_day`. */
-const NAME_OF: Record<LimitedDimension, string> = {
-  requests: 'requests',
-  messages: 'messages',
-  tokens: 'tokens',
-  credits: 'message_credits',
-  spend_micros: 'spend_micros',
-};
 
 /** Windows a user-scoped limit may use (lifetime budgets belong to conversation trees). */
 export const USER_WINDOWS: readonly Window[] = ['minute', 'day', 'week', 'month'];
@@ -54,8 +84,8 @@ export interface LimitName {
   readonly window: Window;
 }
 
-export const LIMIT_NAMES: readonly LimitName[] = DIMENSIONS.filter(isLimited).flatMap((dimension) =>
-  USER_WINDOWS.map((window) => ({ name: `${NAME_OF[dimension]}_per_${window}`, dimension, window })),
+export const LIMIT_NAMES: readonly LimitName[] = LIMITED_DIMENSIONS.flatMap((dimension) =>
+  USER_WINDOWS.map((window) => ({ name: `${DIMENSION_INFO[dimension].limitName}_per_${window}`, dimension, window })),
 );
 
 /** Not a counter over a window: the number of requests a user may have in flight at once. */

@@ -5,7 +5,7 @@ import type { Config } from '../config/loader.js';
 import { createThresholds } from '../events/thresholds.js';
 import { GatewayError } from '../core/errors.js';
 import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
-import { LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
+import { DIMENSION_INFO, LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
 import type { PromptEstimate } from './prompt/prompt-estimate.js';
@@ -49,7 +49,7 @@ const TRACKED_WINDOWS = new Set(['day', 'month']);
  */
 export function promptMatters(limits: Readonly<Record<string, number>>, conversation: ConversationRef | null): boolean {
   if (conversation !== null) return true;
-  for (const l of LIMIT_NAMES) if ((l.dimension === 'tokens' || l.dimension === 'spend_micros') && limits[l.name] !== undefined) return true;
+  for (const l of LIMIT_NAMES) if (DIMENSION_INFO[l.dimension].metered && limits[l.name] !== undefined) return true;
   return false;
 }
 
@@ -89,8 +89,8 @@ export function createPlanner(config: Config) {
         : keyId === undefined
           ? { dimension: l.dimension, window: l.window, limit, fixed, perOutput, thresholds: thresholds(l.name, limit) }
           : { dimension: l.dimension, window: l.window, limit, fixed, perOutput, keyId });
-      if (limit !== undefined && (l.dimension === 'tokens' || l.dimension === 'spend_micros')) meteredLimit = true;
-      if (limit !== undefined && l.dimension === 'spend_micros' && !price && m.unpriced_models === 'reject') {
+      if (limit !== undefined && DIMENSION_INFO[l.dimension].metered) meteredLimit = true;
+      if (limit !== undefined && DIMENSION_INFO[l.dimension].money && !price && m.unpriced_models === 'reject') {
         throw new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',
           message: `model '${facts.model}' has no price configured, and a spend limit applies` });
       }

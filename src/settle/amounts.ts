@@ -2,9 +2,10 @@
 // amounts a settle charges. "Missing" and "zero" differ: only a missing usage is estimated.
 import type { Usage } from '../meter/usage.js';
 import { costMicros, type Price, type PriceTable } from '../pricing/price-table.js';
+import { DIMENSIONS, type Dimension } from '../limits/vocabulary.js';
 import type { Amounts, Outcome } from '../store/types.js';
 
-export const NOTHING: Amounts = Object.freeze({ requests: 0, messages: 0, tokens: 0, credits: 0, spend_micros: 0, failed_requests: 0 });
+export const NOTHING: Amounts = Object.freeze(Object.fromEntries(DIMENSIONS.map((d) => [d, 0])) as Record<Dimension, number>);
 
 /**
  * What a request counts whatever it cost. Request rates count every request Tollgate sent upstream,

@@ -1,6 +1,6 @@
 // Per-day rollups and the usage index: what a settle adds to a day's history, and how a rollup
 // hash (Redis) reads back. The Lua scripts write the same figures in the same order (add_rollup).
-import type { Dimension } from '../limits/vocabulary.js';
+import { DIMENSIONS, type Dimension } from '../limits/vocabulary.js';
 import type { Amounts, LedgerRecord } from './types.js';
 
 export const ROLLUP_FIELDS = ['requests', 'messages', 'tokens', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'spend_micros'] as const;
@@ -8,7 +8,7 @@ export type RollupField = (typeof ROLLUP_FIELDS)[number];
 export type Rollup = Record<RollupField, number>;
 
 /** The dimensions the usage index sorts users by, in the order lua/index.lua takes them. */
-export const ROLLUP_DIMS: readonly Dimension[] = ['requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests'];
+export const ROLLUP_DIMS: readonly Dimension[] = DIMENSIONS;
 
 /** History is kept this many days unless configured (store.history_days). */
 export const HISTORY_DAYS = 400;

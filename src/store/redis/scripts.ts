@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { GRANT_DIMENSIONS, WINDOW_INFO } from '../../limits/vocabulary.js';
+import { ROLLUP_DIMS } from '../rollup.js';
 
 const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -30,14 +31,18 @@ const retention = `local RETENTION = { ${Object.entries(WINDOW_INFO).map(([w, i]
 const grantable = `local GRANTABLE = { ${GRANT_DIMENSIONS.map((d) => `${d} = true`).join(', ')} }\n`
   + `local GRANT_ORDER = { ${GRANT_DIMENSIONS.map((d) => `'${d}'`).join(', ')} }\n`;
 
+/** The dimensions the usage index takes, in the order index-batcher.ts passes their amounts. */
+const indexDims = `local INDEX_DIMS = { ${ROLLUP_DIMS.map((d) => `'${d}'`).join(', ')} }\n`;
+
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = `${retention}${grantable}${read('common')}`;
   // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
   client.defineCommand('tgBatch', { lua: [common, read('events'), read('reserve'), read('settle'), read('batch')].join('\n') });
-  for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgIndex', 'index'], ['tgGrant', 'grant']] as const) {
+  for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgGrant', 'grant']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
+  client.defineCommand('tgIndex', { numberOfKeys: 1, lua: `${common}${indexDims}\n${read('index')}` });
   return client as ScriptedRedis;
 }

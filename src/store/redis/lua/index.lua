@@ -8,12 +8,12 @@
 --
 -- KEYS[1] prefix `tg:{ix}:`
 -- ARGV: n, then n users: user, day start (ms), month start (ms), day index ttl, month index ttl,
---       and the amounts of requests, messages, tokens, credits, spend_micros, failed_requests;
+--       and the amount of each of INDEX_DIMS (ROLLUP_DIMS, given by scripts.ts when loaded);
 --       then per (day, model): day start (ms), model, history ttl, and the rollup's figures
 --       (ROLLUP_FIELDS order, 8 of them), to the end.
 
 local p = KEYS[1]
-local dims = { 'requests', 'messages', 'tokens', 'credits', 'spend_micros', 'failed_requests' }
+local dims = INDEX_DIMS
 local n = num(ARGV[1])
 local i = 2
 for _ = 1, n do
@@ -29,7 +29,7 @@ for _ = 1, n do
       end
     end
   end
-  i = i + 11
+  i = i + 5 + #dims
 end
 
 while i <= #ARGV do
