@@ -5,63 +5,24 @@
 // mutating call with that time and replays it to the same state (keep it so).
 import { periodOf, retentionMs } from '../limits/windows.js';
 import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } from '../limits/vocabulary.js';
-import { drawGrants, grantBalance, grantStates, type StoredGrant } from './grants.js';
+import { drawGrants, grantBalance, grantStates } from './grants.js';
 import { crosses } from '../events/thresholds.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ReservationIdTaken } from './errors.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';
-import { createLedgerLog, type LedgerLog } from './ledger-log.js';
-import { createMemoryOutbox, emptyOutboxState, type OutboxState } from './memory-outbox.js';
-import { createUsageBook, emptyUsageState, type UsageState } from './memory-usage.js';
+import { createMemoryAccounts } from './memory-accounts.js';
+import { createMemoryOutbox } from './memory-outbox.js';
+import { EMPTY, emptyMemoryState, emptyUserState, type Counter, type Held, type MemoryState, type Tree, type UserState } from './memory-state.js';
+import { createUsageBook } from './memory-usage.js';
 import { HISTORY_DAYS, rollupOf } from './rollup.js';
-import type {
-  CalibrationSample, GrantState, KeyRecord, LimitState, OnReclaim, PeekRequest, ReserveRequest, ReserveResult,
-  SettleRequest, SettleResult, Store, UserRecord,
-} from './types.js';
+import type { GrantState, LimitState, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleRequest, SettleResult, Store } from './types.js';
 
-// `marks`: the events already recorded for this counter's period or this tree (memory-outbox.ts).
-interface Counter { used: number; resv: number; expiresAt: number | null; marks?: string[] }
-interface Tree { root: string; limit: number | null; used: number; resv: number; marks?: string[] }
-/** What a reservation took on account of grants: per dimension, the amount and the counters (with limits) it overflows. */
-interface GrantHold { dim: GrantDimension; need: number }
-/** A grant dimension's counter keeps its limit: settle measures what the usage went past it. */
-interface Held { counters: Array<{ key: string; dimension: Dimension; amount: number; limit?: number }>; root: string | null; convAmount: number; expiresAt: number; grants: GrantHold[] }
-export interface UserState {
-  counters: Map<string, Counter>;
-  trees: Map<string, Tree>;
-  held: Map<string, Held>;
-  inflight: Map<string, number>;
-  done: Map<string, number>;
-  ledger: LedgerLog;
-  grants: Map<string, StoredGrant>;
-  /** What requests in flight hold of each dimension's grants. */
-  grantResv: Record<string, number>;
-}
+export { emptyMemoryState, type MemoryState, type UserState } from './memory-state.js';
 
 const DONE_TTL = 86_400_000;
 const DONE_MAX = 50_000;
 // The embedded store keeps the newest ids per user in memory only: bounded, so a busy
 // single-instance gateway does not grow without end. Ledgers keep LEDGER_MAX records (ledger-log.ts).
-
-/**
- * Everything the store holds, in one object of plain data, Maps and ledgers: durable/ snapshots
- * this object, so state kept anywhere else would be lost at the next compaction.
- */
-export interface MemoryState {
-  users: Map<string, UserState>;
-  records: Map<string, UserRecord>;
-  keys: Map<string, KeyRecord>;
-  keyIds: Map<string, string>; // keyId -> digest
-  settings: Readonly<Record<string, number | null>>;
-  created: Map<string, { minute: number; count: number }>; // creator -> users made this minute
-  calibration: Map<string, CalibrationSample>; // model -> prompt calibration
-  usage: UsageState; // per-day rollups and the usage index (memory-usage.ts)
-  outbox: OutboxState; // events and their webhook deliveries
-}
-
-export const emptyMemoryState = (): MemoryState => ({
-  users: new Map(), records: new Map(), keys: new Map(), keyIds: new Map(), settings: {}, created: new Map(), calibration: new Map(), usage: emptyUsageState(), outbox: emptyOutboxState(),
-});
 
 export interface MemoryStore extends Store {
   /** The state this store works on (durable/ snapshots it). */
@@ -85,9 +46,10 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? systemClock;
   const state = options.state ?? emptyMemoryState();
-  const { users, records, keys, keyIds, created, calibration } = state;
+  const { users } = state;
   const book = createUsageBook(state.usage, options.historyDays ?? HISTORY_DAYS);
   const outbox = createMemoryOutbox(() => clock.now(), state.outbox);
+  const accounts = createMemoryAccounts(state, clock);
 
   /** Records the thresholds of `check` that a charge of counter `key` from `before` to `c.used` crosses. */
   function thresholdEvents(userId: string, c: Counter, key: string, check: SettleRequest['checks'][number] | undefined, before: number, now: number): void {
@@ -111,7 +73,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const stateOf = (userId: string): UserState => {
     let s = users.get(userId);
     if (!s) {
-      s = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
+      s = emptyUserState();
       users.set(userId, s);
     }
     // A snapshot written before grants existed has none.
@@ -383,14 +345,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return states;
   }
 
-  function revoke(keyId: string): boolean {
-    const digest = keyIds.get(keyId);
-    if (digest === undefined) return false;
-    keys.delete(digest);
-    keyIds.delete(keyId);
-    return true;
-  }
-
   const epochId = `${clock.now()}-memory`;
   let epochSeen = false;
 
@@ -417,54 +371,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     outbox,
     history: async (q) => book.history(q),
     usageRanking: async (q) => book.ranking(q),
-    getUser: async (id) => records.get(id) ?? null,
-    putUser: async (user) => void records.set(user.id, user),
-    createUser: async (user, cap) => {
-      if (records.has(user.id)) return 'exists';
-      if (cap) {
-        const minute = Math.floor(clock.now() / 60_000);
-        const made = created.get(cap.by);
-        const count = made?.minute === minute ? made.count : 0;
-        if (count >= cap.perMinute) return 'limited';
-        created.set(cap.by, { minute, count: count + 1 });
-      }
-      records.set(user.id, user);
-      return 'created';
-    },
-    putKey: async (digest, key) => {
-      keys.set(digest, key);
-      keyIds.set(key.keyId, digest);
-    },
-    listUsers: async (cursor, limit) => {
-      const ids = [...records.keys()].sort().filter((id) => cursor === null || id > cursor);
-      const page = ids.slice(0, limit);
-      return { users: page.map((id) => records.get(id) as UserRecord), next: ids.length > limit ? (page.at(-1) ?? null) : null };
-    },
-    deleteUser: async (id) => {
-      for (const [keyId, digest] of keyIds) if (keys.get(digest)?.userId === id) revoke(keyId);
-      return records.delete(id);
-    },
-    listKeys: async (userId) => [...keys.values()].filter((k) => k.userId === userId).sort((a, b) => a.createdAt - b.createdAt),
-    revokeKey: async (keyId) => revoke(keyId),
-    recordKeyUse: async (uses) => {
-      for (const [keyId, at] of uses) {
-        const digest = keyIds.get(keyId);
-        const key = digest === undefined ? undefined : keys.get(digest);
-        if (digest !== undefined && key && at > (key.lastUsedAt ?? -1)) keys.set(digest, { ...key, lastUsedAt: at });
-      }
-    },
-    keyById: async (keyId) => {
-      const digest = keyIds.get(keyId);
-      return (digest === undefined ? undefined : keys.get(digest)) ?? null;
-    },
-    setKeyLimits: async (keyId, limits) => {
-      const digest = keyIds.get(keyId);
-      const key = digest === undefined ? undefined : keys.get(digest);
-      if (digest === undefined || !key) return null;
-      const next = { ...key, limits };
-      keys.set(digest, next);
-      return next;
-    },
+    ...accounts,
     resetCounters: async (userId, checks, record, calendar) => {
       const now = clock.now();
       const s = stateOf(userId);
@@ -489,19 +396,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const s = users.get(userId);
       return s?.grants ? grantStates(s.grants, s.grantResv, clock.now()) : [];
     },
-    keyByDigest: async (digest) => keys.get(digest) ?? null,
-    getSettings: async () => state.settings,
-    putSettings: async (limits) => {
-      state.settings = { ...limits };
-    },
-    recordCalibration: async (samples) => {
-      for (const s of samples) {
-        const cur = calibration.get(s.model);
-        calibration.set(s.model, cur ? { model: s.model, ratioPermille: Math.max(cur.ratioPermille, s.ratioPermille),
-          surplus: Math.max(cur.surplus, s.surplus), samples: cur.samples + s.samples } : { ...s });
-      }
-    },
-    calibration: async () => [...calibration.values()],
     ping: async () => undefined,
     // Nothing here outlives the process: the first look finds the store new.
     epoch: async () => {
@@ -523,7 +417,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   };
 }
 
-const EMPTY: UserState = { counters: new Map(), trees: new Map(), held: new Map(), inflight: new Map(), done: new Map(), ledger: createLedgerLog(), grants: new Map(), grantResv: {} };
 
 const isGrantDimension = (d: string): d is GrantDimension => (GRANT_DIMENSIONS as readonly string[]).includes(d);
 
