@@ -26,6 +26,16 @@ export const MAX_COUNT = 1e12;
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** An SSE event's data as a JSON object, or null when it is not one (garbage is the upstream's, not ours). */
+export function parseObject(data: string): Obj | null {
+  try {
+    const o: unknown = JSON.parse(data);
+    return isObj(o) ? o : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A count, or undefined when the field is absent, non-numeric or negative. */
 export function count(v: unknown): number | undefined {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;

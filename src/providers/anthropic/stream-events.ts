@@ -5,17 +5,8 @@
 // before it is counted from what was streamed (an early output_tokens of 1 is not a charge).
 import type { EventFacts, UsageDialect } from '../../meter/dialect.js';
 import { usageFromJsonBody } from '../../meter/json-usage.js';
-import { isObj, type Obj } from '../../meter/usage.js';
+import { isObj, parseObject, type Obj } from '../../meter/usage.js';
 import { mergeUsage, normalizeAnthropicUsage } from './usage.js';
-
-function parseObject(data: string): Obj | null {
-  try {
-    const o: unknown = JSON.parse(data);
-    return isObj(o) ? o : null;
-  } catch {
-    return null;
-  }
-}
 
 function errorOf(v: unknown): EventFacts['error'] {
   if (!isObj(v)) return { message: 'upstream error', code: null };

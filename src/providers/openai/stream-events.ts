@@ -3,7 +3,7 @@
 // events that can carry those are parsed (see meter/sse-meter.ts).
 import type { EventFacts, UsageDialect } from '../../meter/dialect.js';
 import { usageFromJsonBody } from '../../meter/json-usage.js';
-import { isObj, type Obj } from '../../meter/usage.js';
+import { isObj, parseObject, type Obj } from '../../meter/usage.js';
 import { groqUsage } from './quirks.js';
 import { normalizeUsage } from './usage.js';
 
@@ -13,16 +13,6 @@ function errorOf(v: unknown): EventFacts['error'] {
   if (!isObj(v)) return typeof v === 'string' ? { message: v, code: null } : null;
   const code = v.code;
   return { message: typeof v.message === 'string' ? v.message : 'upstream error', code: code === undefined || code === null ? null : String(code) };
-}
-
-/** An event's data as a JSON object, or null when it is not one (garbage is the upstream's, not ours). */
-function parseObject(data: string): Obj | null {
-  try {
-    const o: unknown = JSON.parse(data);
-    return isObj(o) ? o : null;
-  } catch {
-    return null;
-  }
 }
 
 function responsesFacts(o: Obj, type: string | undefined, eventName: string | undefined): EventFacts {
