@@ -174,7 +174,10 @@ export function openDurableStore(o: DurableStoreOptions): Store {
       for (const d of packed.defines) log.append({ t, op: DEFINE_THRESHOLDS, args: d } satisfies LogRecord);
       log.append({ t, op, args: packed.args } satisfies LogRecord);
       maybeCompact();
-      return o.fsync === 'always' ? log.synced().then(() => result) : result;
+      // The answer waits for the log (written to the OS; with always, on the disk); a refusal the
+      // memory store gave now is passed on then, not reported as unhandled meanwhile.
+      result.catch(() => undefined);
+      return (o.fsync === 'always' ? log.synced() : log.written()).then(() => result);
     };
   }
 

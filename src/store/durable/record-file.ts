@@ -61,17 +61,30 @@ export function readRecords(file: string, strict: boolean): ReadResult {
 }
 
 /**
- * An append-only file. Every append is written to the operating system before it returns (a
- * killed process loses nothing); `always` also waits for the disk (one fdatasync shared by every
- * append waiting at that moment), `everysec` syncs once a second (a power cut can lose up to a
- * second).
+ * An append-only file. Appends made in one turn of the event loop are written to the operating
+ * system together, in one write, once the turn's I/O callbacks have run (setImmediate, as the
+ * Redis store's group commit); `written()` resolves then, and a store answers its call only after
+ * it has (a killed process loses no answered call). `always` also waits for the disk (one
+ * fdatasync shared by every append waiting at that moment), `everysec` syncs once a second (a
+ * power cut can lose up to a second).
  */
 export interface Appender {
   append(record: unknown): void;
+  /** Resolves once everything appended so far is written to the operating system. */
+  written(): Promise<void>;
   /** Resolves once everything appended so far is on the disk. */
   synced(): Promise<void>;
+  /** Bytes in the file, counting appends not yet written. */
   readonly bytes: number;
+  /** Writes what is pending, syncs and closes. */
   close(): void;
+}
+
+interface Pending {
+  lines: string[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export function openAppender(file: string, fsync: Fsync): Appender {
@@ -81,10 +94,27 @@ export function openAppender(file: string, fsync: Fsync): Appender {
   let running: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   let closed = false;
+  let pending: Pending | null = null;
+
+  /** Writes this turn's appends in one call; the callers waiting on them learn how it went. */
+  const flush = (): void => {
+    const p = pending;
+    if (!p) return;
+    pending = null;
+    try {
+      writeSync(fd, p.lines.length === 1 ? (p.lines[0] as string) : p.lines.join(''));
+      dirty = true;
+      p.resolve();
+    } catch (e) {
+      p.reject(e as Error);
+    }
+  };
+  const written = (): Promise<void> => pending?.promise ?? Promise.resolve();
 
   // Once closed (by compaction: the snapshot holds all of it), a sync still waiting has nothing to do.
   const syncOnce = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      flush();
       dirty = false;
       if (closed) return resolve();
       fdatasync(fd, (err) => (err && !closed ? reject(err) : resolve()));
@@ -92,7 +122,7 @@ export function openAppender(file: string, fsync: Fsync): Appender {
   // Group commit: appends that arrive while a sync runs share the next one.
   const synced = (): Promise<void> => {
     if (!running) {
-      running = syncOnce().finally(() => {
+      running = written().then(syncOnce).finally(() => {
         running = null;
       });
       return running;
@@ -111,15 +141,28 @@ export function openAppender(file: string, fsync: Fsync): Appender {
   return {
     append(record) {
       const line = encodeRecord(record);
-      bytes += writeSync(fd, line);
-      dirty = true;
+      bytes += Buffer.byteLength(line);
+      if (!pending) {
+        let resolve!: () => void;
+        let reject!: (e: Error) => void;
+        const promise = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        promise.catch(() => undefined); // a failed write is reported to the callers waiting on it
+        pending = { lines: [], promise, resolve, reject };
+        setImmediate(flush);
+      }
+      pending.lines.push(line);
     },
+    written,
     synced,
     get bytes() {
       return bytes;
     },
     close() {
       if (closed) return;
+      flush();
       closed = true;
       if (timer) clearInterval(timer);
       fdatasyncSync(fd);

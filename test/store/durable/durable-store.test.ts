@@ -70,6 +70,8 @@ async function expectFilled(store: Store): Promise<void> {
 }
 
 describe('the embedded store on disk', () => {
+  const files = (dir: string, prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => path.join(dir, f));
+
   it.each(['everysec', 'always'] as const)('keeps users, keys, settings, counters, trees and the ledger across a reopen, and gives back what was in flight (fsync %s)', async (fsync) => {
     const dir = tempDir();
     const clock = createManualClock(T0);
@@ -82,6 +84,21 @@ describe('the embedded store on disk', () => {
     const third = open(dir, clock, [], undefined, fsync);
     await expectFilled(third);
     await third.close();
+  });
+
+  it.each(['everysec', 'always'] as const)('answers a call only once its record is in the log file, when calls of one turn are written together (fsync %s)', async (fsync) => {
+    const dir = tempDir();
+    const store = open(dir, createManualClock(T0), [], undefined, fsync);
+    const logged = () => files(dir, 'log-').map((f) => readFileSync(f, 'utf8')).join('');
+    const checks = [check('requests', 'day', 1000, 1)];
+    // Twenty reserves made in one turn, as a busy gateway makes them; each answer checks the file.
+    const ids = Array.from({ length: 20 }, (_, i) => `turn-${i}`);
+    const inFileWhenAnswered = await Promise.all(ids.map((id) => store.reserve(plainReservation({ userId: 'alice', requestId: id, checks }))
+      .then(() => logged().includes(`"${id}"`))));
+    expect(inFileWhenAnswered).toEqual(ids.map(() => true));
+    // A refusal is answered after the log too, and is not reported as unhandled meanwhile.
+    await expect(store.reserve(plainReservation({ userId: 'alice', requestId: 'turn-0', checks }))).rejects.toThrow(/already reserved/);
+    await store.close();
   });
 
   it('replays its log to the state the live store had, compacting on the way', async () => {
@@ -113,8 +130,6 @@ describe('the embedded store on disk', () => {
       expect(saved).toEqual(expected);
     }), { numRuns: 25 });
   }, 60_000);
-
-  const files = (dir: string, prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => path.join(dir, f));
 
   it('drops a record torn by a crash mid-write with a warning, and keeps everything before it', async () => {
     const dir = tempDir();
