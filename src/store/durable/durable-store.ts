@@ -113,10 +113,19 @@ export function openDurableStore(o: DurableStoreOptions): Store {
     return appender;
   }
 
+  // A failed write (the disk full, say) is told at most every 10 s; the calls waiting on it are
+  // answered with its error, and its bytes are written first when the disk takes them again.
+  let warnedAt = -Infinity;
+  function warnWriteFailed(e: Error): void {
+    if (Date.now() - warnedAt < 10_000) return;
+    warnedAt = Date.now();
+    o.warn(`writing the log in ${o.dir} failed (${e.message}): calls are answered with an error until it can be written; what they changed is kept and written first once it can`);
+  }
+
   function startLog(next: number): Appender {
     encode = createLogEncoder();
     writeFileSync(logFile(o.dir, next), '', { flush: true });
-    return openAppender(logFile(o.dir, next), o.fsync);
+    return openAppender(logFile(o.dir, next), o.fsync, { onError: warnWriteFailed });
   }
 
   /** Snapshot `next` is in place: the older snapshot and log are no longer needed. */

@@ -87,7 +87,15 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export function openAppender(file: string, fsync: Fsync): Appender {
+export interface AppenderOptions {
+  /** Told when a write fails (the disk full, say); the bytes are kept and written first next time. */
+  onError?: (e: Error) => void;
+  /** The write (the OS's); tests hand in one that fails. */
+  write?: (fd: number, buf: Buffer, offset: number, length: number) => number;
+}
+
+export function openAppender(file: string, fsync: Fsync, opts: AppenderOptions = {}): Appender {
+  const write = opts.write ?? writeSync;
   const fd = openSync(file, 'a');
   let bytes = fstatSync(fd).size;
   let dirty = false;
@@ -95,18 +103,40 @@ export function openAppender(file: string, fsync: Fsync): Appender {
   let queued: Promise<void> | null = null;
   let closed = false;
   let pending: Pending | null = null;
+  // What a failed write left unwritten: it goes first next time, so the file keeps every record, in
+  // order, and a record cut by the failure is completed rather than torn.
+  let unwritten: Buffer | null = null;
+  let retry: NodeJS.Timeout | null = null;
 
-  /** Writes this turn's appends in one call; the callers waiting on them learn how it went. */
+  /**
+   * Writes this turn's appends (after anything a failed write left) in one call; the callers
+   * waiting on them learn how it went. A failure answers them with the error (the store has the
+   * change in memory and the bytes are kept, so the log still gets it) and is retried in a second.
+   */
   const flush = (): void => {
     const p = pending;
-    if (!p) return;
     pending = null;
+    if (!p && !unwritten) return;
+    const text = p ? Buffer.from(p.lines.length === 1 ? (p.lines[0] as string) : p.lines.join('')) : null;
+    const buf = unwritten && text ? Buffer.concat([unwritten, text]) : (unwritten ?? (text as Buffer));
+    let off = 0;
     try {
-      writeSync(fd, p.lines.length === 1 ? (p.lines[0] as string) : p.lines.join(''));
+      while (off < buf.length) off += write(fd, buf, off, buf.length - off);
+      unwritten = null;
       dirty = true;
-      p.resolve();
+      p?.resolve();
     } catch (e) {
-      p.reject(e as Error);
+      unwritten = buf.subarray(off);
+      dirty ||= off > 0;
+      opts.onError?.(e as Error);
+      if (!retry && !closed) {
+        retry = setTimeout(() => {
+          retry = null;
+          flush();
+        }, 1000);
+        retry.unref();
+      }
+      p?.reject(e as Error);
     }
   };
   const written = (): Promise<void> => pending?.promise ?? Promise.resolve();
@@ -165,6 +195,7 @@ export function openAppender(file: string, fsync: Fsync): Appender {
       flush();
       closed = true;
       if (timer) clearInterval(timer);
+      if (retry) clearTimeout(retry);
       fdatasyncSync(fd);
       closeSync(fd);
     },
