@@ -1,4 +1,5 @@
 // What `tollgate --help` and `tollgate <command> --help` print.
+import { DIMENSIONS } from '../limits/vocabulary.js';
 
 const COMMON = `Options for every command:
   --url URL          the gateway (default: $TOLLGATE_URL, else http://127.0.0.1:8080)
@@ -34,7 +35,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   'service-keys list': `tollgate service-keys list`,
   'limits set': `tollgate limits set <user> name=value ...
   e.g. messages_per_day=200 tokens_per_day=null (null: back to the default).`,
-  usage: `tollgate usage [--window day|month] [--sort spend_micros|tokens|requests|messages|credits|id] [--limit N]
+  usage: `tollgate usage [--window day|month] [--sort ${['spend_micros', ...DIMENSIONS.filter((d) => d !== 'spend_micros')].join('|')}|id] [--limit N]
   Usage of the current day or month per user, largest first, with limits as columns.`,
   history: `tollgate history [--user ID] [--model NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
   Requests, tokens and spend per day (the whole deployment unless --user).`,

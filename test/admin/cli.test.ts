@@ -40,6 +40,8 @@ describe('tollgate CLI', () => {
     expect(one.stdout).toContain('--all follows the cursor');
     expect((await run(cli, ['help', 'keys', 'create'], { env: {} })).stdout).toMatch(/^Usage: tollgate keys create <user>/);
     expect((await run(cli, ['users', 'create', '-h'], { env: {} })).stdout).toMatch(/^Usage: tollgate users create <id>/);
+    // Every column /admin/usage can sort by is offered (the registry's dimensions, not a copy of them).
+    expect((await run(cli, ['usage', '--help'], { env: {} })).stdout).toContain('--sort spend_micros|requests|messages|tokens|credits|failed_requests|id');
   });
 
   it('creates a user and a key, sets a limit, shows usage in human units with limits as columns, revokes the key', async () => {
