@@ -9,6 +9,7 @@ import { chatBody, completionsBody, embeddingsBody, responsesBody } from '../pro
 import { openaiProvider } from '../providers/openai/provider.js';
 import { chunkDialect, embeddingsDialect, responsesDialect } from '../providers/openai/stream-events.js';
 import type { BodyShape, Provider } from '../providers/provider.js';
+import type { QueryRule } from './forwarded-query.js';
 
 /** The endpoints, by wire format (also how prompt content is read: plan/prompt/prompt-content.ts). */
 export type Api = 'chat' | 'completions' | 'responses' | 'embeddings' | 'messages';
@@ -33,29 +34,35 @@ export interface Endpoint {
   readonly includeUsage: boolean;
   /** How usage arrives, streamed and not. */
   readonly usage: UsageDialect;
+  /** The query parameters forwarded upstream, with their allowed values; any other is dropped (forwarded-query.ts). */
+  readonly query: QueryRule;
 }
+
+const NO_QUERY: QueryRule = {};
 
 export const ENDPOINTS: Readonly<Record<Api, Endpoint>> = {
   chat: {
     api: 'chat', path: '/chat/completions', label: 'chat/completions', provider: openaiProvider, body: chatBody,
-    ceilingFields: ['max_completion_tokens', 'max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect,
+    ceilingFields: ['max_completion_tokens', 'max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect, query: NO_QUERY,
   },
   completions: {
     api: 'completions', path: '/completions', label: 'completions', provider: openaiProvider, body: completionsBody,
-    ceilingFields: ['max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect,
+    ceilingFields: ['max_tokens'], streams: true, choices: true, includeUsage: true, usage: chunkDialect, query: NO_QUERY,
   },
   embeddings: {
     api: 'embeddings', path: '/embeddings', label: 'embeddings', provider: openaiProvider, body: embeddingsBody,
-    ceilingFields: [], streams: false, choices: false, includeUsage: false, usage: embeddingsDialect,
+    ceilingFields: [], streams: false, choices: false, includeUsage: false, usage: embeddingsDialect, query: NO_QUERY,
   },
   responses: {
     api: 'responses', path: '/responses', label: 'responses', provider: openaiProvider, body: responsesBody,
-    ceilingFields: ['max_output_tokens'], streams: true, choices: false, includeUsage: false, usage: responsesDialect,
+    ceilingFields: ['max_output_tokens'], streams: true, choices: false, includeUsage: false, usage: responsesDialect, query: NO_QUERY,
   },
   // Anthropic's Messages API: max_tokens is required, usage comes in message_start / message_delta.
+  // Its beta clients (Claude Code, the SDK's beta namespace) call it as /v1/messages?beta=true.
   messages: {
     api: 'messages', path: '/messages', label: 'messages', provider: anthropicProvider, body: messagesBody,
     ceilingFields: ['max_tokens'], streams: true, choices: false, includeUsage: false, usage: messagesDialect,
+    query: { beta: ['true'] },
   },
 };
 

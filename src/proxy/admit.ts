@@ -7,6 +7,7 @@ import type { AppContext, AppEnv } from '../app-types.js';
 import { principalOf, type EndUserSource } from '../auth/user-auth.js';
 import { GatewayError, modelNotAllowed, storeUnavailable } from '../core/errors.js';
 import type { Endpoint } from '../endpoints/endpoints.js';
+import { forwardedQuery } from '../endpoints/forwarded-query.js';
 import { denialError } from '../http/denial.js';
 import { limitHeaders } from '../http/limit-headers.js';
 import { header, newRequestId } from '../http/request-id.js';
@@ -25,6 +26,8 @@ import type { Upstream } from '../upstream/upstreams.js';
 import { rewriteBody } from './rewrite-body.js';
 
 export interface Admission {
+  /** The upstream path: the endpoint's, with the query parameters its row forwards. */
+  readonly path: string;
   /** Where it goes: the model's upstream, then its fallbacks. */
   readonly upstreams: readonly Upstream[];
   readonly plan: Plan;
@@ -64,6 +67,7 @@ export async function admit(d: AdmitDeps, endpoint: Endpoint, c: Context<AppEnv>
   if (type !== undefined && !JSON_TYPE.test(type)) {
     throw new GatewayError({ status: 415, code: 'unsupported_media_type', message: `Content-Type must be application/json, not '${type.slice(0, 100)}'` });
   }
+  const path = endpoint.path + forwardedQuery(endpoint.query, c.env.incoming.url ?? '');
   const raw = await readBody(c.env.incoming, config.server.body_limit_bytes);
   const body = parseJsonObject(raw);
   const principal = await principalOf(c, app.principals, body, d.endUser);
@@ -128,7 +132,7 @@ export async function admit(d: AdmitDeps, endpoint: Endpoint, c: Context<AppEnv>
     throw e;
   }
   return {
-    upstreams, plan: p, settlement, headers, body: upstreamBody, hideUsageChunk: forceUsage, promptBytes: raw.length,
+    path, upstreams, plan: p, settlement, headers, body: upstreamBody, hideUsageChunk: forceUsage, promptBytes: raw.length,
     promptTokens: async () => p.promptCounted ?? (await estimatePrompt(endpoint.api, body, facts.model, true)).counted ?? p.promptEstimate,
   };
 }

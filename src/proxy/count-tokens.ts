@@ -6,6 +6,7 @@ import type { AppContext, AppEnv } from '../app-types.js';
 import { principalOf, type EndUserSource } from '../auth/user-auth.js';
 import { badRequest, modelNotAllowed } from '../core/errors.js';
 import type { Endpoint } from '../endpoints/endpoints.js';
+import { forwardedQuery } from '../endpoints/forwarded-query.js';
 import { upstreamError } from '../upstream/client.js';
 import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
 import { redactHeaders, redactSecret } from '../upstream/redact.js';
@@ -14,6 +15,8 @@ import { parseJsonObject, readBody } from './read-body.js';
 
 export function createCountTokensHandler(app: AppContext, endpoint: Endpoint, router: UpstreamRouter, endUser: EndUserSource) {
   return async function countTokens(c: Context<AppEnv>): Promise<Response> {
+    // The same query parameters as the endpoint's own (?beta=true from Anthropic's beta clients).
+    const path = `${endpoint.path}/count_tokens${forwardedQuery(endpoint.query, c.env.incoming.url ?? '')}`;
     const raw = await readBody(c.env.incoming, app.config.server.body_limit_bytes);
     const body = parseJsonObject(raw);
     const principal = await principalOf(c, app.principals, body, endUser);
@@ -24,7 +27,7 @@ export function createCountTokensHandler(app: AppContext, endpoint: Endpoint, ro
     if (!upstream) throw badRequest(`model '${body.model}' has no upstream`, 'model');
     const signal = c.req.raw.signal;
     const reply = await app.upstream.call({
-      method: 'POST', baseUrl: upstream.baseUrl, path: `${endpoint.path}/count_tokens`, body: raw, signal,
+      method: 'POST', baseUrl: upstream.baseUrl, path, body: raw, signal,
       headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, c.get('requestId'), app.config.auth.end_user_header, upstream.provider.defaultHeaders),
         { 'content-type': 'application/json' }),
     }).catch((e: unknown) => {

@@ -22,7 +22,7 @@ export function createMeteredHandler(app: AppContext, endpoint: Endpoint, router
   return async function metered(c: Context<AppEnv>): Promise<Response> {
     const a = await admit(steps, endpoint, c);
     return relay({
-      deps: app, c, endpoint, upstreams: a.upstreams, settlement: a.settlement, headers: a.headers, hideUsageChunk: a.hideUsageChunk,
+      deps: app, c, endpoint, path: a.path, upstreams: a.upstreams, settlement: a.settlement, headers: a.headers, hideUsageChunk: a.hideUsageChunk,
       promptBytes: a.promptBytes, promptTokens: a.promptTokens, body: a.body,
     });
   };

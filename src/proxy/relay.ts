@@ -24,6 +24,8 @@ export interface RelayOptions {
   readonly deps: Deps;
   readonly c: Context<AppEnv>;
   readonly endpoint: Endpoint;
+  /** The upstream path (the endpoint's, and the query it forwards). */
+  readonly path: string;
   /** The model's upstream, then its fallbacks. */
   readonly upstreams: readonly Upstream[];
   readonly body: Buffer | string;
@@ -84,7 +86,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
       const last = i === o.upstreams.length - 1;
       try {
         reply = await deps.upstream.call({
-          method: 'POST', baseUrl: upstream.baseUrl, path: endpoint.path, body: o.body, signal: abort.emitter,
+          method: 'POST', baseUrl: upstream.baseUrl, path: o.path, body: o.body, signal: abort.emitter,
           headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header, upstream.provider.defaultHeaders), { 'content-type': 'application/json' }),
         });
       } catch (e) {

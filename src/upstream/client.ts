@@ -1,6 +1,7 @@
 // The one way to an upstream: undici with a pooled Agent and the configured timeouts. The host
 // comes only from configuration (an Upstream's base URL); callers pass a fixed path, never
-// anything a client sent.
+// anything a client sent (a query string too is written from the endpoint table:
+// endpoints/forwarded-query.ts).
 import type { EventEmitter } from 'node:events';
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/loader.js';
@@ -10,7 +11,7 @@ export interface UpstreamCall {
   readonly method: 'GET' | 'POST';
   /** The upstream's base URL (upstreams.ts), without a trailing slash. */
   readonly baseUrl: string;
-  /** Path below the upstream base URL, e.g. `/chat/completions`. */
+  /** Path below the upstream base URL, e.g. `/chat/completions` or `/messages?beta=true`. */
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body: string | Buffer | null;

@@ -161,6 +161,42 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     expect(await ledger(user, 1)).toHaveLength(1);
   });
 
+  // Claude Code and the SDK's beta namespace before 1.x call /v1/messages?beta=true; the SDK here
+  // (1.14) marks beta calls without a query, so the query is passed as a request option to send
+  // what they send. The anthropic-beta header goes through as any client header does.
+  it('the beta namespace: ?beta=true reaches the upstream (stream and not, count_tokens too), metered as any message', async () => {
+    const { user, client } = await newUser({ tokens_per_day: 100_000 });
+    const beta = { query: { beta: 'true' } };
+    const m = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: HI, betas: ['interleaved-thinking-2025-05-14'] }, beta);
+    expect(m.usage.output_tokens).toBe(39);
+    expect(upstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages?beta=true', headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+    const stream = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, stream: true, messages: HI }, beta);
+    let text = '';
+    for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    expect(text.length).toBeGreaterThan(0);
+    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
+    expect((await client.beta.messages.countTokens({ model: 'claude-haiku-4-5', messages: HI }, beta)).input_tokens).toBe(19);
+    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages/count_tokens?beta=true');
+    // As this SDK sends it: no query, the beta in its header.
+    await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: HI, betas: ['context-1m-2025-08-07'] });
+    expect(upstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages', headers: { 'anthropic-beta': 'context-1m-2025-08-07' } });
+    expect((await ledger(user, 3)).map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('forwards only ?beta=true: other parameters are dropped, another beta value is a 400 before anything is reserved', async () => {
+    const { user, key, client } = await newUser({ requests_per_day: 10 });
+    await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: HI }, { query: { beta: 'true', 'api-version': '1', url: 'http://169.254.169.254/' } });
+    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
+    const before = upstream.state.requests.length;
+    const err = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: HI }, { query: { beta: 'false' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', param: 'beta' } });
+    const r = await fetch(`${gw.url}/v1/messages/count_tokens?beta=yes`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', messages: HI }) });
+    expect(r.status).toBe(400);
+    expect(upstream.state.requests.length).toBe(before);
+    expect(await ledger(user, 1)).toHaveLength(1);
+  });
+
   it('passes an upstream error through in its own shape, charging nothing but the request', async () => {
     const { user, client } = await newUser();
     const err = await client.messages.create({ model: 'fail:529', max_tokens: 10, messages: HI }).catch((e: unknown) => e);

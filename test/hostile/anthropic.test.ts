@@ -2,6 +2,9 @@
 // a clear error in Anthropic's shape ({"type":"error","error":{"type","message"}}), with no
 // upstream call and no charge, and the gateway stays up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { createAnthropicUpstream, type AnthropicUpstream } from '../support/anthropic-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createHostile, type Hostile } from './harness.js';
 
 const OK = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
@@ -61,8 +64,65 @@ describe('hostile requests on the Anthropic route', () => {
     }
   });
 
+  // Only ?beta=true crosses (src/endpoints/forwarded-query.ts): another value of `beta`, however
+  // encoded, is refused here; what is dropped is shown against a real Anthropic upstream below.
+  it('a query whose beta is not exactly true -> 400 naming it, on both routes', async () => {
+    for (const q of ['beta=false', 'beta=TRUE', 'beta', 'beta=true&beta=1', 'beta=true%26url%3Dhttp%3A%2F%2Fevil', 'b%65ta=tr%00ue', 'beta=true%0d%0aHost:%20evil', 'beta=%F0%9F%92%A5']) {
+      for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+        await h.check(`anthropic query: ${path}?${q}`, () => send(json({}), {}, `${path}?${q}`), { status: 400, rejected: true });
+      }
+    }
+  });
+
   it('over a limit: refused in Anthropic\'s shape before any upstream call', async () => {
     const key = await h.gw.userWithKey('mallory-anthropic', { requests_per_day: 0 });
     await h.check('anthropic: over the request limit', () => send(json({}), { 'x-api-key': key }), { status: 429, rejected: true });
+  });
+});
+
+describe('hostile query strings on the Anthropic route, against an Anthropic upstream', () => {
+  let upstream: AnthropicUpstream;
+  let gw: TestGateway;
+  let key: string;
+  beforeAll(async () => {
+    upstream = await createAnthropicUpstream();
+    gw = await startGateway({ upstreamUrl: 'http://127.0.0.1:9/v1', store: createMemoryStore(), overrides: {
+      upstreams: [{ name: 'anthropic', kind: 'anthropic', base_url: upstream.url, default: true }] } });
+    key = await gw.userWithKey('mallory-query', { requests_per_day: 1000 });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await gw.store.close();
+    await upstream.close();
+  });
+
+  // What the client sent after the path -> what the upstream saw: only beta=true, written by the
+  // gateway, whatever else came with it or however it was encoded.
+  const SEEN: Array<[string, string]> = [
+    ['?beta=true&url=http://169.254.169.254/&path=../../admin', '?beta=true'],
+    ['?b%65ta=%74rue', '?beta=true'],
+    ['?beta=true&beta=true', '?beta=true'],
+    ['?api-version=2024-10-21&x=%00%0d%0a', ''],
+    ['?BETA=true&beta%00=true&beta[]=true', ''],
+    ['?', ''],
+    ['?&&=&%', ''],
+  ];
+  for (const [query, seen] of SEEN) {
+    it(`/v1/messages${query} reaches the upstream as /v1/messages${seen}`, async () => {
+      for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+        const r = await fetch(`${gw.url}${path}${query}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+        expect(r.status).toBe(200);
+        await r.arrayBuffer();
+        expect(upstream.state.requests.at(-1)?.url).toBe(`${path}${seen}`);
+      }
+    });
+  }
+
+  it('a query in the path itself (encoded ?) is no route: 404, nothing sent', async () => {
+    const before = upstream.state.requests.length;
+    const r = await fetch(`${gw.url}/v1/messages%3Fbeta=true`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(upstream.state.requests.length).toBe(before);
   });
 });
