@@ -14,6 +14,7 @@ import { createJwtVerifier } from './auth/jwt.js';
 import { userAuth } from './auth/user-auth.js';
 import { GatewayError, internalError, methodNotAllowed, notFound } from './core/errors.js';
 import type { Provider } from './providers/provider.js';
+import { PROVIDERS } from './providers/providers.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { requestMetrics } from './metrics/request-metrics.js';
 import { createEpochWatch } from './store/epoch-watch.js';
@@ -69,7 +70,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   v1.use(COUNT_TOKENS, speaks(ENDPOINTS.messages.provider));
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
   const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
-  v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock)));
+  const keyHeaders = Object.values(PROVIDERS).flatMap((p) => (p.keyHeader ? [{ header: p.keyHeader, format: p.name }] : []));
+  v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock), keyHeaders));
   const router = createUpstreamRouter(deps.config);
   for (const e of METERED) v1.post(e.path, createMeteredHandler(ctx, e, router, endUser));
   v1.post(COUNT_TOKENS, createCountTokensHandler(ctx, ENDPOINTS.messages, router, endUser));

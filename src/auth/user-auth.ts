@@ -1,5 +1,7 @@
 // Bearer auth for the metered API: the key must be one Tollgate issued, not expired or revoked,
-// for a user that is not disabled. The admin key is not a user key. A service key names the end
+// for a user that is not disabled. A route of a wire format whose clients send the key in a header
+// of their own (Anthropic's x-api-key) reads it there too; OpenAI's routes take Bearer only, as
+// OpenAI does, and say so to a client that sent another format's header. The admin key is not a user key. A service key names the end
 // user it acts for in a header (or, where the operator allows it, the body's `user` /
 // `safety_identifier`); any other key that names one is refused, never obeyed. A bearer token
 // shaped like a JWT, when issuers are configured, is verified and is its user's.
@@ -11,6 +13,13 @@ import { apiKeyHeader, bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
+
+/** A header some wire format's clients send their key in instead of Authorization: Bearer. */
+export interface KeyHeader {
+  readonly header: string;
+  /** Whose clients send it ("Anthropic"): named when it comes to another format's route. */
+  readonly format: string;
+}
 
 export interface EndUserSource {
   /** Lower-case name of the header a service key names its end user in. */
@@ -32,12 +41,20 @@ const missingEndUser = (source: EndUserSource) => new GatewayError({ status: 400
 const notAllowed = (source: EndUserSource, whose: string) => new GatewayError({ status: 403, code: 'end_user_not_allowed', param: source.header,
   message: `only a service key may name an end user; this is ${whose}, so ${source.header} is refused` });
 
-export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null): MiddlewareHandler<AppEnv> {
+/**
+ * `keyHeaders`: every wire format's own key header. A route that speaks one format (c.get('provider'),
+ * from the endpoint table) reads that format's only; a route of none (/v1/models, /v1/quota) reads any.
+ */
+export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null,
+  keyHeaders: readonly KeyHeader[]): MiddlewareHandler<AppEnv> {
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
-    // Anthropic's clients send the key in x-api-key; Authorization: Bearer wins when both are sent.
+    const format = c.get('provider') as AppEnv['Variables']['provider'] | undefined;
+    const read = format ? keyHeaders.filter((k) => k.header === format.keyHeader) : keyHeaders;
+    // Authorization: Bearer wins when both are sent.
     const auth = header(c, 'authorization');
-    const token = auth !== undefined ? bearerToken(auth) : apiKeyHeader(header(c, 'x-api-key'));
+    let token = auth !== undefined ? bearerToken(auth) : null;
+    for (let i = 0; auth === undefined && token === null && i < read.length; i++) token = apiKeyHeader(header(c, (read[i] as KeyHeader).header));
     // A JWT is not guessable (its signature is checked with no store call), so the bad-key limiter
     // does not hold back a valid token behind the same address.
     const asJwt = token !== null && jwt !== null && looksLikeJwt(token);
@@ -47,7 +64,11 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
     }
     if (!token) {
       failures.fail(address);
-      throw invalid('You must provide an API key in an Authorization: Bearer header (or x-api-key).');
+      const elsewhere = auth === undefined && format ? keyHeaders.find((k) => !read.includes(k) && header(c, k.header) !== undefined) : undefined;
+      if (elsewhere && format) {
+        throw invalid(`This route takes its API key in an Authorization: Bearer header, as ${format.name}'s API does; ${elsewhere.header} is read only on ${elsewhere.format}'s routes.`);
+      }
+      throw invalid(`You must provide an API key in an Authorization: Bearer header${read.length > 0 ? ` (or ${read.map((k) => k.header).join(', ')})` : ''}.`);
     }
     const named = header(c, endUser.header);
     if (jwt && asJwt) {

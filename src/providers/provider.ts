@@ -25,6 +25,11 @@ export interface UpstreamCredentials {
 
 export interface Provider {
   readonly kind: ProviderKind;
+  /** Its name in messages ("Anthropic"). */
+  readonly name: string;
+  /** The header its clients send their key in instead of Authorization: Bearer (Anthropic's
+   * x-api-key); read on its own routes (and the shared ones: /v1/models, /v1/quota), no others. */
+  readonly keyHeader?: string;
   readonly defaultBaseUrl: string;
   /** Headers that authenticate the gateway to the upstream (and choose what it bills). */
   authHeaders(credentials: UpstreamCredentials): Record<string, string>;

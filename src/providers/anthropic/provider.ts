@@ -23,6 +23,8 @@ function errorType(e: GatewayError): string {
 
 export const anthropicProvider: Provider = {
   kind: 'anthropic',
+  name: 'Anthropic',
+  keyHeader: 'x-api-key',
   defaultBaseUrl: 'https://api.anthropic.com/v1',
   authHeaders: (c): Record<string, string> => (c.apiKey ? { 'x-api-key': c.apiKey } : {}),
   defaultHeaders: { 'anthropic-version': ANTHROPIC_VERSION },

@@ -4,6 +4,7 @@ import type { Provider } from '../provider.js';
 
 export const openaiProvider: Provider = {
   kind: 'openai',
+  name: 'OpenAI',
   defaultBaseUrl: 'https://api.openai.com/v1',
   authHeaders(c) {
     const h: Record<string, string> = {};
