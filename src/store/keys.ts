@@ -34,8 +34,11 @@ export const keyUseKey = `${KEY_VERSION}:keys:used`;
 export const indexPrefix = `${KEY_VERSION}:{ix}:`;
 export const usageIndexKey = (window: string, periodStartMs: number, dimension: string): string =>
   `${indexPrefix}usage:${window}:${Math.floor(periodStartMs / 1000)}:${dimension}`;
-/** A day's rollup: the user's under its prefix, the deployment's under indexPrefix. */
+/** The deployment's rollup of a day (under indexPrefix); a user's before 2026-12-01 (under its prefix). */
 export const historyKey = (prefix: string, dayStartMs: number): string => `${prefix}hist:${Math.floor(dayStartMs / 1000)}`;
+/** A user's window hash (lua/common.lua): a UTC day's also holds the day's rollup, fields `h:<model>`. */
+export const windowKey = (userId: string, window: string, periodStartMs: number): string => `${userPrefix(userId)}w:${window}:${Math.floor(periodStartMs / 1000)}`;
+export const ROLLUP_FIELD = 'h:';
 export const settingsKey = `${KEY_VERSION}:settings`;
 /** The store's marker (see Store.epoch): gone after a restart that lost the data. */
 export const epochKey = `${KEY_VERSION}:epoch`;

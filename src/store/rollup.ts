@@ -39,18 +39,25 @@ export interface DayUsage {
   readonly models: Readonly<Record<string, Rollup>>;
 }
 
-/** A rollup hash as Redis keeps it (a field per model: its ROLLUP_FIELDS comma-separated) as a DayUsage. */
-export function dayFromHash(day: number, hash: Readonly<Record<string, string>>): DayUsage {
+/**
+ * Rollups as Redis keeps them (model -> its ROLLUP_FIELDS comma-separated) as a DayUsage; a model
+ * in several is their sum.
+ */
+export function dayFromHashes(day: number, hashes: ReadonlyArray<Readonly<Record<string, string>>>): DayUsage {
   const totals = emptyRollup();
   const models: Record<string, Rollup> = {};
-  for (const [model, packed] of Object.entries(hash)) {
-    const values = packed.split(',').map(Number);
-    const r = emptyRollup();
-    ROLLUP_FIELDS.forEach((f, i) => {
-      r[f] = values[i] ?? 0;
-    });
-    models[model] = r;
-    addRollup(totals, r);
+  for (const hash of hashes) {
+    for (const [model, packed] of Object.entries(hash)) {
+      const values = packed.split(',').map(Number);
+      const r = emptyRollup();
+      ROLLUP_FIELDS.forEach((f, i) => {
+        r[f] = values[i] ?? 0;
+      });
+      const into = models[model];
+      if (into) addRollup(into, r);
+      else models[model] = r;
+      addRollup(totals, r);
+    }
   }
   return { day, totals, models };
 }

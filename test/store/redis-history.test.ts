@@ -30,7 +30,7 @@ describe('RedisStore history and usage index', () => {
 
     const day = Date.UTC(2026, 10, 23) / 1000;
     const near = (ms: number, want: number) => expect(Math.abs(ms - want)).toBeLessThan(5_000);
-    near(await client.pttl(`tg:{u:${user}}:hist:${day}`), 6 * 3_600_000 + 7 * DAY);
+    near(await client.pttl(`tg:{u:${user}}:w:day:${day}`), 6 * 3_600_000 + 7 * DAY); // the day hash holding its rollup
     near(await client.pttl(`tg:{ix}:hist:${day}`), 6 * 3_600_000 + 7 * DAY);
     near(await client.pttl(`tg:{ix}:usage:day:${day}:spend_micros`), 6 * 3_600_000 + 3 * DAY);
     near(await client.pttl(`tg:{ix}:usage:month:${Date.UTC(2026, 10, 1) / 1000}:spend_micros`), 6 * 3_600_000 + 7 * DAY + 40 * DAY);
@@ -38,5 +38,21 @@ describe('RedisStore history and usage index', () => {
     await store.close();
     await client.quit();
     await monitor.quit();
+  });
+
+  it('reads a day kept by an earlier build (hist:<day>) together with what settles added since', async () => {
+    const client = testRedis();
+    const store = createRedisStore({ client: testRedis(), clock: createManualClock(T) });
+    const user = uniqueId('hup');
+    const day = Date.UTC(2026, 10, 23) / 1000;
+    await client.hset(`tg:{u:${user}}:hist:${day}`, 'm', '2,2,30,20,10,0,0,40', 'old-model', '1,1,5,3,2,0,0,7');
+    await store.settle({ userId: user, requestId: 'r1', checks: [], actual: { ...ZERO, requests: 1, messages: 1, tokens: 9, spend_micros: 10 },
+      conversationRoot: null, record: { requestId: 'r1', time: T, user, model: 'm', conversation: null, promptTokens: 6, completionTokens: 3,
+        cachedTokens: 0, reasoningTokens: 0, costMicros: 10, outcome: 'ok', estimated: false } });
+    const [got] = await store.history({ userId: user, from: T, to: T });
+    expect(got?.models.m).toMatchObject({ requests: 3, messages: 3, tokens: 39, tokens_in: 26, tokens_out: 13, spend_micros: 50 });
+    expect(got?.totals).toMatchObject({ requests: 4, tokens: 44, spend_micros: 57 });
+    await store.close();
+    await client.quit();
   });
 });

@@ -1,21 +1,33 @@
 // Reads of history and of the usage index: a hash per day (O(days)), a sorted set per period and
 // dimension (O(log n + offset + limit)).
 import { periodOf } from '../../limits/windows.js';
-import { historyKey, indexPrefix, usageIndexKey, userPrefix } from '../keys.js';
-import { dayFromHash } from '../rollup.js';
+import { historyKey, indexPrefix, ROLLUP_FIELD, usageIndexKey, userPrefix, windowKey } from '../keys.js';
+import { dayFromHashes } from '../rollup.js';
 import type { HistoryQuery, RankingQuery, Store } from '../types.js';
 import type { ScriptedRedis } from './scripts.js';
 
 const DAY = 86_400_000;
 
+/** A user's rollup fields (`h:<model>`) among its day hash's counters, by model. */
+const rollups = (hash: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(hash).filter(([f]) => f.startsWith(ROLLUP_FIELD)).map(([f, v]) => [f.slice(ROLLUP_FIELD.length), v]));
+
 export function usageReads(redis: ScriptedRedis, firstConnect: () => Promise<void>): Pick<Store, 'history' | 'usageRanking'> {
+  /** A user's day: the fields `h:<model>` of its UTC day's window hash, and the `hist:` hash an earlier build kept it in. */
+  async function userDay(userId: string, d: number) {
+    const [now, before] = await Promise.all([redis.hgetall(windowKey(userId, 'day', d)), redis.hgetall(historyKey(userPrefix(userId), d))]);
+    return dayFromHashes(d, [rollups(now), before]);
+  }
+
   async function history(q: HistoryQuery) {
     await firstConnect();
-    const prefix = q.userId === null ? indexPrefix : userPrefix(q.userId);
+    const { userId } = q;
     const days: number[] = [];
     for (let d = periodOf('day', q.from).start; d <= q.to; d += DAY) days.push(d);
-    const hashes = await Promise.all(days.map((d) => redis.hgetall(historyKey(prefix, d))));
-    return days.flatMap((d, i) => (Object.keys(hashes[i] ?? {}).length > 0 ? [dayFromHash(d, hashes[i] as Record<string, string>)] : []));
+    const usage = await Promise.all(days.map(async (d) => (userId === null
+      ? dayFromHashes(d, [await redis.hgetall(historyKey(indexPrefix, d))])
+      : userDay(userId, d))));
+    return usage.filter((u) => Object.keys(u.models).length > 0);
   }
 
   async function usageRanking(q: RankingQuery) {

@@ -172,7 +172,7 @@ local function win(ws, window, start, finish)
   local key = window_key(ws.prefix, window, start)
   local w = ws.by[key]
   if not w then
-    w = { key = key, window = window, start = start, finish = finish, dims = {}, vals = {}, changed = false }
+    w = { key = key, window = window, start = start, finish = finish, dims = {}, vals = {}, extra = {}, changed = false }
     ws.by[key] = w
     ws.list[#ws.list + 1] = w
   elseif finish and not w.finish then
@@ -189,6 +189,20 @@ local function want(w, dim)
   return w.vals[dim]
 end
 
+-- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
+-- window's HMGET (its value in `w.extra[field]`, nil when absent), written with its HSET when set.
+local function want_field(w, field)
+  if w.extra[field] == nil then
+    w.extra[#w.extra + 1] = field
+    w.extra[field] = false
+  end
+end
+
+local function set_field(w, field, value)
+  w.extra[field] = value
+  w.changed = true
+end
+
 local function load(ws)
   for _, w in ipairs(ws.list) do
     local fields = { 'x' }
@@ -196,8 +210,11 @@ local function load(ws)
       fields[#fields + 1] = d
       fields[#fields + 1] = d .. ':r'
     end
+    for _, f in ipairs(w.extra) do fields[#fields + 1] = f end
     local got = redis.call('HMGET', w.key, unpack(fields))
     w.fresh = not got[1]
+    w.x = got[1]
+    for i, f in ipairs(w.extra) do w.extra[f] = got[1 + 2 * #w.dims + i] or false end
     for i, d in ipairs(w.dims) do
       local used, resv = got[2 * i], got[2 * i + 1]
       if not used and not resv then
@@ -218,6 +235,13 @@ local function store(ws, now)
         args[2] = 'x'
         args[3] = '1'
       end
+      -- A day's hash that holds its rollup is kept as long as history (`keep`, ms): marked `x` = `h`.
+      local expire = nil
+      if w.keep and w.x ~= 'h' then
+        args[2] = 'x'
+        args[3] = 'h'
+        expire = w.keep
+      end
       for _, d in ipairs(w.dims) do
         local v = w.vals[d]
         args[#args + 1] = d
@@ -225,12 +249,20 @@ local function store(ws, now)
         args[#args + 1] = d .. ':r'
         args[#args + 1] = int(v.resv)
       end
+      for _, f in ipairs(w.extra) do
+        if w.extra[f] then
+          args[#args + 1] = f
+          args[#args + 1] = w.extra[f]
+        end
+      end
       redis.call('HSET', unpack(args))
       if w.fresh then
         -- A hash made here by a settle of a counter held elsewhere: its period's end, from its start.
         local finish = w.finish or select(2, period(w.window, w.start, ws.cal))
-        if finish then redis.call('PEXPIRE', w.key, finish + RETENTION[w.window] - now) end
+        if finish and (not expire or finish + RETENTION[w.window] > expire) then expire = finish + RETENTION[w.window] end
       end
+      if expire then redis.call('PEXPIRE', w.key, expire - now) end
+      if args[3] == 'h' then w.x = 'h' end
       w.fresh = false
       w.changed = false
     end
@@ -353,16 +385,21 @@ local function release_rest(prefix, rec)
   end
 end
 
--- Adds to a per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of
--- store/rollup.ts as comma-separated integers, in that order. One read and one write per settle
--- (a field per figure would be a command per figure). The hash's expiry is set when a model is new.
-local function add_rollup(key, field, add, ttl)
-  local old = redis.call('HGET', key, field)
+-- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as
+-- comma-separated integers, in that order (a field per figure would be a command per figure).
+-- rollup_sum adds `add` to a field's value; add_rollup (the deployment's, index.lua) reads and
+-- writes one field of its own hash, and sets the hash's expiry when a model is new.
+local function rollup_sum(old, add)
   local v = {}
   if old then
     for n in string.gmatch(old, '[^,]+') do v[#v + 1] = tonumber(n) end
   end
   for i = 1, #add do v[i] = int((v[i] or 0) + add[i]) end
-  redis.call('HSET', key, field, table.concat(v, ','))
+  return table.concat(v, ',')
+end
+
+local function add_rollup(key, field, add, ttl)
+  local old = redis.call('HGET', key, field)
+  redis.call('HSET', key, field, rollup_sum(old, add))
   if not old then redis.call('PEXPIRE', key, ttl) end
 end

@@ -67,6 +67,18 @@ for _, c in ipairs(checks) do
     end
   end
 end
+-- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
+-- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
+-- of the day's counters: read and written with them), holding its ROLLUP_FIELDS (rollup_sum). A
+-- hash holding a rollup is kept history days (`hist`) past its day.
+local lf = {}
+for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
+local model = lf.model
+if not model or model == '' then model = '-' end
+local rollup_field = 'h:' .. model
+local day = win(ws, 'day', period('day', now))
+day.keep = day.start + DAY + num(args.hist)
+want_field(day, rollup_field)
 load(ws)
 
 local drawn = nil
@@ -113,6 +125,10 @@ end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
 end
+set_field(day, rollup_field, rollup_sum(day.extra[rollup_field], {
+  num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
+  num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
+}))
 store(ws, now)
 
 redis.call('SET', rk, 'done', 'PX', DAY)
@@ -129,16 +145,5 @@ if drawn then
 end
 redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
 
--- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
--- disagrees with them: one hash a day, one field per model holding its ROLLUP_FIELDS (add_rollup).
-local lf = {}
-for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
-local model = lf.model
-if not model or model == '' then model = '-' end
-local ds, de = period('day', now)
-add_rollup(prefix .. 'hist:' .. string.format('%d', ds / 1000), model, {
-  num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
-  num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
-}, de + num(args.hist) - now)
 return { 1, now, events_recorded }
 end
