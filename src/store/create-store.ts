@@ -1,6 +1,6 @@
 // Chooses the store from configuration: Redis Cluster, Redis, or the embedded memory store.
 // Redis clients reconnect forever, so a store that comes back is used again without a restart.
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
@@ -24,6 +24,20 @@ export const CLIENT_OPTIONS: RedisOptions = {
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
+// A Cluster gives its node connections CLIENT_OPTIONS except two it sets itself (ioredis 6,
+// cluster/ConnectionPool.js): retryStrategy (clusterNodeRetryStrategy, none: a node connection
+// that drops is not reconnected, the Cluster makes a new one) and enableOfflineQueue (on: a
+// command for a node whose connection is still opening waits for it, then is written once). A
+// command whose node connection closed before the reply ("Connection is closed.") the Cluster
+// sends again on the new connection after retryDelayOnFailover: written twice, when Redis may
+// have run the first (a reserve run twice). 0 fails it instead, like a single Redis's. Redirects
+// (MOVED, ASK) and refusals (TRYAGAIN, CLUSTERDOWN) are still followed: Redis ran nothing.
+export const CLUSTER_OPTIONS: ClusterOptions = {
+  redisOptions: CLIENT_OPTIONS,
+  clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy,
+  retryDelayOnFailover: 0,
+};
+
 export interface StoreHooks {
   readonly clock?: Clock;
   readonly onReclaim?: OnReclaim;
@@ -37,7 +51,7 @@ export function createStore(config: Config, logger: Logger, hooks: StoreHooks = 
     const cluster = new Cluster(nodes.map((n) => {
       const [host, port] = n.split(':');
       return { host: host as string, port: Number(port) };
-    }), { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
+    }), CLUSTER_OPTIONS);
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
     return createRedisStore({ client: cluster, historyDays, settleReplicas, ...hooks });

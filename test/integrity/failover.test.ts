@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
-import { CLIENT_OPTIONS } from '../../src/store/create-store.js';
+import { CLUSTER_OPTIONS } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { check } from '../store/contract.js';
 import { ask, held, makeCrowd, recovered, type Member } from '../support/crowd.js';
@@ -47,7 +47,7 @@ describe.each(SCENARIOS)('a Redis Cluster master killed mid-load, $name (issue 1
   beforeAll(async () => {
     upstream = await createTestUpstream();
     cluster = await startCluster({ replicas: 1, extraArgs: ['--cluster-node-timeout', '1000'] });
-    client = new Cluster(cluster.nodes, { redisOptions: CLIENT_OPTIONS, clusterRetryStrategy: CLIENT_OPTIONS.retryStrategy });
+    client = new Cluster(cluster.nodes, CLUSTER_OPTIONS);
     client.on('error', () => undefined);
     const store = createRedisStore({ client, settleReplicas: s.settleReplicas > 0 ? { replicas: s.settleReplicas, timeoutMs: 100 } : null });
     gw = await startGateway({ upstreamUrl: upstream.url, store,

@@ -31,6 +31,15 @@ export async function makeCrowd(gw: TestGateway, label: string, size: number, li
   return crowd;
 }
 
+/**
+ * Answers while the store's connections were cut or it restarted: a 503 for every reserve, which
+ * the gateway gave up on (the client writes a command once: it does not send it again on its next
+ * connection).
+ */
+export function expectGaveUp(answers: ReadonlyArray<{ status: number; code: string | null }>): void {
+  expect(answers.filter((r) => r.status !== 503 || r.code !== 'store_unavailable')).toEqual([]);
+}
+
 /** Every user asks for as many requests at once as its parallel limit allows: the statuses. */
 export async function askAll(gw: TestGateway, crowd: readonly Member[]): Promise<number[]> {
   const asks = crowd.flatMap((m) => Array.from({ length: m.parallel }, () => ask(gw, m.key)));
