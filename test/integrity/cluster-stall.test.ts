@@ -1,7 +1,8 @@
 // Issue 13 on a three-node Redis Cluster: every master paused (SIGSTOP) past the command
 // timeout, its connections cut while it holds reserves it has not read, or restarted after
 // running reserves it never answered, while 50 users with parallel limits of 1 or 2 are
-// reserving; every user is served on the next request and nothing stays held. The cluster is a
+// reserving; every user is served on the next request and nothing stays held. And while every
+// node is down, a request is answered 503 at once. The cluster is a
 // throwaway one (test/support/redis-cluster.ts), paused and restarted by PID; for the restart,
 // the gateway reaches each node through a relay that swallows its replies (test/support/redis-relay.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,5 +115,20 @@ describe('a Redis Cluster that stalls, loses its connections or restarts with re
       viaRelays.disconnect();
       await Promise.all(relays.map((r) => r.close()));
     }
+  }, 60_000);
+
+  it('every node down: a request is answered 503 at once (not held until the cluster is back), and served once it is', async () => {
+    const crowd = await makeCrowd(gw, 'cdown', 5);
+    let during: Array<{ status: number; code: string | null } | 'no answer within 10 s'> = [];
+    await cluster.restart(async () => {
+      // The client has seen every node go (until then a command fails on its closed connection).
+      await expect.poll(() => client.status, { timeout: 10_000, interval: 20 }).not.toBe('ready');
+      const noAnswer = new Promise<'no answer within 10 s'>((r) => setTimeout(() => r('no answer within 10 s'), 10_000).unref());
+      during = await Promise.all(crowd.map((m) => Promise.race([ask(gw, m.key), noAnswer])));
+    });
+    expect(during).toEqual(crowd.map(() => expect.objectContaining({ status: 503, code: 'store_unavailable' })));
+    await recovered(gw);
+    expect(await askAll(gw, crowd)).toEqual(crowd.flatMap((m) => Array(m.parallel).fill(200)));
+    expect(await held(gw, crowd)).toEqual({ slots: 0, tokens: 0 });
   }, 60_000);
 });

@@ -14,8 +14,11 @@ export interface TestCluster {
   readonly seeds: string;
   /** Each node's redis-server process, for tests that pause or kill one (a restart replaces them). */
   readonly processes: ReadonlyArray<{ readonly port: number; readonly child: ChildProcess }>;
-  /** Kills every node (SIGKILL) and starts it again with the same files; resolves once the cluster is ok. */
-  restart(): Promise<void>;
+  /**
+   * Kills every node (SIGKILL) and starts it again with the same files (after `whileDown`, if
+   * given, has run); resolves once the cluster is ok.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): void;
 }
 
@@ -48,12 +51,16 @@ export async function startCluster(options: { replicas?: 0 | 1; extraArgs?: stri
   return {
     nodes: ports.map((port) => ({ host: '127.0.0.1', port })), seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
     processes: ports.map((port, i) => ({ port, get child() { return children[i] as ChildProcess; } })),
-    async restart() {
+    async restart(whileDown) {
       await Promise.all(children.map((c) => new Promise<void>((resolve) => {
         if (c.exitCode !== null || c.signalCode !== null) resolve();
         else c.once('exit', () => resolve()).kill('SIGKILL');
       })));
-      ports.forEach((p, i) => (children[i] = spawnNode(p)));
+      try {
+        await whileDown?.();
+      } finally {
+        ports.forEach((p, i) => (children[i] = spawnNode(p)));
+      }
       await answering(ports);
       await formed(ports, dir);
     },

@@ -224,11 +224,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     }),
     getUser: async (id) => (await firstConnect(), parse<UserRecord>(await redis.get(userRecordKey(id)))),
     putUser: async (user) => {
+      await firstConnect();
       await redis.set(userRecordKey(user.id), JSON.stringify(user));
       await redis.zadd(usersIndexKey, 0, user.id);
     },
     createUser: (user, cap) => createUser(user, cap),
     putKey: async (digest: string, key: KeyRecord) => {
+      await firstConnect();
       await redis.set(keyDigestKey(digest), JSON.stringify(key));
       await redis.set(keyIdKey(key.keyId), digest);
       await redis.sadd(userKeysKey(key.userId), key.keyId);
@@ -290,8 +292,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     },
     listGrants: (userId) => listGrants(userId),
     keyByDigest: async (digest) => (await firstConnect(), parse<KeyRecord>(await redis.get(keyDigestKey(digest)))),
-    getSettings: async () => parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {},
+    getSettings: async () => (await firstConnect(), parse<Record<string, number | null>>(await redis.get(settingsKey)) ?? {}),
     putSettings: async (limits) => {
+      await firstConnect();
       await redis.set(settingsKey, JSON.stringify(limits));
     },
     ping: async () => {
@@ -325,15 +328,20 @@ function transportError(e: unknown, requestId: string): unknown {
 
 /**
  * Waits for the client's first connection (clients run without an offline queue, so a command
- * sent before it would fail). Afterwards it costs nothing; later outages fail fast.
+ * sent before it would fail). Afterwards it costs nothing; later outages fail fast. A Cluster
+ * keeps an offline queue of its own (its node connections need it: create-store.ts) and would
+ * hold a command there while it is not ready, however long that lasts: a call made then is
+ * refused at once instead, not sent.
  */
 function firstReady(client: Redis | Cluster, timeoutMs: number): () => Promise<void> {
   let ready = false;
   let waiting: Promise<void> | null = null;
+  const usable = (): Promise<void> => (client.isCluster && client.status !== 'ready'
+    ? Promise.reject(new StoreNotReached(new Error(`Redis Cluster is ${client.status}, not ready`))) : Promise.resolve());
   return () => {
     if (ready || client.status === 'ready') {
       ready = true;
-      return Promise.resolve();
+      return usable();
     }
     waiting ??= new Promise<void>((resolve) => {
       const done = () => {
@@ -348,6 +356,6 @@ function firstReady(client: Redis | Cluster, timeoutMs: number): () => Promise<v
       }, timeoutMs);
       client.once('ready', done);
     });
-    return waiting;
+    return waiting.then(usable);
   };
 }
