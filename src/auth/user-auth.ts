@@ -1,18 +1,31 @@
 // Bearer auth for the metered API: the key must be one Tollgate issued, not expired or revoked,
 // for a user that is not disabled. A route of a wire format whose clients send the key in a header
 // of their own (Anthropic's x-api-key) reads it there too; OpenAI's routes take Bearer only, as
-// OpenAI does, and say so to a client that sent another format's header. The admin key is not a user key. A service key names the end
-// user it acts for in a header (or, where the operator allows it, the body's `user` /
-// `safety_identifier`); any other key that names one is refused, never obeyed. A bearer token
-// shaped like a JWT, when issuers are configured, is verified and is its user's.
+// OpenAI does, and say so to a client that sent another format's header. The admin key is not a
+// user key. A service key names the end user it acts for in a header (or, where the operator
+// allows it, the body's `user` / `safety_identifier`); any other key that names one is refused,
+// never obeyed. A bearer token shaped like a JWT, when issuers are configured, is verified and is
+// its user's.
+import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app-types.js';
 import { GatewayError, invalidApiKey, storeUnavailable } from '../core/errors.js';
 import { header } from '../http/request-id.js';
 import { apiKeyHeader, bearerToken } from './api-keys.js';
 import type { FailureLimiter } from './failure-limiter.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
+
+/** What auth reads and writes of a request's variables (the app's AppEnv has these and more). */
+export interface AuthEnv {
+  Bindings: HttpBindings;
+  Variables: {
+    principal: Principal;
+    /** A service key whose end user is named in the body (set only until the body is read). */
+    service: ServiceCaller;
+    /** The wire format the route speaks (its provider), when it speaks one. */
+    provider: { readonly name: string; readonly keyHeader?: string };
+  };
+}
 
 /** A header some wire format's clients send their key in instead of Authorization: Bearer. */
 export interface KeyHeader {
@@ -46,10 +59,10 @@ const notAllowed = (source: EndUserSource, whose: string) => new GatewayError({ 
  * from the endpoint table) reads that format's only; a route of none (/v1/models, /v1/quota) reads any.
  */
 export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null,
-  keyHeaders: readonly KeyHeader[]): MiddlewareHandler<AppEnv> {
+  keyHeaders: readonly KeyHeader[]): MiddlewareHandler<AuthEnv> {
   return async function authenticateUser(c, next) {
     const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
-    const format = c.get('provider') as AppEnv['Variables']['provider'] | undefined;
+    const format = c.get('provider') as AuthEnv['Variables']['provider'] | undefined;
     const read = format ? keyHeaders.filter((k) => k.header === format.keyHeader) : keyHeaders;
     // Authorization: Bearer wins when both are sent.
     const auth = header(c, 'authorization');
@@ -101,7 +114,7 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
  * The principal of a metered request: the one auth found, or the end user a service key names in
  * the body (`user`, else `safety_identifier`) when the operator allows that.
  */
-export async function principalOf(c: Context<AppEnv>, principals: PrincipalResolver, body: Readonly<Record<string, unknown>>, endUser: EndUserSource): Promise<Principal> {
+export async function principalOf<E extends AuthEnv>(c: Context<E>, principals: PrincipalResolver, body: Readonly<Record<string, unknown>>, endUser: EndUserSource): Promise<Principal> {
   const known = c.get('principal') as Principal | undefined;
   if (known) return known;
   const service = c.get('service') as ServiceCaller | undefined;

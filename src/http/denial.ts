@@ -1,13 +1,20 @@
 // A limit the store refused, as the error a client sees: status, code, the limit's facts (with
 // what this request needed of it), a message that says both, and the headers that tell an SDK
 // when (and whether) to retry.
-import type { Plan } from '../plan/plan.js';
-import type { LimitState, ReserveResult } from '../store/types.js';
+import type { CounterCheck, LimitState, ReserveResult } from '../store/types.js';
 import { GatewayError } from '../core/errors.js';
 import { DIMENSION_INFO, WINDOW_INFO, type DimensionInfo, type Window } from '../limits/vocabulary.js';
 import { limitHeaders, remainingOf } from './limit-headers.js';
 
 type Denied = Extract<ReserveResult, { ok: false }>;
+
+/** What the request asked of its limits, as its plan (plan/plan.ts) puts it. */
+export interface Asked {
+  readonly checks: readonly CounterCheck[];
+  readonly spend: { readonly fixed: number; readonly perOutput: number };
+  readonly maxOutput: number;
+  readonly promptEstimate: number;
+}
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
@@ -17,14 +24,14 @@ const infoOf = (s: LimitState): DimensionInfo | undefined => (DIMENSION_INFO as 
 const whenOf = (s: LimitState): string => (WINDOW_INFO as Readonly<Record<string, { when: string }>>)[s.window]?.when ?? `this ${s.window as Window}`;
 
 /** What this request needed of the refused limit: its prompt estimate and output ceiling, in the limit's unit. */
-function requestedOf(s: LimitState, plan: Plan): number {
+function requestedOf(s: LimitState, plan: Asked): number {
   if (s.dimension === 'parallel') return 1;
   if (s.scope === 'conversation') return plan.spend.fixed + Math.ceil(plan.spend.perOutput * plan.maxOutput);
   const c = plan.checks.find((k) => k.dimension === s.dimension && k.window === s.window && k.limit !== null);
   return c ? c.fixed + Math.ceil(c.perOutput * plan.maxOutput) : 0;
 }
 
-function describe(s: LimitState, requested: number, plan: Plan): string {
+function describe(s: LimitState, requested: number, plan: Asked): string {
   if (s.dimension === 'parallel') return `too many requests in flight (limit ${s.limit})`;
   const info = infoOf(s);
   const [one, many] = info?.unit ?? [s.dimension, s.dimension];
@@ -39,7 +46,7 @@ function describe(s: LimitState, requested: number, plan: Plan): string {
 }
 
 /** `moreHeaders`: the route's provider's own rate-limit headers (Anthropic's), added beside Tollgate's. */
-export function denialError(result: Denied, request: { readonly model: string; readonly plan: Plan }, now: number,
+export function denialError(result: Denied, request: { readonly model: string; readonly plan: Asked }, now: number,
   moreHeaders?: (states: readonly LimitState[], now: number, h: Record<string, string>) => void): GatewayError {
   const { model, plan } = request;
   const s = result.denied;

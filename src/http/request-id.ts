@@ -1,15 +1,15 @@
 // Every request gets an id: the client's `x-request-id` when it is a sane token, else a new one.
 // It goes upstream, back to the client, into the log line and the ledger.
 import { randomUUID } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import type { AppEnv } from '../app-types.js';
-import { requestLog } from '../log/logger.js';
+import { requestLog, type RequestLog } from '../log/logger.js';
 
 const VALID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** A header as Node parsed it (cheaper than building a fetch Headers object per request). */
-export function header(c: { env: AppEnv['Bindings'] }, name: string): string | undefined {
+export function header(c: { env: HttpBindings }, name: string): string | undefined {
   const v = c.env.incoming.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }
@@ -17,7 +17,7 @@ export function header(c: { env: AppEnv['Bindings'] }, name: string): string | u
 /** A request id of Tollgate's own: unique. */
 export const newRequestId = (): string => `tg_${randomUUID().replaceAll('-', '')}`;
 
-export function requestIdMiddleware(logger: Logger): MiddlewareHandler<AppEnv> {
+export function requestIdMiddleware(logger: Logger): MiddlewareHandler<{ Bindings: HttpBindings; Variables: { requestId: string; log: RequestLog } }> {
   return async function requestId(c, next) {
     const given = header(c, 'x-request-id');
     const id = given && VALID.test(given) ? given : newRequestId();

@@ -1,9 +1,7 @@
 // Counts every /v1 request by route, status and outcome once its response is decided:
 // served, rejected_<dimension> (a limit refused it), upstream_error, or the error code.
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app-types.js';
 import { GatewayError } from '../core/errors.js';
-import type { Endpoint } from '../endpoints/endpoints.js';
 import type { Metrics } from './metrics.js';
 
 
@@ -19,7 +17,7 @@ function outcomeOf(status: number, error: unknown): string {
 }
 
 /** Routes are labelled by the endpoint table's labels (and models, quota); anything else is 'other'. */
-export function requestMetrics(metrics: Metrics, endpoints: readonly Endpoint[]): MiddlewareHandler<AppEnv> {
+export function requestMetrics(metrics: Metrics, endpoints: readonly { readonly path: string; readonly label: string }[]): MiddlewareHandler {
   const labels = new Map<string, string>([...endpoints.map((e) => [`/v1${e.path}`, e.label] as const), ['/v1/models', 'models'], ['/v1/quota', 'quota'],
     ['/v1/messages/count_tokens', 'messages/count_tokens']]);
   return async function countRequest(c, next) {

@@ -2,7 +2,7 @@
 // and month, plus any other window a limit names), the amount each takes, and the output ceiling.
 // Limits are data: a new dimension or window shows up here through the vocabulary, not in code.
 import type { Config } from '../config/loader.js';
-import { createThresholds } from '../events/thresholds.js';
+import { createThresholds } from '../limits/thresholds.js';
 import { GatewayError } from '../core/errors.js';
 import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
 import { DIMENSION_INFO, LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
@@ -55,7 +55,7 @@ export function promptMatters(limits: Readonly<Record<string, number>>, conversa
 
 export function createPlanner(config: Config) {
   const m = config.metering;
-  const thresholds = createThresholds(config);
+  const thresholds = createThresholds(config.thresholds);
   return function plan(input: PlanInput): Plan {
     const { facts, limits, endpoint } = input;
     const price = config.prices.lookup(facts.model);

@@ -6,7 +6,7 @@
 import { periodOf, retentionMs } from '../limits/windows.js';
 import { GRANT_DIMENSIONS, type Dimension, type GrantDimension, type Window } from '../limits/vocabulary.js';
 import { drawGrants, grantBalance, grantStates } from './grants.js';
-import { crosses } from '../events/thresholds.js';
+import { crosses } from '../limits/thresholds.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ReservationIdTaken } from './errors.js';
 import { counterKey, scopedDimension, userPrefix } from './keys.js';

@@ -1,7 +1,7 @@
 // The Store contract. Two implementations keep the same semantics: RedisStore (Lua scripts,
 // one script call per reserve and per settle) and MemoryStore (embedded, single process).
 // test/store/contract.ts runs one suite against both.
-import type { Threshold } from '../events/thresholds.js';
+import type { Threshold } from '../limits/thresholds.js';
 import type { Calendar } from '../limits/calendar.js';
 import type { Dimension, GrantDimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
 import type { DayUsage } from './rollup.js';

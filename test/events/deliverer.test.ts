@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Webhook } from '../../src/config/loader.js';
 import { webhookId } from '../../src/events/event-body.js';
 import { createDeliverer, type Deliverer } from '../../src/events/deliverer.js';
-import { crossingPoint } from '../../src/events/thresholds.js';
+import { crossingPoint } from '../../src/limits/thresholds.js';
 import { verify } from '../../src/events/signature.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createMemoryStore } from '../../src/store/memory.js';

@@ -2,7 +2,7 @@
 // reaching its budget are recorded once each, in the same step as the charge; the outbox hands
 // each out for delivery and keeps its state. Run by memory.test.ts, redis.test.ts, cluster.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crossingPoint } from '../../src/events/thresholds.js';
+import { crossingPoint } from '../../src/limits/thresholds.js';
 import { eventId } from '../../src/store/memory-outbox.js';
 import type { ClaimPolicy, StoredEvent } from '../../src/store/outbox.js';
 import type { Amounts, CounterCheck, Store } from '../../src/store/types.js';

@@ -2,7 +2,7 @@
 // taken over once idle for its backoff, never while fresh; replicas polling together never take
 // the same delivery; a stream whose name was lost in a crash is found again by SCAN.
 import { describe, expect, it } from 'vitest';
-import { crossingPoint } from '../../src/events/thresholds.js';
+import { crossingPoint } from '../../src/limits/thresholds.js';
 import { OUTBOX_STREAMS } from '../../src/store/redis/outbox-keys.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import type { CounterCheck, Store } from '../../src/store/types.js';

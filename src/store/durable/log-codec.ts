@@ -2,7 +2,7 @@
 // is the request's counter checks: written as arrays, and each list of event thresholds (the same
 // few lists for every request: the planner keeps one per limit) once per log file, named by a
 // number the checks refer to. A record of either form replays the same call.
-import type { Threshold } from '../../events/thresholds.js';
+import type { Threshold } from '../../limits/thresholds.js';
 import type { CounterCheck } from '../types.js';
 
 /** A check as logged: dimension, window, limit, fixed, per output token, thresholds' id (-1: none), and the key's id when it is a key's. */

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crossingPoint } from '../../../src/events/thresholds.js';
+import { crossingPoint } from '../../../src/limits/thresholds.js';
 import { openDurableStore } from '../../../src/store/durable/durable-store.js';
 import type { CounterCheck, Store } from '../../../src/store/types.js';
 import { createManualClock, type Clock } from '../../../src/core/clock.js';

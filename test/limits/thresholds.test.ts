@@ -2,7 +2,7 @@
 // exact integers; a webhook's secret comes from the environment and must be there.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/loader.js';
-import { createThresholds, crossingPoint } from '../../src/events/thresholds.js';
+import { createThresholds, crossingPoint } from '../../src/limits/thresholds.js';
 
 describe('thresholds', () => {
   it('crossing points are ceilings without float noise', () => {
@@ -13,9 +13,9 @@ describe('thresholds', () => {
   });
 
   it('default to 50, 80 and 100 %, and may be set per limit name', () => {
-    const plain = createThresholds(loadConfig({}));
+    const plain = createThresholds(loadConfig({}).thresholds);
     expect(plain('tokens_per_day', 1000)).toEqual([{ label: '0.5', point: 500 }, { label: '0.8', point: 800 }, { label: '1', point: 1000 }]);
-    const per = createThresholds(loadConfig({}, process.cwd(), { thresholds: { default: [0.9], spend_micros_per_month: [0.25, 0.75] } }));
+    const per = createThresholds(loadConfig({}, process.cwd(), { thresholds: { default: [0.9], spend_micros_per_month: [0.25, 0.75] } }).thresholds);
     expect(per('spend_micros_per_month', 100)).toEqual([{ label: '0.25', point: 25 }, { label: '0.75', point: 75 }]);
     expect(per('tokens_per_day', 100)).toEqual([{ label: '0.9', point: 90 }]);
   });

@@ -1,7 +1,6 @@
 // Which fractions of a limit record an event when a settle crosses them, and the usage at which
 // each is crossed. The planner attaches them to the counters a request touches; both stores record
 // an event when a charge moves `used` from below a point to at or above it (once per period).
-import type { Config } from '../config/loader.js';
 
 export interface Threshold {
   /** The fraction as written in config ("0.8"): part of the event's id, so both stores agree on it. */
@@ -20,11 +19,13 @@ export const crosses = (before: number, after: number, point: number): boolean =
 
 const CACHE_MAX = 10_000;
 
+/** Config `thresholds`: one list of fractions for every limit, or lists by limit name (and `default`). */
+export type ThresholdSetting = readonly number[] | Readonly<Record<string, readonly number[] | undefined>>;
+
 /** The thresholds of a limit name at a limit value; built once per (name, value) and kept. */
-export function createThresholds(config: Pick<Config, 'thresholds'>): (name: string, limit: number) => readonly Threshold[] {
-  const setting = config.thresholds;
+export function createThresholds(setting: ThresholdSetting): (name: string, limit: number) => readonly Threshold[] {
   const fractionsOf = (name: string): readonly number[] =>
-    Array.isArray(setting) ? setting : ((setting as Record<string, number[] | undefined>)[name] ?? setting.default ?? [0.5, 0.8, 1]);
+    isList(setting) ? setting : (setting[name] ?? setting.default ?? [0.5, 0.8, 1]);
   const cache = new Map<string, readonly Threshold[]>();
   return (name, limit) => {
     const key = `${name}:${limit}`;
@@ -37,3 +38,5 @@ export function createThresholds(config: Pick<Config, 'thresholds'>): (name: str
     return list;
   };
 }
+
+const isList = (s: ThresholdSetting): s is readonly number[] => Array.isArray(s);
