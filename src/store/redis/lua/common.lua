@@ -227,8 +227,11 @@ local function load(ws)
   end
 end
 
+-- Returns whether it made a hash (the first write of a period: about once a minute a user).
 local function store(ws, now)
+  local made = false
   for _, w in ipairs(ws.list) do
+    if w.fresh then made = true end
     if w.changed or w.fresh then
       local args = { w.key }
       if w.fresh then
@@ -267,6 +270,7 @@ local function store(ws, now)
       w.changed = false
     end
   end
+  return made
 end
 
 -- A counter a reservation record holds: { window hash suffix, dim, amount[, limit] }; a record
@@ -280,14 +284,33 @@ local function held(entry)
   return window, tonumber(start) * 1000, dim, num(entry[2]), entry[3]
 end
 
--- A reservation record (`resv:<requestId>`) is one string: what each counter and the tree hold,
--- as JSON { c = { {counterSuffix, amount}, ... }, conv = root|nil, convAmt = amount }, or `done`
--- once settled (so a second settle of the same request changes nothing).
-local function read_record(prefix, rk)
-  local raw = redis.pcall('GET', rk)
+-- A reservation is two things under the user's prefix: its place in `resvs`, a sorted set of
+-- request ids (score: when the reservation expires, > 0, while it is in flight; once settled, minus
+-- when its tombstone expires, a day later: what makes a second settle a no-op and a late reserve of
+-- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter and the
+-- tree hold, as JSON { c = { {counterSuffix, amount}, ... }, conv = root|nil, convAmt = amount },
+-- taken (GETDEL) by the settle or the sweep that gives it back. A tombstone past its day counts for
+-- nothing; tombstones are removed about once a minute (tidy_tombstones).
+local function tombstone(now)
+  return -(now + DAY)
+end
+
+-- Whether a score of `resvs` is a tombstone still in force.
+local function settled(score, now)
+  return score ~= nil and score < 0 and -score > now
+end
+
+local function tidy_tombstones(prefix, now)
+  redis.call('ZREMRANGEBYSCORE', prefix .. 'resvs', int(-now), '(0')
+end
+
+-- Takes a reservation's record: nil when there is none, `done` for an earlier build's tombstone.
+local function take_record(prefix, rk)
+  local raw = redis.pcall('GETDEL', rk)
   if type(raw) == 'table' and raw.err then
     -- A hash written by an earlier Tollgate (a rolling upgrade): c:<key> → amount, conv, convAmt.
     local held = redis.call('HGETALL', rk)
+    redis.call('DEL', rk)
     local rec = { c = {}, convAmt = '0' }
     for i = 1, #held, 2 do
       local f, v = held[i], held[i + 1]
@@ -306,7 +329,7 @@ local function read_record(prefix, rk)
   return cjson.decode(raw)
 end
 
--- Requests of this user in flight: reservations in `resvs` not yet expired.
+-- Requests of this user in flight: reservations in `resvs` not yet expired (tombstones are < 0).
 local function in_flight(prefix, now)
   return redis.call('ZCOUNT', prefix .. 'resvs', '(' .. int(now), '+inf')
 end

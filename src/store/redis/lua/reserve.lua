@@ -31,33 +31,63 @@ local cal = type(args.cal) == 'table' and args.cal or nil
 local list = args.checks
 local n = #list
 
--- Every reservation not yet settled, scored by when it expires: the requests in flight.
+-- Every reservation not yet settled, scored by when it expires (tombstones of settled ids < 0).
 local resvs_key = prefix .. 'resvs'
+local expires = now + ttl
 
--- An id that already has a record was reserved before (a resent command) or settled: most often
--- released by a gateway that gave up waiting for this very call, which Redis ran late (a stall, a
--- lost reply). It must hold nothing.
-if redis.call('EXISTS', prefix .. 'resv:' .. rid) == 1 then
-  return { '!err', 'TG_ID_TAKEN reservation id already reserved or settled' }
+-- An id that is in `resvs` was reserved before (a resent command) or settled: most often released
+-- by a gateway that gave up waiting for this very call, which Redis ran late (a stall, a lost
+-- reply). It must hold nothing. Its place is taken here, in the same command that checks it (and
+-- given back if the request is refused).
+if redis.call('ZADD', resvs_key, 'NX', int(expires), rid) == 0 then
+  local score = tonumber(redis.call('ZSCORE', resvs_key, rid))
+  if score > 0 or settled(score, now) then
+    return { '!err', 'TG_ID_TAKEN reservation id already reserved or settled' }
+  end
+  redis.call('ZADD', resvs_key, int(expires), rid) -- a tombstone past its day: the id is free again
 end
 
--- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
--- All of them, as the memory store does: a user's requests in flight are bounded, and one left
--- behind would hold budget this request is checked against.
-local stale = redis.call('ZRANGEBYSCORE', resvs_key, '-inf', now)
+-- Reservations whose gateway never settled them (crashed replica), to release, and the requests in
+-- flight (for the parallel check), in one read when a user has few in flight: `resvs` from the
+-- oldest reservation (stale ones first). All stale ones are reclaimed, as the memory store does: a
+-- user's requests in flight are bounded, and one left behind would hold budget this request is
+-- checked against.
+local stale, busy = {}, 0
+do
+  local want_n = parallel and math.min(parallel, 64) + 2 or nil
+  local got
+  if want_n then
+    got = redis.call('ZRANGEBYSCORE', resvs_key, 0, '+inf', 'WITHSCORES', 'LIMIT', 0, want_n)
+  else
+    got = redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now), 'WITHSCORES')
+  end
+  for i = 1, #got, 2 do
+    if got[i] ~= rid then
+      if tonumber(got[i + 1]) <= now then stale[#stale + 1] = got[i] else busy = busy + 1 end
+    end
+  end
+  if want_n and #got >= 2 * want_n then
+    -- More than one read shows: the rest of the stale ones (if all shown were), and the count.
+    if tonumber(got[#got]) <= now then
+      stale = {}
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now))) do
+        if id ~= rid then stale[#stale + 1] = id end
+      end
+    end
+    busy = in_flight(prefix, now) - (expires > now and 1 or 0)
+  end
+end
 if #stale > 0 then
   local gone = windows(prefix, cal)
   local holds = {}
   for _, old in ipairs(stale) do
-    local rk = prefix .. 'resv:' .. old
-    local rec = read_record(prefix, rk)
+    local rec = take_record(prefix, prefix .. 'resv:' .. old)
     if type(rec) == 'table' then
       for _, h in ipairs(release(gone, rec)) do holds[#holds + 1] = h end
       release_rest(prefix, rec)
     end
-    redis.call('DEL', rk)
-    redis.call('ZREM', resvs_key, old)
   end
+  for i = 1, #stale, 1000 do redis.call('ZREM', resvs_key, unpack(stale, i, math.min(i + 999, #stale))) end
   load(gone)
   for _, h in ipairs(holds) do
     h.w.vals[h.dim].resv = h.w.vals[h.dim].resv - h.amt
@@ -129,7 +159,6 @@ end
 
 -- 2. Requests in flight.
 if denied == 0 and parallel then
-  local busy = in_flight(prefix, now)
   local idx = state('parallel', parallel, busy, 0, -1, 'instant')
   if busy >= parallel then denied = idx end
 end
@@ -193,6 +222,7 @@ if denied ~= 0 then
   elseif st[1] == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
   end
+  redis.call('ZREM', resvs_key, rid)
   local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' ') }
   for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
   return flat
@@ -201,7 +231,6 @@ end
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
 -- `resvs` is what holds the request's parallel slot.
 local rk = prefix .. 'resv:' .. rid
-local expires = now + ttl
 local record = { c = {} }
 -- What this request may take beyond the allowance, per grant dimension (the most over any of its
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
@@ -253,9 +282,8 @@ end
 if parallel then
   for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
 end
-store(ws, now)
+if store(ws, now) then tidy_tombstones(prefix, now) end
 redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
-redis.call('ZADD', resvs_key, expires, rid)
 
 local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
 for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end

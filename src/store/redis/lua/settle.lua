@@ -1,7 +1,7 @@
 -- Replace a reservation with what the request really used, and append its ledger record,
 -- in one atomic step: the counters and the ledger cannot disagree. Idempotent per request id:
--- the reservation record becomes `done` (kept a day), and a second settle changes nothing, nor
--- does a reserve of that id that runs late (reserve.lua refuses an id with a record).
+-- the id's place in `resvs` becomes a tombstone (kept a day), and a second settle changes nothing,
+-- nor does a reserve of that id that runs late (reserve.lua refuses an id with a place there).
 --
 -- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
 --   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
@@ -17,11 +17,19 @@
 local function settle(prefix, args)
 local now = clock_now(args.now)
 local rid = args.rid
-local rk = prefix .. 'resv:' .. rid
-local rec = read_record(prefix, rk)
-if rec == 'done' then return 0 end
--- Gone: reclaimed by a sweep, or settled by an earlier Tollgate (which kept a `done:` key).
-if not rec and redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
+local resvs_key = prefix .. 'resvs'
+local rec = take_record(prefix, prefix .. 'resv:' .. rid)
+if rec == 'done' then
+  -- Settled by an earlier build, which kept `done` as the record: a tombstone now.
+  redis.call('ZADD', resvs_key, int(tombstone(now)), rid)
+  return 0
+end
+if not rec then
+  -- Settled before (a tombstone); or gone: reclaimed by a sweep, never reserved (a released id), or
+  -- settled by an earlier Tollgate that kept a `done:` key.
+  if settled(tonumber(redis.call('ZSCORE', resvs_key, rid)), now) then return 0 end
+  if redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
+end
 
 local actual = args.actual
 local checks = args.checks
@@ -129,10 +137,9 @@ set_field(day, rollup_field, rollup_sum(day.extra[rollup_field], {
   num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
   num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
 }))
-store(ws, now)
-
-redis.call('SET', rk, 'done', 'PX', DAY)
-redis.call('ZREM', prefix .. 'resvs', rid)
+if store(ws, now) then tidy_tombstones(prefix, now) end
+-- Out of the requests in flight, and settled: a second settle of this id changes nothing.
+redis.call('ZADD', resvs_key, int(tombstone(now)), rid)
 
 local ledger = args.ledger
 if drawn then
