@@ -4,8 +4,8 @@
 -- reserve(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
 --   arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis
 --   TIME), rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent,
---   budget} | null, spend = {fixed, per, priced}, checks = [[dim, window, limit (null = none),
---   fixed, perOutput], ...], cal = the user's calendar (see `period`) | null
+--   budget} | null, spend = {fixed, per, priced}, checks = [dim, window, limit (null = none),
+--   fixed, perOutput, dim, ...] (five values a check), cal = the user's calendar (see `period`) | null
 -- The first refusal of a period is recorded in the outbox (events.lua).
 -- Returns { '!err', message } for an id already reserved or settled, else { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
 --           reclaimed (the ids of expired reservations this call released, space-separated), states... }
@@ -29,7 +29,12 @@ local spend_fixed, spend_per = num(args.spend.fixed), num(args.spend.per)
 local priced = args.spend.priced == true
 local cal = type(args.cal) == 'table' and args.cal or nil
 local list = args.checks
-local n = #list
+local n = #list / 5
+-- Check i: dim, window, limit (nil = none), fixed, perOutput.
+local function check_of(i)
+  local b = (i - 1) * 5
+  return list[b + 1], list[b + 2], tonumber(list[b + 3]), num(list[b + 4]), num(list[b + 5])
+end
 
 -- Every reservation not yet settled, scored by when it expires (tombstones of settled ids < 0).
 local resvs_key = prefix .. 'resvs'
@@ -47,35 +52,13 @@ if redis.call('ZADD', resvs_key, 'NX', int(expires), rid) == 0 then
   redis.call('ZADD', resvs_key, int(expires), rid) -- a tombstone past its day: the id is free again
 end
 
--- Reservations whose gateway never settled them (crashed replica), to release, and the requests in
--- flight (for the parallel check), in one read when a user has few in flight: `resvs` from the
--- oldest reservation (stale ones first). All stale ones are reclaimed, as the memory store does: a
--- user's requests in flight are bounded, and one left behind would hold budget this request is
--- checked against.
-local stale, busy = {}, 0
-do
-  local want_n = parallel and math.min(parallel, 64) + 2 or nil
-  local got
-  if want_n then
-    got = redis.call('ZRANGEBYSCORE', resvs_key, 0, '+inf', 'WITHSCORES', 'LIMIT', 0, want_n)
-  else
-    got = redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now), 'WITHSCORES')
-  end
-  for i = 1, #got, 2 do
-    if got[i] ~= rid then
-      if tonumber(got[i + 1]) <= now then stale[#stale + 1] = got[i] else busy = busy + 1 end
-    end
-  end
-  if want_n and #got >= 2 * want_n then
-    -- More than one read shows: the rest of the stale ones (if all shown were), and the count.
-    if tonumber(got[#got]) <= now then
-      stale = {}
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now))) do
-        if id ~= rid then stale[#stale + 1] = id end
-      end
-    end
-    busy = in_flight(prefix, now) - (expires > now and 1 or 0)
-  end
+-- Reclaim reservations whose gateway never settled them (crashed replica): release what they held.
+-- All of them, as the memory store does: a user's requests in flight are bounded, and one left
+-- behind would hold budget this request is checked against. (Ids only: a reply with scores costs
+-- Redis a number formatted per entry, more than a second command.)
+local stale = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now))) do
+  if id ~= rid then stale[#stale + 1] = id end
 end
 if #stale > 0 then
   local gone = windows(prefix, cal)
@@ -159,6 +142,8 @@ end
 
 -- 2. Requests in flight.
 if denied == 0 and parallel then
+  -- This request's own place is counted once admitted (below), not here.
+  local busy = in_flight(prefix, now) - (expires > now and 1 or 0)
   local idx = state('parallel', parallel, busy, 0, -1, 'instant')
   if busy >= parallel then denied = idx end
 end
@@ -172,18 +157,16 @@ if denied == 0 then
   -- Every window hash the limited counters live in, read with one HMGET each.
   local where = {}
   for i = 1, n do
-    local c = list[i]
-    if tonumber(c[3]) then
-      local s, e = period_of(c[2])
-      where[i] = win(ws, c[2], s, e)
-      want(where[i], c[1])
+    local dim, window, limit = check_of(i)
+    if limit then
+      local s, e = period_of(window)
+      where[i] = win(ws, window, s, e)
+      want(where[i], dim)
     end
   end
   load(ws)
   for i = 1, n do
-    local c = list[i]
-    local dim, window, limit = c[1], c[2], tonumber(c[3])
-    local fixed, per = num(c[4]), num(c[5])
+    local dim, window, limit, fixed, per = check_of(i)
     if limit then
       local w = where[i]
       local e = w.finish
@@ -212,13 +195,14 @@ if denied ~= 0 then
   -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
   -- key's own limit (`k:<keyId>:<dim>`), is not.
   local st = states[denied]
-  if type(st[1]) == 'number' and not string.find(list[st[1]][1], ':', 1, true) then
-    local c = list[st[1]]
-    local w = win(ws, c[2], period_of(c[2]))
+  local dim, window = nil, nil
+  if type(st[1]) == 'number' then dim, window = check_of(st[1]) end
+  if dim and not string.find(dim, ':', 1, true) then
+    local w = win(ws, window, period_of(window))
     -- A refusal in a period no request has reserved in yet makes the hash with the marker.
     local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
-    record_event(prefix, w.key, c[1] .. ':ev:refused', now, { 'refused', c[1], c[2], 'user', st[2], st[3], '', int(w.start), '' })
-    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', w.key, st[5] + RETENTION[c[2]] - now) end
+    record_event(prefix, w.key, dim .. ':ev:refused', now, { 'refused', dim, window, 'user', st[2], st[3], '', int(w.start), '' })
+    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', w.key, st[5] + RETENTION[window] - now) end
   elseif st[1] == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
   end
