@@ -37,7 +37,8 @@ export interface ReserveArgs {
   readonly ttl: number;
   readonly conv: { readonly id: string; readonly parent: string | null; readonly budget: number | null } | null;
   readonly spend: { readonly fixed: number; readonly per: number; readonly priced: boolean };
-  readonly checks: ReadonlyArray<readonly [string, string, number | null, number, number]>;
+  /** Five values a check, one flat list: dim, window, limit (null = none), fixed, perOutput. */
+  readonly checks: ReadonlyArray<string | number | null>;
   readonly cal: CalendarArg | null;
 }
 
@@ -47,7 +48,7 @@ export function reserveArgs(req: ReserveRequest, now: number): string {
     now, rid: req.requestId, mode: req.mode, out: req.maxOutput, minOut: req.minOutput, parallel: req.parallelLimit, ttl: req.ttlMs,
     conv: c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null,
     spend: { fixed: req.spend.fixed, per: req.spend.perOutput, priced: req.spend.priced },
-    checks: req.checks.map((k) => [scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput] as const),
+    checks: req.checks.flatMap((k) => [scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput]),
     cal: calendarArg(req.calendar),
   };
   return JSON.stringify(args);
@@ -58,8 +59,10 @@ export interface SettleArgs {
   readonly rid: string;
   readonly root: string;
   readonly actual: SettleRequest['actual'];
-  /** [dim, window, limited]; a limited check with thresholds adds its limit and (label, point) pairs. */
-  readonly checks: ReadonlyArray<ReadonlyArray<string | number>>;
+  /** Three values a check, one flat list: dim, window, limited (1|0). */
+  readonly checks: ReadonlyArray<string | number>;
+  /** The limited checks with thresholds: [dim, window, 1, limit, label, point, label, point, ...]. */
+  readonly watch: ReadonlyArray<ReadonlyArray<string | number>>;
   readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
   /** How long past its day a per-day rollup is kept, ms. */
@@ -69,19 +72,22 @@ export interface SettleArgs {
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    checks: req.checks.map(settleCheck),
+    checks: req.checks.flatMap((c) => [scopedDimension(c), c.window, c.limit === null ? 0 : 1]),
+    watch: req.checks.flatMap(watchedCheck),
     ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }
 
-/** A check as settle.lua reads it: thresholds only cost bytes on a check that has them. */
-function settleCheck(c: CounterCheck): Array<string | number> {
-  if (c.limit === null) return [scopedDimension(c), c.window, 0];
-  if (!c.thresholds || c.thresholds.length === 0) return [scopedDimension(c), c.window, 1];
+/**
+ * A check with thresholds as settle.lua reads it; none for the others. The checks themselves go
+ * as one flat list: Redis's cjson takes several times longer to decode a list of small lists.
+ */
+function watchedCheck(c: CounterCheck): Array<Array<string | number>> {
+  if (c.limit === null || !c.thresholds || c.thresholds.length === 0) return [];
   const out: Array<string | number> = [scopedDimension(c), c.window, 1, c.limit];
   for (const t of c.thresholds) out.push(t.label, t.point);
-  return out;
+  return [out];
 }
 
 export interface PeekArgs {

@@ -6,9 +6,9 @@
 -- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
 --   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
 --   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
---   checks = [[dim, window, limited(1|0)], ...] (unlimited counters, and all of them when the
---   reservation is gone, are charged here in the current period; a limited one with thresholds is
---   followed by its limit and (label, point) pairs), ledger = [field, value, ...]
+--   checks = [dim, window, limited(1|0), dim, window, ...] (unlimited counters, and all of them
+--   when the reservation is gone, are charged here in the current period), watch = [[dim, window,
+--   1, limit, label, point, label, point, ...], ...] (the limited ones with thresholds), ledger = [field, value, ...]
 --   (strings), cal = the user's calendar (see `period`) | null, hist = how long past its day a
 --   per-day rollup is kept (ms)
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
@@ -36,11 +36,9 @@ local checks = args.checks
 local cal = type(args.cal) == 'table' and args.cal or nil
 -- Checks with thresholds, by `dim:window` (only they cost more than a comparison).
 local watched = nil
-for _, c in ipairs(checks) do
-  if #c > 4 then
-    watched = watched or {}
-    watched[c[1] .. ':' .. c[2]] = c
-  end
+for _, c in ipairs(args.watch) do
+  watched = watched or {}
+  watched[c[1] .. ':' .. c[2]] = c
 end
 
 -- Charges the tree's root; records the tree reaching its budget.
@@ -59,19 +57,20 @@ end
 -- Every counter this settle touches, read with one HMGET and written with one HSET per window
 -- hash: what the reservation held (given back, then charged what was used), and the counters
 -- charged directly in the current period (those kept only for reporting, and all of them when
--- the reservation is gone: reclaimed by a sweep). `c[1]` is `k:<keyId>:<dim>` for a key's own.
+-- the reservation is gone: reclaimed by a sweep). `dim` is `k:<keyId>:<dim>` for a key's own.
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
 local direct = {}
-for _, c in ipairs(checks) do
-  if not rec or c[3] ~= 1 then
-    local amt = num(actual[string.match(c[1], '([%w_]+)$')])
+for i = 1, #checks, 3 do
+  local dim, window = checks[i], checks[i + 1]
+  if not rec or checks[i + 2] ~= 1 then
+    local amt = num(actual[string.match(dim, '([%w_]+)$')])
     if amt ~= 0 then
-      local s, e = period_of(c[2])
-      local w = win(ws, c[2], s, e)
-      want(w, c[1])
-      direct[#direct + 1] = { w = w, c = c, amt = amt }
+      local s, e = period_of(window)
+      local w = win(ws, window, s, e)
+      want(w, dim)
+      direct[#direct + 1] = { w = w, dim = dim, watch = watched and watched[dim .. ':' .. window], amt = amt }
     end
   end
 end
@@ -125,10 +124,10 @@ if rec then
   if rec.conv then charge_tree(rec.conv) end
 end
 for _, d in ipairs(direct) do
-  local v = d.w.vals[d.c[1]]
+  local v = d.w.vals[d.dim]
   v.used = v.used + d.amt
   d.w.changed = true
-  if #d.c > 4 then threshold_events(prefix, d.w.key, d.c, d.w.start, v.used - d.amt, v.used, now) end
+  if d.watch then threshold_events(prefix, d.w.key, d.watch, d.w.start, v.used - d.amt, v.used, now) end
 end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
