@@ -1,26 +1,14 @@
 // The admin calls a newcomer needs: a user, a key (shown once, kept only as its SHA-256), a
 // limit change; bad input is a 400 naming the field, and nothing is half-applied.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 describe('admin basics on Redis', () => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   const prefix = `${uniqueId('adm')}:`;
-
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: createRedisStore({ client: testRedis(prefix) }) });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
+  const gw = e2eSuite(() => ({ store: createRedisStore({ client: testRedis(prefix) }) }));
 
   it('stores a key only as its SHA-256 digest', async () => {
     const id = uniqueId('u');

@@ -3,44 +3,22 @@
 // — on the memory store and on Redis. The user's limits, headers, credits, spend and conversation
 // trees apply as on the OpenAI routes; refusals come in Anthropic's error shape.
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anthropicCapture, createAnthropicUpstream, type AnthropicUpstream } from '../support/anthropic-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { anthropicCapture } from '../support/anthropic-upstream.js';
+import { e2eSuite, type Limits } from '../support/e2e.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
 
 const UPSTREAM_KEY = 'sk-ant-upstream-secret-test';
 const HI = [{ role: 'user' as const, content: 'hi' }];
 
-interface Record_ { model: string; promptTokens: number; completionTokens: number; cachedTokens: number; cacheWriteTokens?: number; costMicros: number; outcome: string; estimated: boolean; upstream?: string }
-
 describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeStore) => {
-  let upstream: AnthropicUpstream;
-  let gw: TestGateway;
+  // Anthropic's upstream alone, its key read from a variable.
+  const gw = e2eSuite(() => ({ store: makeStore(), env: { TG_TEST_ANTHROPIC_KEY: UPSTREAM_KEY }, anthropic: { keyEnv: 'TG_TEST_ANTHROPIC_KEY' } }));
 
-  beforeAll(async () => {
-    upstream = await createAnthropicUpstream();
-    gw = await startGateway({ upstreamUrl: 'http://127.0.0.1:9/v1', store: makeStore(), env: { TG_TEST_ANTHROPIC_KEY: UPSTREAM_KEY }, overrides: {
-      upstreams: [{ name: 'anthropic', kind: 'anthropic', base_url: upstream.url, api_key_env: 'TG_TEST_ANTHROPIC_KEY', default: true }] } });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
-
-  const newUser = async (limits: Record<string, number | null> = {}) => {
-    const user = uniqueId('claude');
-    const key = await gw.userWithKey(user, limits);
-    return { user, key, client: new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 }) };
-  };
-  const ledger = async (user: string, n: number): Promise<Record_[]> => {
-    let records: Record_[] = [];
-    await expect.poll(async () => {
-      records = (await gw.admin('GET', `/admin/ledger?user=${user}`)).json.records as Record_[];
-      return records.length;
-    }).toBe(n);
-    return records;
+  const newUser = async (limits: Limits = {}) => {
+    const u = await gw.user(limits, 'claude');
+    return { ...u, client: gw.anthropic(u.key) };
   };
 
   it('passes a message through unchanged, with the user\'s limits in Anthropic\'s headers, the upstream key, and charges its usage', async () => {
@@ -52,11 +30,11 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     expect(response.headers.get('anthropic-ratelimit-tokens-limit')).toBe('100000');
     expect(response.headers.get('anthropic-ratelimit-requests-reset')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
-    const sent = upstream.state.requests.at(-1);
+    const sent = gw.anthropicUpstream.state.requests.at(-1);
     expect(sent?.headers['x-api-key']).toBe(UPSTREAM_KEY);
     expect(sent?.headers['anthropic-version']).toBeDefined();
     expect(JSON.stringify(sent?.headers)).not.toContain(key);
-    const [r] = await ledger(user, 1);
+    const [r] = await gw.ledger(user, 1);
     expect(r).toMatchObject({ model: 'claude-sonnet-4-5-20250929', promptTokens: 222, completionTokens: 39, outcome: 'ok', estimated: false, upstream: 'anthropic' });
   });
 
@@ -68,7 +46,7 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
       for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
       expect(text.length).toBeGreaterThan(100);
     }
-    const records = await ledger(user, 2);
+    const records = await gw.ledger(user, 2);
     const write = records.find((x) => x.cacheWriteTokens === 1165);
     const read = records.find((x) => x.cachedTokens === 1165);
     expect(write).toMatchObject({ promptTokens: 4 + 1165, completionTokens: 201, cachedTokens: 0, estimated: false });
@@ -89,9 +67,9 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
 
   it('refuses over a limit before any upstream connection, as rate_limit_error with the facts, and clamps max_tokens in hard mode', async () => {
     const { client } = await newUser({ tokens_per_day: 5000 });
-    const before = upstream.state.requests.length;
+    const before = gw.anthropicUpstream.state.requests.length;
     const clamped = await client.messages.create({ model: 'claude-3-5-haiku', max_tokens: 20_000, messages: HI }).withResponse();
-    const sent = upstream.state.requests.at(-1);
+    const sent = gw.anthropicUpstream.state.requests.at(-1);
     expect(Number(sent?.body.max_tokens)).toBeLessThan(5000);
     expect(clamped.response.headers.get('x-tollgate-output-ceiling')).toBe(String(sent?.body.max_tokens));
     // 261 used: what is left no longer covers a prompt and the minimum output … after a few more.
@@ -102,17 +80,17 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', dimension: 'tokens', window: 'day', limit: 1 } });
     expect(e.headers?.get('anthropic-ratelimit-tokens-limit')).toBe('1');
     expect(e.headers?.get('x-should-retry')).toBe('false');
-    expect(upstream.state.requests.length).toBe(before + 1);
+    expect(gw.anthropicUpstream.state.requests.length).toBe(before + 1);
   });
 
   it('needs max_tokens (a 400 in Anthropic\'s shape, nothing sent)', async () => {
     const { key } = await newUser();
-    const before = upstream.state.requests.length;
+    const before = gw.anthropicUpstream.state.requests.length;
     const r = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: 'claude-3-5-haiku', messages: HI }) });
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', param: 'max_tokens' } });
-    expect(upstream.state.requests.length).toBe(before);
+    expect(gw.anthropicUpstream.state.requests.length).toBe(before);
   });
 
   it('charges a message credit for a user turn, none for a tool result, and refuses past the credits as billing_error', async () => {
@@ -124,7 +102,7 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     const err = await client.messages.create({ model: 'claude-3-5-haiku', max_tokens: 10, messages: HI }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'billing_error', code: 'insufficient_quota', dimension: 'credits' } });
-    expect((await ledger(user, 2)).every((x) => x.outcome === 'ok')).toBe(true);
+    expect((await gw.ledger(user, 2)).every((x) => x.outcome === 'ok')).toBe(true);
   });
 
   it('spends a conversation tree\'s budget and then refuses it (409, billing_error)', async () => {
@@ -143,7 +121,7 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     await expect((async () => {
       for await (const _event of stream) { /* read until it breaks */ }
     })()).rejects.toThrow();
-    const [r] = await ledger(user, 1);
+    const [r] = await gw.ledger(user, 1);
     expect(r).toMatchObject({ outcome: 'upstream_error', estimated: true });
     expect(r?.completionTokens).toBeGreaterThan(10);
   });
@@ -152,13 +130,13 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     const { user, client } = await newUser({ requests_per_day: 1 });
     const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: HI });
     expect(counted.input_tokens).toBe(19);
-    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages/count_tokens');
+    expect(gw.anthropicUpstream.state.requests.at(-1)?.url).toBe('/v1/messages/count_tokens');
     const r = await fetch(`${gw.url}/v1/messages/count_tokens`, { method: 'POST', headers: { 'x-api-key': 'tg-bad', 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
     expect(r.status).toBe(401);
     expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     // Nothing charged: the one request a day is still there.
     await client.messages.create({ model: 'claude-3-5-haiku', max_tokens: 10, messages: HI });
-    expect(await ledger(user, 1)).toHaveLength(1);
+    expect(await gw.ledger(user, 1)).toHaveLength(1);
   });
 
   // Claude Code and the SDK's beta namespace before 1.x call /v1/messages?beta=true; the SDK here
@@ -169,32 +147,32 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     const beta = { query: { beta: 'true' } };
     const m = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: HI, betas: ['interleaved-thinking-2025-05-14'] }, beta);
     expect(m.usage.output_tokens).toBe(39);
-    expect(upstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages?beta=true', headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+    expect(gw.anthropicUpstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages?beta=true', headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
     const stream = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, stream: true, messages: HI }, beta);
     let text = '';
     for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
     expect(text.length).toBeGreaterThan(0);
-    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
+    expect(gw.anthropicUpstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
     expect((await client.beta.messages.countTokens({ model: 'claude-haiku-4-5', messages: HI }, beta)).input_tokens).toBe(19);
-    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages/count_tokens?beta=true');
+    expect(gw.anthropicUpstream.state.requests.at(-1)?.url).toBe('/v1/messages/count_tokens?beta=true');
     // As this SDK sends it: no query, the beta in its header.
     await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: HI, betas: ['context-1m-2025-08-07'] });
-    expect(upstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages', headers: { 'anthropic-beta': 'context-1m-2025-08-07' } });
-    expect((await ledger(user, 3)).map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
+    expect(gw.anthropicUpstream.state.requests.at(-1)).toMatchObject({ url: '/v1/messages', headers: { 'anthropic-beta': 'context-1m-2025-08-07' } });
+    expect((await gw.ledger(user, 3)).map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
   });
 
   it('forwards only ?beta=true: other parameters are dropped, another beta value is a 400 before anything is reserved', async () => {
     const { user, key, client } = await newUser({ requests_per_day: 10 });
     await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: HI }, { query: { beta: 'true', 'api-version': '1', url: 'http://169.254.169.254/' } });
-    expect(upstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
-    const before = upstream.state.requests.length;
+    expect(gw.anthropicUpstream.state.requests.at(-1)?.url).toBe('/v1/messages?beta=true');
+    const before = gw.anthropicUpstream.state.requests.length;
     const err = await client.beta.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: HI }, { query: { beta: 'false' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', param: 'beta' } });
     const r = await fetch(`${gw.url}/v1/messages/count_tokens?beta=yes`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', messages: HI }) });
     expect(r.status).toBe(400);
-    expect(upstream.state.requests.length).toBe(before);
-    expect(await ledger(user, 1)).toHaveLength(1);
+    expect(gw.anthropicUpstream.state.requests.length).toBe(before);
+    expect(await gw.ledger(user, 1)).toHaveLength(1);
   });
 
   it('passes an upstream error through in its own shape, charging nothing but the request', async () => {
@@ -202,6 +180,6 @@ describe.each(STORES)('Anthropic SDK through Tollgate (%s store)', (_name, makeS
     const err = await client.messages.create({ model: 'fail:529', max_tokens: 10, messages: HI }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    expect(await ledger(user, 1)).toMatchObject([{ outcome: 'upstream_error', promptTokens: 0, costMicros: 0 }]);
+    expect(await gw.ledger(user, 1)).toMatchObject([{ outcome: 'upstream_error', promptTokens: 0, costMicros: 0 }]);
   });
 });

@@ -1,23 +1,17 @@
 // Bad input and failed upstreams: each a clear OpenAI-shaped error that costs the user nothing
 // (a request that reached, or was sent to, the upstream still counts in the request rates).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { startGateway } from '../support/gateway.js';
+import { createTestUpstream } from '../support/upstream.js';
 
 describe('bad input and failures cost nothing', () => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
+  const gw = e2eSuite(() => ({ store: createMemoryStore(), overrides: { 'server.body_limit_bytes': 4096 } }));
   let key: string;
 
   beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: createMemoryStore(), overrides: { 'server.body_limit_bytes': 4096 } });
     key = await gw.userWithKey('carol', { tokens_per_day: 100_000, requests_per_day: 100, max_parallel_requests: 2 });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await upstream.close();
   });
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -50,13 +44,13 @@ describe('bad input and failures cost nothing', () => {
     ['a string max_tokens', '{"model":"gpt-4o-mini","messages":[],"max_tokens":"10"}', 'max_tokens'],
     ['stream that is not a boolean', '{"model":"gpt-4o-mini","messages":[],"stream":"yes"}', 'stream'],
   ])('400 for a body with %s, and nothing reserved', async (_what, body, param) => {
-    const requests = upstream.state.requests.length;
+    const requests = gw.upstream.state.requests.length;
     const r = await post('/v1/chat/completions', body);
     expect(r.status).toBe(400);
     const e = await errorOf(r);
     expect(e.code).toBe('invalid_request_error');
     expect(e.param).toBe(param);
-    expect(upstream.state.requests.length).toBe(requests);
+    expect(gw.upstream.state.requests.length).toBe(requests);
     expect((await used()).every(([, u, resv]) => u === 0 && resv === 0)).toBe(true);
   });
 

@@ -1,36 +1,24 @@
 // Windows that follow the user, as a client and an operator see them (issue 18): a user in
 // Moscow whose day resets at 21:00 UTC, a plan that renews on the 31st, a weekly limit; in the
 // refusal, the limit headers, /v1/quota and the admin API, on both stores.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 describe.each(STORES)('calendars (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   const clock = createManualClock(Date.parse('2026-04-30T20:00:00Z'));
 
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(clock), clock, overrides: {
-      'auth.cache_ms': 0, time_zone: 'Europe/Moscow', plans: { annual: { limits: { message_credits_per_month: 5 }, month_anchor_day: 31 } },
-    } });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
+  const gw = e2eSuite(() => ({ store: makeStore(clock), clock, overrides: {
+    'auth.cache_ms': 0, time_zone: 'Europe/Moscow', plans: { annual: { limits: { message_credits_per_month: 5 }, month_anchor_day: 31 } },
+  } }));
 
   const chat = (key: string) => fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 }),
   });
-  const quota = async (key: string) => (await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as
-    { limits: Array<{ dimension: string; window: string; resets_at: string | null; used: number }> };
+  const quota = (key: string) => gw.quota(key);
 
   it('a Moscow day resets at 21:00 UTC: refusal, headers and quota say so; the next day admits', async () => {
     clock.set(Date.parse('2026-04-30T20:00:00Z'));

@@ -1,27 +1,16 @@
 // Grants as an operator and a client see them (issue 18): a payment webhook retried three times
 // adds one grant; the grant is spent only after the month's credits, shows in /v1/quota as a
 // `grant` row and in the ledger; other terms under the same id are refused. Both stores.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 describe.each(STORES)('grants (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   const clock = createManualClock(Date.parse('2026-11-23T12:00:00Z'));
 
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(clock), clock, overrides: { 'auth.cache_ms': 0 } });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
+  const gw = e2eSuite(() => ({ store: makeStore(clock), clock, overrides: { 'auth.cache_ms': 0 } }));
 
   const chat = async (key: string) => {
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -49,7 +38,7 @@ describe.each(STORES)('grants (%s store)', (_name, makeStore) => {
     expect(await chat(key)).toBe(200);
     expect(await chat(key)).toBe(402);
 
-    const quota = (await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Array<Record<string, unknown>> };
+    const quota = await gw.quota(key);
     expect(quota.limits).toContainEqual(expect.objectContaining({ scope: 'grant', id: 'stripe-evt-1', dimension: 'credits', limit: 2, used: 2,
       remaining: 0, expires_at: '2027-01-01T00:00:00Z' }));
     expect(quota.limits).toContainEqual(expect.objectContaining({ scope: 'user', dimension: 'credits', window: 'month', used: 3 }));

@@ -4,58 +4,48 @@
 import OpenAI from 'openai';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { e2eSuite, startE2e, type QuotaAnswer } from '../support/e2e.js';
 import { startJwksServer, type JwksServer, type TestKey } from '../support/jwks-server.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const ISS = 'https://id.example.test/';
 const AUD = 'tollgate';
 const HI = [{ role: 'user' as const, content: 'hi' }];
-type QuotaBody = { user?: string; limits?: Array<{ dimension: string; window: string; used: number; limit: number }>; error?: { code: string; message: string } };
 
 describe.each(STORES)('JWT users (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
   let idp: JwksServer;
   let key: TestKey;
-  let gw: TestGateway;
+  let staticKey: TestKey;
 
   beforeAll(async () => {
-    upstream = await createTestUpstream();
     idp = await startJwksServer();
     key = await idp.addKey('k1');
-    const staticKey = await idp.addKey('static', 'ES256');
-    gw = await startGateway({
-      upstreamUrl: upstream.url, store: makeStore(),
-      overrides: {
-        limits: { requests_per_day: 2, tokens_per_day: 100_000 },
-        plans: { pro: { limits: { requests_per_day: 5 } } },
-        'auth.jwt': [
-          { issuer: ISS, audience: AUD, jwks_url: idp.url, plan_claim: 'plan', jwks_cooldown_ms: 0 },
-          { issuer: 'static-issuer', audience: AUD, public_key: await idp.pem(staticKey), user_claim: 'uid' },
-        ],
-      },
-    });
-    (globalThis as { staticKey?: TestKey }).staticKey = staticKey;
+    staticKey = await idp.addKey('static', 'ES256');
   });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await idp.close();
-    await upstream.close();
-  });
+  const gw = e2eSuite(async () => ({
+    store: makeStore(),
+    overrides: {
+      limits: { requests_per_day: 2, tokens_per_day: 100_000 },
+      plans: { pro: { limits: { requests_per_day: 5 } } },
+      'auth.jwt': [
+        { issuer: ISS, audience: AUD, jwks_url: idp.url, plan_claim: 'plan', jwks_cooldown_ms: 0 },
+        { issuer: 'static-issuer', audience: AUD, public_key: await idp.pem(staticKey), user_claim: 'uid' },
+      ],
+    },
+  }));
+  afterAll(async () => idp.close());
 
   const quota = async (token: string, extra: Record<string, string> = {}) => {
-    const r = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${token}`, ...extra } });
-    return { status: r.status, body: (await r.json()) as QuotaBody };
+    const q = await gw.quota(token, extra);
+    return { status: q.status, body: q };
   };
-  const requestsUsed = (b: QuotaBody) => b.limits?.find((l) => l.dimension === 'requests' && l.window === 'day');
+  const requestsUsed = (b: QuotaAnswer) => b.limits?.find((l) => l.dimension === 'requests' && l.window === 'day');
 
   it('meters a JWT user like a key user: limits, headers, ledger, quota', async () => {
     const sub = uniqueId('jwt-user');
     const token = await idp.sign(key, { iss: ISS, aud: AUD, sub });
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: token, maxRetries: 0 });
+    const client = gw.openai(token);
     const { data, response } = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).withResponse();
     expect(data.usage?.total_tokens).toBe(379);
     expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
@@ -113,7 +103,6 @@ describe.each(STORES)('JWT users (%s store)', (_name, makeStore) => {
   });
 
   it('accepts a static public key issuer with its own user claim', async () => {
-    const staticKey = (globalThis as { staticKey?: TestKey }).staticKey as TestKey;
     const uid = uniqueId('static');
     const r = await quota(await idp.sign(staticKey, { iss: 'static-issuer', aud: AUD, uid }));
     expect(r.status).toBe(200);
@@ -121,14 +110,13 @@ describe.each(STORES)('JWT users (%s store)', (_name, makeStore) => {
   });
 
   it('an address blocked for bad keys still gets its valid tokens verified', async () => {
-    const strict = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { 'auth.failures_per_minute': 1,
+    const strict = await startE2e({ store: makeStore(), overrides: { 'auth.failures_per_minute': 1,
       'auth.jwt': [{ issuer: ISS, audience: AUD, jwks_url: idp.url }] } });
     const ask = (token: string) => fetch(`${strict.url}/v1/quota`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
     expect(await ask('tg-wrong-1')).toBe(401);
     expect(await ask('tg-wrong-2')).toBe(429);
     expect(await ask(await idp.sign(key, { iss: ISS, aud: AUD, sub: uniqueId('natted') }))).toBe(200);
     await strict.close();
-    await strict.store.close();
   });
 
   it('a JWT user cannot name an end user', async () => {

@@ -1,13 +1,12 @@
 // A key's last use, end to end on both stores: requests only note it (no store call of their
 // own), the admin API shows it (name, created, last used, expiry), and a later request moves it.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import type { Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12);
 
@@ -20,23 +19,17 @@ function counted(store: Store): { store: Store; writes: () => number } {
 
 describe.each(STORES)('key last use (%s store)', (_name, makeStore) => {
   const clock = createManualClock(T0);
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   let writes: () => number;
   let user: string;
-
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
+  // An interval longer than the test: only an admin read writes what was noted.
+  const gw = e2eSuite(() => {
     const c = counted(makeStore(clock));
     writes = c.writes;
-    // An interval longer than the test: only an admin read writes what was noted.
-    gw = await startGateway({ upstreamUrl: upstream.url, store: c.store, clock, overrides: { 'auth.key_use_flush_ms': 3_600_000 } });
-    user = uniqueId('lastuse');
+    return { store: c.store, clock, overrides: { 'auth.key_use_flush_ms': 3_600_000 } };
   });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
+
+  beforeAll(async () => {
+    user = uniqueId('lastuse');
   });
 
   const keys = async (path: string) => (await gw.admin('GET', path)).json.keys as Array<Record<string, unknown>>;

@@ -2,31 +2,17 @@
 // 10"), set by the admin API, checked in the same reservation, refused with scope "key", and shown
 // in /v1/quota beside the user's rows — on both stores.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const HI = [{ role: 'user' as const, content: 'hi' }];
-type Row = { dimension: string; window: string; scope: string; used: number; limit: number; remaining: number };
 
 describe.each(STORES)('per-key limits (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
+  const gw = e2eSuite(() => ({ store: makeStore() }));
 
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore() });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
-
-  const quota = async (key: string) =>
-    ((await (await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } })).json()) as { limits: Row[] }).limits;
+  const quota = async (key: string) => (await gw.quota(key)).limits;
   const newKey = async (user: string, body: unknown) => {
     const r = await gw.admin('POST', `/admin/users/${user}/keys`, body);
     expect(r.status).toBe(201);
@@ -38,19 +24,19 @@ describe.each(STORES)('per-key limits (%s store)', (_name, makeStore) => {
     expect((await gw.admin('POST', '/admin/users', { id: user, limits: { requests_per_day: 10, tokens_per_day: 1_000_000 } })).status).toBe(201);
     const laptop = await newKey(user, { name: 'laptop', limits: { requests_per_day: 2 } });
     const ci = await newKey(user, { name: 'ci' });
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: laptop.key, maxRetries: 0 });
+    const client = gw.openai(laptop.key);
     const { response } = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).withResponse();
     expect(response.headers.get('x-ratelimit-limit-requests')).toBe('2');
     expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
     await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI });
-    const requests = upstream.state.requests.length;
+    const requests = gw.upstream.state.requests.length;
     const err = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({ scope: 'key', dimension: 'requests', window: 'day', limit: 2, used: 2 });
     expect((err as Error).message).toMatch(/this key's requests/);
-    expect(upstream.state.requests.length).toBe(requests);
+    expect(gw.upstream.state.requests.length).toBe(requests);
 
-    const other = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ci.key, maxRetries: 0 });
+    const other = gw.openai(ci.key);
     await other.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI });
     const rows = await quota(laptop.key);
     expect(rows.find((r) => r.scope === 'key' && r.dimension === 'requests')).toMatchObject({ window: 'day', used: 2, limit: 2, remaining: 0 });
@@ -77,7 +63,7 @@ describe.each(STORES)('per-key limits (%s store)', (_name, makeStore) => {
     const user = uniqueId('spender');
     await gw.admin('POST', '/admin/users', { id: user, limits: { spend_micros_per_day: 1_000_000 } });
     const tiny = await newKey(user, { limits: { spend_micros_per_day: 1 } });
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: tiny.key, maxRetries: 0 });
+    const client = gw.openai(tiny.key);
     const err = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI, max_tokens: 10_000 }).catch((e: unknown) => e);
     expect((err as { status?: number }).status).toBe(402);
     expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ scope: 'key', dimension: 'spend_micros' });

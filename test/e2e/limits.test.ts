@@ -2,12 +2,11 @@
 // per-user overrides, message credits (tool turns and failures free), spend budgets, conversation
 // trees — on both stores, with the openai SDK.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { e2eSuite } from '../support/e2e.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const USER = [{ role: 'user' as const, content: 'hello' }];
 const TOOL_TURN = [
@@ -17,21 +16,10 @@ const TOOL_TURN = [
 ];
 
 describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+  const gw = e2eSuite(() => ({ store: makeStore(clock), clock, overrides: { limits: { messages_per_day: 3 }, 'auth.cache_ms': 0 } }));
 
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(clock), clock, overrides: { limits: { messages_per_day: 3 }, 'auth.cache_ms': 0 } });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
-
-  const sdk = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  const sdk = (key: string) => gw.openai(key);
   const chat = (key: string, messages: OpenAI.ChatCompletionMessageParam[], opts: { model?: string; headers?: Record<string, string> } = {}) =>
     sdk(key).chat.completions.create({ model: opts.model ?? 'gpt-4.1-nano', messages, max_tokens: 400 }, { headers: opts.headers ?? {} })
       .then(() => 200, (e: { status?: number }) => e.status ?? 0);
@@ -92,7 +80,7 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
     const ceiling = Number(response.headers.get('x-tollgate-output-ceiling'));
     expect(ceiling).toBeGreaterThan(16);
     expect(ceiling).toBeLessThan(363);
-    expect((upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
+    expect((gw.upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
     // What is left after the first call cannot pay for the minimum output: refused, not clamped to nothing.
     const refused = await errorOf(key, USER);
     expect(refused.status).toBe(429);
@@ -103,9 +91,7 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
     // gpt-4.1-nano: 16 in at $0.10/M + 363 out at $0.40/M = 146.8 -> 147 micros per call.
     const key = await gw.userWithKey(uniqueId('spend'), { spend_micros_per_month: 300, messages_per_day: 100 });
     expect(await chat(key, USER)).toBe(200);
-    const r = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } });
-    const q = (await r.json()) as { limits: Array<{ dimension: string; used: number }> };
-    expect(q.limits.find((l) => l.dimension === 'spend_micros')?.used).toBe(147);
+    expect((await gw.quota(key)).limits.find((l) => l.dimension === 'spend_micros')?.used).toBe(147);
     const unpriced = await sdk(key).chat.completions.create({ model: 'mystery-model', messages: USER }).catch((e: InstanceType<typeof OpenAI.APIError>) => e);
     expect((unpriced as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((unpriced as InstanceType<typeof OpenAI.APIError>).message).toContain('mystery-model');
@@ -129,8 +115,7 @@ describe.each(STORES)('limits (%s store)', (_name, makeStore) => {
     expect(refusal?.error).toMatchObject({ code: 'conversation_budget_exceeded', scope: 'chat_lifetime', resets_at: null, limit: 400 });
     expect(refusal?.headers?.get('x-should-retry')).toBe('false');
     expect(await chat(key, USER, { headers: { 'x-conversation-id': uniqueId('other') } })).toBe(200);
-    const q = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}`, 'x-conversation-id': root } });
-    const tree = ((await q.json()) as { limits: Array<{ scope: string; used: number; limit: number; resets_at: string | null }> }).limits.find((l) => l.scope === 'conversation');
+    const tree = (await gw.quota(key, { 'x-conversation-id': root })).limits.find((l) => l.scope === 'conversation');
     expect(tree).toMatchObject({ limit: 400, resets_at: null });
     expect(tree?.used).toBeGreaterThan(400 - 147);
   });

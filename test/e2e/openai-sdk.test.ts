@@ -1,40 +1,25 @@
 // The official openai SDK, unchanged but for baseURL, through Tollgate to a real local upstream
 // replaying captured provider responses — on the memory store and on Redis.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { fixture, streamedText } from '../support/fixtures.js';
-import { startGateway, UPSTREAM_KEY, type TestGateway } from '../support/gateway.js';
-import { uniqueId } from '../support/redis-client.js';
+import { UPSTREAM_KEY } from '../support/gateway.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const HI = [{ role: 'user' as const, content: 'hi' }];
 
 describe.each(STORES)('openai SDK through Tollgate (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
+  const gw = e2eSuite(() => ({ store: makeStore(), upstream: { seed: 7 } }));
   let key: string;
-  let user: string;
   let client: OpenAI;
 
   beforeAll(async () => {
-    upstream = await createTestUpstream({ seed: 7 });
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore() });
-    user = uniqueId('alice');
-    key = await gw.userWithKey(user, { tokens_per_day: 1_000_000, requests_per_day: 1000 });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
+    ({ key } = await gw.user({ tokens_per_day: 1_000_000, requests_per_day: 1000 }, 'alice'));
+    client = gw.openai(key);
   });
 
-  const quota = async (k = key) => {
-    const r = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${k}` } });
-    return (await r.json()) as { limits: Array<{ dimension: string; window: string; used: number; reserved: number; limit: number; remaining: number }> };
-  };
-  const tokensUsed = async (k = key) => (await quota(k)).limits.find((l) => l.dimension === 'tokens' && l.window === 'day');
+  const tokensUsed = async (k = key) => (await gw.quota(k)).limits.find((l) => l.dimension === 'tokens' && l.window === 'day');
 
   it('passes a chat completion through unchanged, with the user\'s limit headers and the upstream key', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).withResponse();
@@ -45,7 +30,7 @@ describe.each(STORES)('openai SDK through Tollgate (%s store)', (_name, makeStor
     expect(response.headers.get('x-ratelimit-limit-requests')).toBe('1000');
     expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+h\d+m\d+s$|^\d+m\d+s$|^\d+s$/);
     expect(response.headers.get('x-ratelimit-remaining-tokens')).not.toBe('999999');
-    const sent = upstream.state.requests.at(-1);
+    const sent = gw.upstream.state.requests.at(-1);
     expect(sent?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(JSON.stringify(sent?.headers)).not.toContain(key);
     expect(JSON.stringify([...response.headers])).not.toContain(UPSTREAM_KEY);
@@ -63,7 +48,7 @@ describe.each(STORES)('openai SDK through Tollgate (%s store)', (_name, makeStor
     }
     expect(text).toBe(streamedText('openai-chat-stream-usage.sse'));
     expect(usageChunks).toBe(0);
-    const sent = upstream.state.requests.at(-1)?.body as { stream_options?: { include_usage?: boolean } };
+    const sent = gw.upstream.state.requests.at(-1)?.body as { stream_options?: { include_usage?: boolean } };
     expect(sent.stream_options?.include_usage).toBe(true);
     await expect.poll(async () => (await tokensUsed())?.used).toBe(before + 87);
   });
@@ -99,11 +84,10 @@ describe.each(STORES)('openai SDK through Tollgate (%s store)', (_name, makeStor
   });
 
   it('refuses a user over the limit with RateLimitError before any upstream connection', async () => {
-    const bobKey = await gw.userWithKey(uniqueId('bob'), { requests_per_day: 1 });
-    const bob = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: bobKey, maxRetries: 0 });
+    const bob = gw.openai((await gw.user({ requests_per_day: 1 }, 'bob')).key);
     await bob.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI });
-    const connections = upstream.state.connections;
-    const requests = upstream.state.requests.length;
+    const connections = gw.upstream.state.connections;
+    const requests = gw.upstream.state.requests.length;
     const err = await bob.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     const e = err as InstanceType<typeof OpenAI.RateLimitError>;
@@ -113,7 +97,7 @@ describe.each(STORES)('openai SDK through Tollgate (%s store)', (_name, makeStor
     expect(Number(e.headers?.get('retry-after'))).toBeGreaterThan(60);
     expect(e.headers?.get('x-should-retry')).toBe('false');
     expect(e.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
-    expect(upstream.state.connections).toBe(connections);
-    expect(upstream.state.requests.length).toBe(requests);
+    expect(gw.upstream.state.connections).toBe(connections);
+    expect(gw.upstream.state.requests.length).toBe(requests);
   });
 });

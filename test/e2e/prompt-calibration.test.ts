@@ -1,33 +1,23 @@
 // A provider whose tokenizer counts more than ours: its reports widen the estimate, for the model
 // that showed it, on every replica sharing the store, so that hard mode keeps its guarantee.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
+import { type TestGateway } from '../support/gateway.js';
 import { english } from '../support/prompt-samples.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const LIMIT = 10_000_000;
 const OUTPUT = 50;
 
 describe.each(STORES)('prompt calibration (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let a: TestGateway;
+  // Prompts counted 30 % over the OpenAI count, as a Claude or Llama tokenizer might.
+  const a = e2eSuite(() => ({ store: makeStore(), overrides: { 'auth.cache_ms': 0, 'metering.calibration_samples': 3, 'metering.calibration_sync_ms': 60_000 },
+    upstream: { countPrompts: { promptScale: 1.3, completionTokens: OUTPUT } } }));
+  // A second replica on the same store and upstream.
   let b: TestGateway;
-
   beforeAll(async () => {
-    // Prompts counted 30 % over the OpenAI count, as a Claude or Llama tokenizer might.
-    upstream = await createTestUpstream({ countPrompts: { promptScale: 1.3, completionTokens: OUTPUT } });
-    const store = makeStore();
-    const overrides = { 'auth.cache_ms': 0, 'metering.calibration_samples': 3, 'metering.calibration_sync_ms': 60_000 };
-    a = await startGateway({ upstreamUrl: upstream.url, store, overrides });
-    b = await startGateway({ upstreamUrl: upstream.url, store, overrides });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await a.store.close();
-    await upstream.close();
+    b = await a.replica();
   });
 
   /** Sends one request and returns what it reserved for its prompt and what the provider counted. */

@@ -3,28 +3,16 @@
 // mode never ends over a limit under random concurrency, and a provider that counts more than
 // our tokenizer widens the estimate on every replica. The upstream reports prompt tokens the way
 // a provider does, counted independently of Tollgate (test/support/reference-count.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import { code, english, imageDataUrl, russian, rng } from '../support/prompt-samples.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const SCREENSHOT = imageDataUrl('png', 2880, 1800, 450_000);
 
 describe.each(STORES)('prompt reservations (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    upstream = await createTestUpstream({ countPrompts: { completionTokens: 150, images: { [SCREENSHOT]: { width: 2880, height: 1800 } } } });
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { 'auth.cache_ms': 0 } });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
-  });
+  const gw = e2eSuite(() => ({ store: makeStore(), overrides: { 'auth.cache_ms': 0 }, upstream: { countPrompts: { completionTokens: 150, images: { [SCREENSHOT]: { width: 2880, height: 1800 } } } } }));
 
   const post = async (key: string, body: unknown, headers: Record<string, string> = {}) => {
     const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -52,7 +40,7 @@ describe.each(STORES)('prompt reservations (%s store)', (_name, makeStore) => {
   it('a refusal names what the request needs and what is left, in the message and the body', async () => {
     const key = await gw.userWithKey(uniqueId('refuse'), { tokens_per_day: 12_000 });
     const body = { model: 'gpt-4o', max_tokens: 500, messages: [{ role: 'user', content: english(60_000) }] };
-    const sent = upstream.state.started;
+    const sent = gw.upstream.state.started;
     const r = await post(key, JSON.stringify(body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
     expect(r.status).toBe(429);
     const e = r.json.error as Record<string, unknown>;
@@ -62,7 +50,7 @@ describe.each(STORES)('prompt reservations (%s store)', (_name, makeStore) => {
     expect(requested).toBeLessThan(16_000);
     const prompt = requested - 500;
     expect(e.message).toContain(`this request needs up to ${requested.toLocaleString('en-US')} tokens (prompt ≈ ${prompt.toLocaleString('en-US')}, output up to 500); 12,000 remain today`);
-    expect(upstream.state.started).toBe(sent);
+    expect(gw.upstream.state.started).toBe(sent);
   });
 
   it('Russian sent with \\uXXXX escapes reserves what it will cost, not 25x', async () => {
@@ -84,7 +72,7 @@ describe.each(STORES)('prompt reservations (%s store)', (_name, makeStore) => {
     const ceiling = Number(r.headers.get('x-tollgate-output-ceiling'));
     const usage = ((await r.json()) as { usage: { prompt_tokens: number } }).usage;
     expect(ceiling).toBe(5_000 - usage.prompt_tokens);
-    expect((upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
+    expect((gw.upstream.state.requests.at(-1)?.body as { max_tokens: number }).max_tokens).toBe(ceiling);
   });
 
   it('hard mode, random concurrency and sizes: the limit is used, never passed', async () => {

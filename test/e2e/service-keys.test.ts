@@ -2,40 +2,32 @@
 // per request in X-Tollgate-User. Each end user is metered as if it had its own key — on the
 // memory store and on Redis — and no other key can name anyone.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { e2eSuite, startE2e, type QuotaAnswer } from '../support/e2e.js';
+import { ADMIN_KEY } from '../support/gateway.js';
 import { uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const HI = [{ role: 'user' as const, content: 'hi' }];
-type Quota = { user: string; limits: Array<{ dimension: string; window: string; scope: string; used: number; limit: number }> };
 
 describe.each(STORES)('service keys acting for end users (%s store)', (_name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
+  const gw = e2eSuite(() => ({ store: makeStore(), overrides: { limits: { requests_per_day: 3, tokens_per_day: 100_000 } }, upstream: { seed: 3 } }));
   let serviceKey: string;
   let app: OpenAI;
 
   beforeAll(async () => {
-    upstream = await createTestUpstream({ seed: 3 });
-    gw = await startGateway({ upstreamUrl: upstream.url, store: makeStore(), overrides: { limits: { requests_per_day: 3, tokens_per_day: 100_000 } } });
     const made = await gw.admin('POST', '/admin/service-keys', { name: 'chat-app' });
     expect(made.status).toBe(201);
     serviceKey = made.json.key as string;
-    app = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: serviceKey, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
+    app = gw.openai(serviceKey);
   });
 
   const quota = async (key: string, endUser?: string) => {
-    const r = await fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}`, ...(endUser ? { 'x-tollgate-user': endUser } : {}) } });
-    return { status: r.status, body: (await r.json()) as Quota & { error?: { code: string } } };
+    const q = await gw.quota(key, endUser ? { 'x-tollgate-user': endUser } : {});
+    return { status: q.status, body: q };
   };
-  const used = (q: Quota, dimension: string) => q.limits.find((l) => l.dimension === dimension && l.window === 'day')?.used;
+  const used = (q: QuotaAnswer, dimension: string) => q.limits.find((l) => l.dimension === dimension && l.window === 'day')?.used;
 
   it('meters three end users separately through one service key, each against its own limits', async () => {
     const users = ['a', 'b', 'c'].map((l) => uniqueId(`end-${l}`));
@@ -65,7 +57,7 @@ describe.each(STORES)('service keys acting for end users (%s store)', (_name, ma
     const listed = await gw.admin('GET', `/admin/users/${users[0] as string}`);
     expect(listed.json).toMatchObject({ id: users[0], created_by: expect.stringMatching(/^key_/) });
     // The end user's id never goes upstream as a header.
-    expect(JSON.stringify(upstream.state.requests.at(-1)?.headers)).not.toContain(users[1]);
+    expect(JSON.stringify(gw.upstream.state.requests.at(-1)?.headers)).not.toContain(users[1]);
   });
 
   it('a client built with defaultHeaders acts for one end user throughout', async () => {
@@ -92,13 +84,13 @@ describe.each(STORES)('service keys acting for end users (%s store)', (_name, ma
     await gw.userWithKey(victim);
     const mallory = uniqueId('mallory');
     const malloryKey = await gw.userWithKey(mallory);
-    const requests = upstream.state.requests.length;
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: malloryKey, maxRetries: 0 });
+    const requests = gw.upstream.state.requests.length;
+    const client = gw.openai(malloryKey);
     const err = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }, { headers: { 'X-Tollgate-User': victim } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((err as InstanceType<typeof OpenAI.PermissionDeniedError>).code).toBe('end_user_not_allowed');
     expect((await quota(malloryKey, victim)).status).toBe(403);
-    expect(upstream.state.requests.length).toBe(requests);
+    expect(gw.upstream.state.requests.length).toBe(requests);
     // Nothing was charged to either, and a body `user` from a user key is only passed upstream.
     expect(used((await quota(malloryKey)).body, 'requests')).toBe(0);
     await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI, user: victim });
@@ -129,14 +121,10 @@ describe.each(STORES)('service keys acting for end users (%s store)', (_name, ma
 });
 
 describe('end users an operator must create first, and the creation cap', () => {
-  let upstream: TestUpstream;
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
-  });
-  afterAll(async () => upstream.close());
+  const start = (overrides: Record<string, unknown>) => startE2e({ store: createMemoryStore(), overrides });
 
   it('auth.auto_create_users: false refuses an unknown end user with 403 unknown_user', async () => {
-    const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.auto_create_users': false } });
+    const gw = await start({ 'auth.auto_create_users': false });
     const key = (await gw.admin('POST', '/admin/service-keys', { name: 'strict' })).json.key as string;
     const known = uniqueId('known');
     await gw.admin('POST', '/admin/users', { id: known });
@@ -149,7 +137,7 @@ describe('end users an operator must create first, and the creation cap', () => 
   });
 
   it('a service key creates at most auth.users_created_per_minute end users a minute', async () => {
-    const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.users_created_per_minute': 2 } });
+    const gw = await start({ 'auth.users_created_per_minute': 2 });
     const key = (await gw.admin('POST', '/admin/service-keys', { name: 'capped' })).json.key as string;
     const ask = (u: string) => fetch(`${gw.url}/v1/quota`, { headers: { authorization: `Bearer ${key}`, 'x-tollgate-user': u } });
     expect((await ask('u1')).status).toBe(200);
@@ -163,12 +151,12 @@ describe('end users an operator must create first, and the creation cap', () => 
   });
 
   it('auth.end_user_header names another header, which never goes upstream', async () => {
-    const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.end_user_header': 'X-App-User' } });
+    const gw = await start({ 'auth.end_user_header': 'X-App-User' });
     const key = (await gw.admin('POST', '/admin/service-keys', { name: 'custom' })).json.key as string;
-    const app = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const app = gw.openai(key);
     const frank = uniqueId('frank');
     await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }, { headers: { 'X-App-User': frank } });
-    expect(upstream.state.requests.at(-1)?.headers['x-app-user']).toBeUndefined();
+    expect(gw.upstream.state.requests.at(-1)?.headers['x-app-user']).toBeUndefined();
     expect(((await gw.admin('GET', `/admin/ledger?user=${frank}`)).json.records as unknown[]).length).toBe(1);
     const missing = await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI }, { headers: { 'X-Tollgate-User': frank } }).catch((e: unknown) => e);
     expect((missing as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('missing_end_user');
@@ -176,9 +164,9 @@ describe('end users an operator must create first, and the creation cap', () => 
   });
 
   it('auth.end_user_from_body: the body\'s user field names the end user when the header is absent', async () => {
-    const gw = await startGateway({ upstreamUrl: upstream.url, store: (STORES[0] as (typeof STORES)[number])[1](), overrides: { 'auth.end_user_from_body': true } });
+    const gw = await start({ 'auth.end_user_from_body': true });
     const key = (await gw.admin('POST', '/admin/service-keys', { name: 'body' })).json.key as string;
-    const app = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const app = gw.openai(key);
     const erin = uniqueId('erin');
     await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI, user: erin });
     await app.chat.completions.create({ model: 'gpt-4.1-nano', messages: HI, safety_identifier: erin } as OpenAI.ChatCompletionCreateParamsNonStreaming);

@@ -1,13 +1,12 @@
 // However many limits apply, a request costs the store exactly one call before the upstream
 // (reserve) and one after (settle) — counted at the Store interface, and for Redis on the wire.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSuite } from '../support/e2e.js';
 import type { Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
 import { testRedis, uniqueId } from '../support/redis-client.js';
 import { STORES } from '../support/stores.js';
-import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 
 const EVERY_LIMIT = {
   requests_per_minute: 100, requests_per_day: 1000, messages_per_day: 100, tokens_per_minute: 1e6, tokens_per_day: 1e7,
@@ -30,28 +29,21 @@ function counting(store: Store): { store: Store; calls: Map<string, number> } {
 }
 
 describe.each(STORES)('store calls per request (%s store)', (name, makeStore) => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
   let calls: Map<string, number>;
   let client: OpenAI;
   let user: string;
-
-  beforeAll(async () => {
-    upstream = await createTestUpstream();
+  // Keys' last use is written once per interval for every key, never per request (key-last-use.test.ts):
+  // an interval longer than the test keeps that write out of the count.
+  const gw = e2eSuite(() => {
     const c = counting(makeStore());
     calls = c.calls;
-    // Keys' last use is written once per interval for every key, never per request (key-last-use.test.ts):
-    // an interval longer than the test keeps that write out of the count.
-    gw = await startGateway({ upstreamUrl: upstream.url, store: c.store, clock: createManualClock(Date.UTC(2026, 10, 23, 12)),
-      overrides: { 'auth.key_use_flush_ms': 3_600_000 } });
-    user = uniqueId('calls');
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: await gw.userWithKey(user, EVERY_LIMIT), maxRetries: 0 });
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'warm up the key cache' }] });
+    return { store: c.store, clock: createManualClock(Date.UTC(2026, 10, 23, 12)), overrides: { 'auth.key_use_flush_ms': 3_600_000 } };
   });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
+
+  beforeAll(async () => {
+    user = uniqueId('calls');
+    client = gw.openai(await gw.userWithKey(user, EVERY_LIMIT));
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'warm up the key cache' }] });
   });
 
   it('one reserve and one settle per request, nothing else, with every limit applying', async () => {

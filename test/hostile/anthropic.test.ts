@@ -3,8 +3,7 @@
 // upstream call and no charge, and the gateway stays up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { createAnthropicUpstream, type AnthropicUpstream } from '../support/anthropic-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { e2eSuite } from '../support/e2e.js';
 import { createHostile, type Hostile } from './harness.js';
 
 const OK = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
@@ -81,19 +80,10 @@ describe('hostile requests on the Anthropic route', () => {
 });
 
 describe('hostile query strings on the Anthropic route, against an Anthropic upstream', () => {
-  let upstream: AnthropicUpstream;
-  let gw: TestGateway;
+  const gw = e2eSuite(() => ({ store: createMemoryStore(), anthropic: {} }));
   let key: string;
   beforeAll(async () => {
-    upstream = await createAnthropicUpstream();
-    gw = await startGateway({ upstreamUrl: 'http://127.0.0.1:9/v1', store: createMemoryStore(), overrides: {
-      upstreams: [{ name: 'anthropic', kind: 'anthropic', base_url: upstream.url, default: true }] } });
     key = await gw.userWithKey('mallory-query', { requests_per_day: 1000 });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await gw.store.close();
-    await upstream.close();
   });
 
   // What the client sent after the path -> what the upstream saw: only beta=true, written by the
@@ -114,15 +104,15 @@ describe('hostile query strings on the Anthropic route, against an Anthropic ups
           body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
         expect(r.status).toBe(200);
         await r.arrayBuffer();
-        expect(upstream.state.requests.at(-1)?.url).toBe(`${path}${seen}`);
+        expect(gw.anthropicUpstream.state.requests.at(-1)?.url).toBe(`${path}${seen}`);
       }
     });
   }
 
   it('a query in the path itself (encoded ?) is no route: 404, nothing sent', async () => {
-    const before = upstream.state.requests.length;
+    const before = gw.anthropicUpstream.state.requests.length;
     const r = await fetch(`${gw.url}/v1/messages%3Fbeta=true`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{}' });
     expect(r.status).toBe(404);
-    expect(upstream.state.requests.length).toBe(before);
+    expect(gw.anthropicUpstream.state.requests.length).toBe(before);
   });
 });
