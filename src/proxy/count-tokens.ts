@@ -8,7 +8,7 @@ import { badRequest, modelNotAllowed } from '../core/errors.js';
 import type { Endpoint } from '../endpoints/endpoints.js';
 import { forwardedQuery } from '../endpoints/forwarded-query.js';
 import { upstreamError } from '../upstream/client.js';
-import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
+import { clientHeaders, headersTo } from '../upstream/headers.js';
 import { redactHeaders, redactSecret } from '../upstream/redact.js';
 import type { UpstreamRouter } from '../upstream/router.js';
 import { parseJsonObject, readBody } from './read-body.js';
@@ -28,8 +28,7 @@ export function createCountTokensHandler(app: AppContext, endpoint: Endpoint, ro
     const signal = c.req.raw.signal;
     const reply = await app.upstream.call({
       method: 'POST', baseUrl: upstream.baseUrl, path, body: raw, signal,
-      headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, c.get('requestId'), app.config.auth.end_user_header, upstream.provider.defaultHeaders),
-        { 'content-type': 'application/json' }),
+      headers: headersTo(upstream, c.env.incoming.headers, c.get('requestId'), app.config.auth.end_user_header, true),
     }).catch((e: unknown) => {
       throw upstreamError(e, signal.aborted);
     });

@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../app-types.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
-import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
+import { clientHeaders, headersTo } from '../upstream/headers.js';
 import type { RoutedUpstream } from '../upstream/upstreams.js';
 
 interface ModelEntry { id?: unknown }
@@ -15,7 +15,7 @@ export function createModelsHandler(deps: Deps, upstreams: readonly RoutedUpstre
     const signal = c.req.raw.signal;
     return deps.upstream.call({
       method: 'GET', baseUrl: u.baseUrl, path: '/models', body: null, signal,
-      headers: upstreamHeaders(c.env.incoming.headers, u.auth, c.get('requestId'), deps.config.auth.end_user_header, u.provider.defaultHeaders),
+      headers: headersTo(u, c.env.incoming.headers, c.get('requestId'), deps.config.auth.end_user_header, false),
     }).catch((e: unknown) => {
       throw upstreamError(e, signal.aborted);
     });

@@ -14,7 +14,7 @@ import { createSseMeter } from '../meter/sse-meter.js';
 import { countUsage } from '../meter/token-count.js';
 import type { SettleOutcome, Settlement } from '../settle/settlement.js';
 import { upstreamError, type UpstreamReply } from '../upstream/client.js';
-import { clientHeaders, upstreamHeaders } from '../upstream/headers.js';
+import { clientHeaders, headersTo } from '../upstream/headers.js';
 import { redactHeaders, redactSecret } from '../upstream/redact.js';
 import type { Upstream } from '../upstream/upstreams.js';
 import { Collector, writeToClient, type RelayEnd } from './client-writer.js';
@@ -87,7 +87,7 @@ export async function relay(o: RelayOptions): Promise<Response> {
       try {
         reply = await deps.upstream.call({
           method: 'POST', baseUrl: upstream.baseUrl, path: o.path, body: o.body, signal: abort.emitter,
-          headers: Object.assign(upstreamHeaders(c.env.incoming.headers, upstream.auth, requestId, deps.config.auth.end_user_header, upstream.provider.defaultHeaders), { 'content-type': 'application/json' }),
+          headers: headersTo(upstream, c.env.incoming.headers, requestId, deps.config.auth.end_user_header, true),
         });
       } catch (e) {
         if (last || clientGone || timedOut) throw e;

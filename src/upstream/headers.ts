@@ -3,6 +3,7 @@
 // headers minus hop-by-hop, cookies and its own rate-limit headers (x-ratelimit-*, RateLimit,
 // RateLimit-Policy, anthropic-ratelimit-*: Tollgate sends the user's instead).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Upstream } from './upstreams.js';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
@@ -57,5 +58,15 @@ export function clientHeaders(upstream: Readonly<Record<string, string | string[
     if (HOP_BY_HOP.has(name) && !(keepLength && name === 'content-length')) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  return out;
+}
+
+/**
+ * The headers of a call to upstream `u` made for a client's request: upstreamHeaders with `u`'s
+ * credentials and its provider's defaults, and a JSON body's content type when there is a body.
+ */
+export function headersTo(u: Pick<Upstream, 'auth' | 'provider'>, client: IncomingHttpHeaders, requestId: string, endUserHeader: string, jsonBody: boolean): Record<string, string> {
+  const out = upstreamHeaders(client, u.auth, requestId, endUserHeader, u.provider.defaultHeaders);
+  if (jsonBody) out['content-type'] = 'application/json';
   return out;
 }
