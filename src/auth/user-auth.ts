@@ -67,7 +67,12 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
     // Authorization: Bearer wins when both are sent.
     const auth = header(c, 'authorization');
     let token = auth !== undefined ? bearerToken(auth) : null;
-    for (let i = 0; auth === undefined && token === null && i < read.length; i++) token = apiKeyHeader(header(c, (read[i] as KeyHeader).header));
+    if (auth === undefined) {
+      for (const k of read) {
+        token = apiKeyHeader(header(c, k.header));
+        if (token !== null) break;
+      }
+    }
     // A JWT is not guessable (its signature is checked with no store call), so the bad-key limiter
     // does not hold back a valid token behind the same address.
     const asJwt = token !== null && jwt !== null && looksLikeJwt(token);

@@ -117,7 +117,7 @@ export function openAppender(file: string, fsync: Fsync, opts: AppenderOptions =
     const p = pending;
     pending = null;
     if (!p && !unwritten) return;
-    const text = p ? Buffer.from(p.lines.length === 1 ? (p.lines[0] as string) : p.lines.join('')) : null;
+    const text = p ? Buffer.from(p.lines.join('')) : null;
     const buf = unwritten && text ? Buffer.concat([unwritten, text]) : (unwritten ?? (text as Buffer));
     let off = 0;
     try {

@@ -213,7 +213,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     recordCalibration,
     calibration,
     reserve,
-    settle: (req, o) => settle(req, o),
+    settle,
     peek,
     ledger,
     ledgerPage,
