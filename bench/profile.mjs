@@ -3,7 +3,8 @@
 // summary in bench/profile.md. The .cpuprofile stays in a temporary directory (never committed).
 // Usage: node bench/profile.mjs   (after npm run build; BENCH_SECONDS sets each load, default 10;
 // PROFILE_MAIN=<other build>/dist/main.js profiles another build, PROFILE_OUT=<file> writes the
-// summary there instead)
+// summary there instead; PROFILE_DEPLOYED=1 runs it as deployed: info logs, the five limits of
+// bench/tollgate.mjs DEPLOYED_LIMITS)
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +12,12 @@ import { startChild, stopAll, stopChild, waitForOutput } from './children.mjs';
 import { summarise, summaryMarkdown } from './cpuprofile-summary.mjs';
 import { combine, throughput } from './load.mjs';
 import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
-import { deleteUser, repo, startTollgate } from './tollgate.mjs';
+import { DEPLOYED_LIMITS, deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // PROFILE_STORE=memory profiles Tollgate on its memory store instead.
 const MEMORY = process.env.PROFILE_STORE === 'memory';
+const DEPLOYED = process.env.PROFILE_DEPLOYED === '1';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tollgate-profile-'));
 const redis = await findOrStartRedis();
 try {
@@ -25,6 +27,7 @@ try {
     name: `tollgate-${MEMORY ? 'memory' : 'redis'} (profiled)`, upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: MEMORY ? null : redis.url,
     userId: `bench-profile-${Date.now().toString(36)}`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     ...(process.env.PROFILE_MAIN ? { main: process.env.PROFILE_MAIN } : {}),
+    ...(DEPLOYED ? { limits: DEPLOYED_LIMITS, logLevel: 'info' } : {}),
   });
   const target = { name: 'tollgate-redis', origin: gw.url, key: gw.key, pid: gw.pid };
   // PROFILE_MODES=stream (or json) profiles one mode only.
@@ -40,7 +43,7 @@ try {
   const summary = summaryMarkdown(summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))));
   const md = [
     '# Tollgate CPU profile under load', '',
-    `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on ${MEMORY ? 'its memory store' : 'Redis'}, 50 connections:`,
+    `${new Date().toISOString()} · ${os.cpus().length} cores, Node ${process.version} · Tollgate on ${MEMORY ? 'its memory store' : 'Redis'}${DEPLOYED ? ' as deployed' : ''}, 50 connections:`,
     `${process.env.PROFILE_MAIN ? `Build: ${process.env.PROFILE_MAIN}. ` : ''}${json.rps.toFixed(0)} JSON req/s for ${SECONDS} s, then ${sse.rps.toFixed(0)} stream req/s for ${SECONDS} s (${json.failed + sse.failed} failed);`,
     `${((json.cpuUsPerRequest * json.requests + sse.cpuUsPerRequest * sse.requests) / (json.requests + sse.requests)).toFixed(0)} µs of Tollgate CPU per request (profiler on).`,
     `Profile: ${path.join(dir, file)} (not committed).`, '', summary,
