@@ -5,9 +5,10 @@ import type { Config } from '../config/loader.js';
 import { createThresholds } from '../limits/thresholds.js';
 import { GatewayError } from '../core/errors.js';
 import { UTC_CALENDAR, type Calendar } from '../limits/calendar.js';
-import { DIMENSION_INFO, LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension } from '../limits/vocabulary.js';
+import { DIMENSION_INFO, LIMIT_NAMES, PARALLEL_LIMIT, type LimitedDimension, type Window } from '../limits/vocabulary.js';
 import type { Price } from '../pricing/price-table.js';
 import type { ConversationRef, CounterCheck } from '../store/types.js';
+import type { Threshold } from '../limits/thresholds.js';
 import type { PromptEstimate } from './prompt/prompt-estimate.js';
 import { generates, type Endpoint } from '../endpoints/endpoints.js';
 import type { RequestFacts } from './request-body.js';
@@ -53,9 +54,50 @@ export function promptMatters(limits: Readonly<Record<string, number>>, conversa
   return false;
 }
 
+/** A counter a user's limits make a request touch, before the request's amounts are known. */
+interface Touched {
+  readonly dimension: LimitedDimension;
+  readonly window: Window;
+  /** null: not limited, counted for reports (every dimension's day and month). */
+  readonly limit: number | null;
+  readonly thresholds: readonly Threshold[];
+}
+
+/** What a user's limits alone decide of every plan: made once per limits object (a principal keeps its own while cached). */
+interface LimitsShape {
+  readonly touched: readonly Touched[];
+  /** A token or spend limit applies. */
+  readonly metered: boolean;
+  /** A spend limit applies. */
+  readonly money: boolean;
+}
+
 export function createPlanner(config: Config) {
   const m = config.metering;
   const thresholds = createThresholds(config.thresholds);
+  const shapes = new WeakMap<Readonly<Record<string, number>>, LimitsShape>();
+  const shapeOf = (limits: Readonly<Record<string, number>>): LimitsShape => {
+    let shape = shapes.get(limits);
+    if (!shape) {
+      const touched: Touched[] = [];
+      let metered = false;
+      let money = false;
+      for (const l of LIMIT_NAMES) {
+        const limit = limits[l.name];
+        if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
+        // Thresholds (events) are for the user's own limits; a key's limits record none.
+        touched.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, thresholds: limit === undefined ? [] : thresholds(l.name, limit) });
+        if (limit !== undefined && DIMENSION_INFO[l.dimension].metered) metered = true;
+        if (limit !== undefined && DIMENSION_INFO[l.dimension].money) money = true;
+      }
+      shape = { touched, metered, money };
+      shapes.set(limits, shape);
+    }
+    return shape;
+  };
+  const unpriced = (model: string) => new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',
+    message: `model '${model}' has no price configured, and a spend limit applies` });
+
   return function plan(input: PlanInput): Plan {
     const { facts, limits, endpoint } = input;
     const price = config.prices.lookup(facts.model);
@@ -75,24 +117,25 @@ export function createPlanner(config: Config) {
       spend_micros: [spendFixed, spendPer],
     };
 
+    const shape = shapeOf(limits);
+    if (shape.money && !price && m.unpriced_models === 'reject') throw unpriced(facts.model);
+    let meteredLimit = shape.metered;
     const checks: CounterCheck[] = [];
-    let meteredLimit = false;
+    for (const t of shape.touched) {
+      const [fixed, perOutput] = amounts[t.dimension];
+      checks.push(t.limit === null
+        ? { dimension: t.dimension, window: t.window, limit: null, fixed, perOutput }
+        : { dimension: t.dimension, window: t.window, limit: t.limit, fixed, perOutput, thresholds: t.thresholds });
+    }
     const key = input.key ?? null;
-    const scoped = [...LIMIT_NAMES.map((l) => ({ l, limit: limits[l.name], keyId: undefined })),
-      ...(key ? LIMIT_NAMES.filter((l) => key.limits[l.name] !== undefined).map((l) => ({ l, limit: key.limits[l.name], keyId: key.id })) : [])];
-    for (const { l, limit, keyId } of scoped) {
-      if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
-      const [fixed, perOutput] = amounts[l.dimension];
-      // Thresholds (events) are for the user's own limits; a key's limits record none.
-      checks.push(limit === undefined
-        ? { dimension: l.dimension, window: l.window, limit: null, fixed, perOutput, ...(keyId === undefined ? {} : { keyId }) }
-        : keyId === undefined
-          ? { dimension: l.dimension, window: l.window, limit, fixed, perOutput, thresholds: thresholds(l.name, limit) }
-          : { dimension: l.dimension, window: l.window, limit, fixed, perOutput, keyId });
-      if (limit !== undefined && DIMENSION_INFO[l.dimension].metered) meteredLimit = true;
-      if (limit !== undefined && DIMENSION_INFO[l.dimension].money && !price && m.unpriced_models === 'reject') {
-        throw new GatewayError({ status: 400, code: 'unpriced_model', param: 'model',
-          message: `model '${facts.model}' has no price configured, and a spend limit applies` });
+    if (key) {
+      for (const l of LIMIT_NAMES) {
+        const limit = key.limits[l.name];
+        if (limit === undefined) continue;
+        const [fixed, perOutput] = amounts[l.dimension];
+        checks.push({ dimension: l.dimension, window: l.window, limit, fixed, perOutput, keyId: key.id });
+        if (DIMENSION_INFO[l.dimension].metered) meteredLimit = true;
+        if (DIMENSION_INFO[l.dimension].money && !price && m.unpriced_models === 'reject') throw unpriced(facts.model);
       }
     }
     const conversationBudget = input.conversation !== null;
