@@ -111,6 +111,31 @@ describe('RedisStore specifics', () => {
     await client.quit();
   });
 
+  it('settles and reclaims reservations whose record names its window hashes (the format before records named window and start)', async () => {
+    const client = testRedis();
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+    const store = createRedisStore({ client: testRedis(), clock });
+    const user = uniqueId('record-w');
+    const p = `tg:{u:${user}}:`;
+    const day = Date.UTC(2026, 10, 23) / 1000;
+    const checks = [check('tokens', 'day', 1000, 100)];
+    // Two requests in flight, reserved by the previous build: 60 and 30 tokens; the second one's gateway died.
+    await client.hset(`${p}w:day:${day}`, 'x', '1', 'tokens', 500, 'tokens:r', 90);
+    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [[`w:day:${day}`, 'tokens', '60']] }), 'PX', 600_000);
+    await client.set(`${p}resv:old-2`, JSON.stringify({ c: [[`w:day:${day}`, 'tokens', '30']] }), 'PX', 600_000);
+    await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1', clock.now() + 1_000, 'old-2');
+    clock.advance(2000);
+    const record = { requestId: 'old-1', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
+      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const actual = { requests: 1, messages: 0, tokens: 45, credits: 0, spend_micros: 0 };
+    expect(await store.settle({ userId: user, requestId: 'old-1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
+    // old-1 gave back its 60 and used 45; the next reserve reclaims old-2's 30 and holds its own 100.
+    const r = await reservePlain(store, user, 'new-1', checks, 60_000);
+    expect(r.states[0]).toMatchObject({ used: 545, reserved: 100 });
+    await store.close();
+    await client.quit();
+  });
+
   it('stores a ledger record whose model name is not well-formed UTF-16 (U+FFFD for the lone surrogate)', async () => {
     const store = createRedisStore({ client: testRedis(), clock: createManualClock(Date.UTC(2026, 10, 23, 12)) });
     const user = uniqueId('utf16');

@@ -37,8 +37,12 @@ export interface ReserveArgs {
   readonly ttl: number;
   readonly conv: { readonly id: string; readonly parent: string | null; readonly budget: number | null } | null;
   readonly spend: { readonly fixed: number; readonly per: number; readonly priced: boolean };
-  /** Five values a check, one flat list: dim, window, limit (null = none), fixed, perOutput. */
-  readonly checks: ReadonlyArray<string | number | null>;
+  /**
+   * The limited checks, six values each in one flat list: the check's number in the request (1 =
+   * the first; the script's states name it), dim, window, limit, fixed, perOutput. Counters kept
+   * only for reporting are not reserved (settle charges them), so they are not sent.
+   */
+  readonly checks: ReadonlyArray<string | number>;
   readonly cal: CalendarArg | null;
 }
 
@@ -48,7 +52,7 @@ export function reserveArgs(req: ReserveRequest, now: number): string {
     now, rid: req.requestId, mode: req.mode, out: req.maxOutput, minOut: req.minOutput, parallel: req.parallelLimit, ttl: req.ttlMs,
     conv: c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null,
     spend: { fixed: req.spend.fixed, per: req.spend.perOutput, priced: req.spend.priced },
-    checks: req.checks.flatMap((k) => [scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput]),
+    checks: req.checks.flatMap((k, i) => k.limit === null ? [] : [i + 1, scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput]),
     cal: calendarArg(req.calendar),
   };
   return JSON.stringify(args);
@@ -59,7 +63,10 @@ export interface SettleArgs {
   readonly rid: string;
   readonly root: string;
   readonly actual: SettleRequest['actual'];
-  /** Three values a check, one flat list: dim, window, limited (1|0). */
+  /**
+   * Four values a check, one flat list: dim, window, limited (1|0), and the amount used of its
+   * dimension (a check whose amount is 0 changes nothing and is not sent).
+   */
   readonly checks: ReadonlyArray<string | number>;
   /** The limited checks with thresholds: [dim, window, 1, limit, label, point, label, point, ...]. */
   readonly watch: ReadonlyArray<ReadonlyArray<string | number>>;
@@ -72,7 +79,10 @@ export interface SettleArgs {
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    checks: req.checks.flatMap((c) => [scopedDimension(c), c.window, c.limit === null ? 0 : 1]),
+    checks: req.checks.flatMap((c) => {
+      const amount = req.actual[c.dimension] ?? 0;
+      return amount === 0 ? [] : [scopedDimension(c), c.window, c.limit === null ? 0 : 1, amount];
+    }),
     watch: req.checks.flatMap(watchedCheck),
     ledger, cal: calendarArg(req.calendar), hist,
   };

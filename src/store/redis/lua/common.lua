@@ -122,9 +122,20 @@ local function period(window, now, cal)
 end
 
 -- period() of each window at one instant in one calendar, worked out once: a request's checks
--- share a few windows (every dimension has a day and a month counter).
+-- share a few windows (every dimension has a day and a month counter), and the requests of a batch
+-- on UTC (no calendar) share the instant (clock_now) and so the periods.
+local utc_memo = {}
 local function periods(now, cal)
-  local memo = {}
+  local memo
+  if cal then
+    memo = {}
+  else
+    memo = utc_memo[now]
+    if not memo then
+      memo = {}
+      utc_memo[now] = memo
+    end
+  end
   return function(window)
     local p = memo[window]
     if not p then
@@ -163,17 +174,22 @@ end
 
 -- The window hashes one script call touches: `win` names one (and what it holds), `want` a
 -- counter in it; `load` reads each with one HMGET; `store` writes the changed ones with one HSET
--- each (and sets the expiry of those it makes).
+-- each (and sets the expiry of those it makes). Window hashes are found by window and start, so
+-- naming one again builds no key.
 local function windows(prefix, cal)
   return { prefix = prefix, cal = cal, list = {}, by = {} }
 end
 
 local function win(ws, window, start, finish)
-  local key = window_key(ws.prefix, window, start)
-  local w = ws.by[key]
+  local of = ws.by[window]
+  if not of then
+    of = {}
+    ws.by[window] = of
+  end
+  local w = of[start]
   if not w then
-    w = { key = key, window = window, start = start, finish = finish, dims = {}, vals = {}, extra = {}, changed = false }
-    ws.by[key] = w
+    w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false }
+    of[start] = w
     ws.list[#ws.list + 1] = w
   elseif finish and not w.finish then
     w.finish = finish
@@ -181,17 +197,39 @@ local function win(ws, window, start, finish)
   return w
 end
 
-local function want(w, dim)
-  if not w.vals[dim] then
+-- `direct`: a counter only charged here, never reserved (kept for reporting, or charged with no
+-- reservation): only its `<dim>` field is read and written, its `<dim>:r` left as it is.
+local function want(w, dim, direct)
+  local v = w.vals[dim]
+  if not v then
     w.dims[#w.dims + 1] = dim
-    w.vals[dim] = { used = 0, resv = 0 }
+    v = { used = 0, resv = 0, direct = direct == true }
+    w.vals[dim] = v
+  elseif not direct then
+    v.direct = false
   end
-  return w.vals[dim]
+  return v
 end
+
+-- The field of a counter's reservations, `<dim>:r` (made once a dim for the whole script call).
+local resv_field = setmetatable({}, { __index = function(t, dim)
+  local f = dim .. ':r'
+  t[dim] = f
+  return f
+end })
+
+-- The dimension of a counter: `<dim>`, or a key's own `k:<keyId>:<dim>` (made once a counter for
+-- the whole script call).
+local base_dim = setmetatable({}, { __index = function(t, dim)
+  local d = string.match(dim, '([%w_]+)$')
+  t[dim] = d
+  return d
+end })
 
 -- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
 -- window's HMGET (its value in `w.extra[field]`, nil when absent), written with its HSET when set.
 local function want_field(w, field)
+  w.extra = w.extra or {}
   if w.extra[field] == nil then
     w.extra[#w.extra + 1] = field
     w.extra[field] = false
@@ -206,23 +244,40 @@ end
 local function load(ws)
   for _, w in ipairs(ws.list) do
     local fields = { 'x' }
-    for _, d in ipairs(w.dims) do
+    local dims, vals = w.dims, w.vals
+    for i = 1, #dims do
+      local d = dims[i]
       fields[#fields + 1] = d
-      fields[#fields + 1] = d .. ':r'
+      if not vals[d].direct then fields[#fields + 1] = resv_field[d] end
     end
-    for _, f in ipairs(w.extra) do fields[#fields + 1] = f end
+    local extra = w.extra
+    local before_extra = #fields
+    if extra then
+      for _, f in ipairs(extra) do fields[#fields + 1] = f end
+    end
     local got = redis.call('HMGET', w.key, unpack(fields))
     w.fresh = not got[1]
     w.x = got[1]
-    for i, f in ipairs(w.extra) do w.extra[f] = got[1 + 2 * #w.dims + i] or false end
-    for i, d in ipairs(w.dims) do
-      local used, resv = got[2 * i], got[2 * i + 1]
+    if extra then
+      for i, f in ipairs(extra) do extra[f] = got[before_extra + i] or false end
+    end
+    local k = 2
+    for i = 1, #dims do
+      local v = vals[dims[i]]
+      local used, resv = got[k], nil
+      if v.direct then
+        k = k + 1
+      else
+        resv = got[k + 1]
+        k = k + 2
+      end
       if not used and not resv then
-        local old = redis.call('HMGET', legacy_key(ws.prefix, d, w.window, w.start), 'used', 'resv')
+        local old = redis.call('HMGET', legacy_key(ws.prefix, dims[i], w.window, w.start), 'used', 'resv')
         used, resv = old[1], old[2]
         if used or resv then w.changed = true end
+        if resv then v.direct = false end
       end
-      w.vals[d].used, w.vals[d].resv = num(used), num(resv)
+      v.used, v.resv = tonumber(used) or 0, tonumber(resv) or 0
     end
   end
 end
@@ -245,17 +300,26 @@ local function store(ws, now)
         args[3] = 'h'
         expire = w.keep
       end
+      local n = #args
       for _, d in ipairs(w.dims) do
         local v = w.vals[d]
-        args[#args + 1] = d
-        args[#args + 1] = int(v.used)
-        args[#args + 1] = d .. ':r'
-        args[#args + 1] = int(v.resv)
+        args[n + 1] = d
+        args[n + 2] = int(v.used)
+        n = n + 2
+        if not v.direct then
+          args[n + 1] = resv_field[d]
+          args[n + 2] = int(v.resv)
+          n = n + 2
+        end
       end
-      for _, f in ipairs(w.extra) do
-        if w.extra[f] then
-          args[#args + 1] = f
-          args[#args + 1] = w.extra[f]
+      local extra = w.extra
+      if extra then
+        for _, f in ipairs(extra) do
+          if extra[f] then
+            args[n + 1] = f
+            args[n + 2] = extra[f]
+            n = n + 2
+          end
         end
       end
       redis.call('HSET', unpack(args))
@@ -273,14 +337,17 @@ local function store(ws, now)
   return made
 end
 
--- A counter a reservation record holds: { window hash suffix, dim, amount[, limit] }; a record
--- written by the earlier layout holds { `<dim>:<window>:<start s>`, amount[, limit] }. Returns the
--- window, its start (ms), the dim, the amount and the limit.
+-- A counter a reservation record holds: { window, start (ms), dim, amount[, limit] }; a record
+-- written by an earlier layout holds { `w:<window>:<start s>`, dim, amount[, limit] } or
+-- { `<dim>:<window>:<start s>`, amount[, limit] }. Returns the window, its start (ms), the dim, the
+-- amount and the limit.
 local function held(entry)
-  local window, start = string.match(entry[1], '^w:(%a+):(%-?%d+)$')
+  local first = entry[1]
+  if RETENTION[first] then return first, tonumber(entry[2]), entry[3], num(entry[4]), entry[5] end
+  local window, start = string.match(first, '^w:(%a+):(%-?%d+)$')
   if window then return window, tonumber(start) * 1000, entry[2], num(entry[3]), entry[4] end
   local dim
-  dim, window, start = string.match(entry[1], '^(.+):(%a+):(%-?%d+)$')
+  dim, window, start = string.match(first, '^(.+):(%a+):(%-?%d+)$')
   return window, tonumber(start) * 1000, dim, num(entry[2]), entry[3]
 end
 

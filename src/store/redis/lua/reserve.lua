@@ -2,10 +2,11 @@
 -- One call, atomic: no other request of this user can pass a check against a stale balance.
 --
 -- reserve(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
---   arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis
---   TIME), rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent,
---   budget} | null, spend = {fixed, per, priced}, checks = [dim, window, limit (null = none),
---   fixed, perOutput, dim, ...] (five values a check), cal = the user's calendar (see `period`) | null
+--   arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis TIME),
+--   rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent, budget} |
+--   null, spend = {fixed, per, priced}, checks = [number, dim, window, limit, fixed, perOutput,
+--   number, ...] (the limited checks, six values each: `number` is the check's place in the
+--   request, which its state is tagged with), cal = the user's calendar (see `period`) | null
 -- The first refusal of a period is recorded in the outbox (events.lua).
 -- Returns { '!err', message } for an id already reserved or settled, else { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
 --           reclaimed (the ids of expired reservations this call released, space-separated), states... }
@@ -29,12 +30,7 @@ local spend_fixed, spend_per = num(args.spend.fixed), num(args.spend.per)
 local priced = args.spend.priced == true
 local cal = type(args.cal) == 'table' and args.cal or nil
 local list = args.checks
-local n = #list / 5
--- Check i: dim, window, limit (nil = none), fixed, perOutput.
-local function check_of(i)
-  local b = (i - 1) * 5
-  return list[b + 1], list[b + 2], tonumber(list[b + 3]), num(list[b + 4]), num(list[b + 5])
-end
+local n = #list / 6
 
 -- Every reservation not yet settled, scored by when it expires (tombstones of settled ids < 0).
 local resvs_key = prefix .. 'resvs'
@@ -79,21 +75,18 @@ if #stale > 0 then
   store(gone, now)
 end
 
+-- The states, six values each in one flat list (the reply's tail): state k starts at 6(k-1)+1.
 local states = {}
 local denied = 0
 local function state(tag, limit, used, resv, resets, window)
-  states[#states + 1] = { tag, limit, used, resv, resets, window }
-  return #states
-end
-
--- Amount a counter takes for `o` output tokens.
-local function amount(fixed, per, o)
-  return fixed + math.ceil(per * o)
+  local b = #states
+  states[b + 1], states[b + 2], states[b + 3], states[b + 4], states[b + 5], states[b + 6] = tag, limit, used, resv, resets, window
+  return b / 6 + 1
 end
 
 -- Narrow `out` to what fits in `room`; returns false when even nothing fits.
 local function fit_room(room, fixed, per)
-  if amount(fixed, per, out) <= 0 then return true end
+  if fixed + math.ceil(per * out) <= 0 then return true end
   if not hard then return room > 0 end
   if per > 0 then
     local can = math.floor((room - fixed) / per)
@@ -101,10 +94,6 @@ local function fit_room(room, fixed, per)
     return out >= min_out and out >= 0
   end
   return fixed <= room
-end
-
-local function fit(limit, used, resv, fixed, per)
-  return fit_room(limit - used - resv, fixed, per)
 end
 
 -- Grants are read only when an allowance falls short (the common request never looks).
@@ -115,7 +104,7 @@ local function balance(dim)
 end
 
 -- 1. The conversation tree (before the account-period checks).
-local conv_root, conv_key, conv_fresh = '', nil, false
+local conv_root, conv_key, conv_fresh, conv_state = '', nil, false, nil
 if conv_id ~= '' then
   local own = redis.call('HGET', prefix .. 'conv:' .. conv_id, 'root')
   if own then
@@ -132,112 +121,114 @@ if conv_id ~= '' then
   if conv_fresh and conv_root == conv_id and conv_budget then climit = conv_budget end
   if climit then
     local used, resv = num(c[2]), num(c[3])
-    local idx = state('conv', climit, used, resv, -1, 'lifetime')
-    if not priced or not fit(climit, used, resv, spend_fixed, spend_per) then
-      denied = idx
-      if not priced then states[idx][1] = 'conv-unpriced' end
+    conv_state = state('conv', climit, used, resv, -1, 'lifetime')
+    if not priced or not fit_room(climit - used - resv, spend_fixed, spend_per) then
+      denied = conv_state
+      if not priced then states[6 * conv_state - 5] = 'conv-unpriced' end
     end
   end
 end
 
 -- 2. Requests in flight.
+local parallel_state = nil
 if denied == 0 and parallel then
-  -- This request's own place is counted once admitted (below), not here.
-  local busy = in_flight(prefix, now) - (expires > now and 1 or 0)
-  local idx = state('parallel', parallel, busy, 0, -1, 'instant')
-  if busy >= parallel then denied = idx end
+  -- This request's own place, taken above (in flight while the TTL is positive), is counted once
+  -- admitted (below), not here.
+  local busy = in_flight(prefix, now) - (ttl > 0 and 1 or 0)
+  parallel_state = state('parallel', parallel, busy, 0, -1, 'instant')
+  if busy >= parallel then denied = parallel_state end
 end
 
--- 3. Every limited counter: read, and narrow the output ceiling to what every limit allows.
--- Counters kept only for reporting (no limit) are not reserved: settle charges them.
-local checks = {}
+-- 3. Every limited counter: read (one HMGET a window hash), and narrow the output ceiling to what
+-- every limit allows. Check i is list[b + 1 .. b + 6], b = 6(i-1): number, dim, window, limit,
+-- fixed, perOutput; where[i] its window hash, room[i] what is left of its limit, first[i] its state.
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
+local where, room, first = {}, {}, 0
 if denied == 0 then
-  -- Every window hash the limited counters live in, read with one HMGET each.
-  local where = {}
-  for i = 1, n do
-    local dim, window, limit = check_of(i)
-    if limit then
-      local s, e = period_of(window)
-      where[i] = win(ws, window, s, e)
-      want(where[i], dim)
-    end
+  for b = 0, 6 * n - 1, 6 do
+    local window = list[b + 3]
+    local w = win(ws, window, period_of(window))
+    want(w, list[b + 2])
+    where[#where + 1] = w
   end
   load(ws)
+  first = #states / 6 + 1
   for i = 1, n do
-    local dim, window, limit, fixed, per = check_of(i)
-    if limit then
-      local w = where[i]
-      local e = w.finish
-      local used, resv = w.vals[dim].used, w.vals[dim].resv
-      local room = limit - used - resv
-      -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
-      -- its allowance into the user's grants.
-      local grantable = GRANTABLE[dim] == true
-      checks[#checks + 1] = { w = w, fixed = fixed, per = per, dim = dim, limit = limit, room = room, grantable = grantable }
-      local idx = state(i, limit, used, resv, e or -1, window)
-      checks[#checks].state = idx
-      local room_with = room
-      if grantable and amount(fixed, per, out) > room then
-        -- The counter's own reservations already hold whatever requests in flight may take from
-        -- the grants, and what it used past its limit has been drawn from them: the room is the
-        -- allowance left, less every reservation, plus what the grants have not spent.
-        local g = grant_left(prefix, dim, now)
-        if g > 0 then room_with = math.max(limit - used, 0) - resv + g end
-      end
-      if denied == 0 and not fit_room(room_with, fixed, per) then denied = idx end
+    local b = 6 * i - 6
+    local dim, limit, fixed, per = list[b + 2], list[b + 4], list[b + 5], list[b + 6]
+    local w = where[i]
+    local v = w.vals[dim]
+    local left = limit - v.used - v.resv
+    room[i] = left
+    local idx = state(list[b + 1], limit, v.used, v.resv, w.finish or -1, list[b + 3])
+    -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
+    -- its allowance into the user's grants: the counter's own reservations already hold whatever
+    -- requests in flight may take from the grants, and what it used past its limit has been drawn
+    -- from them, so the room is the allowance left, less every reservation, plus what the grants
+    -- have not spent.
+    if GRANTABLE[dim] and fixed + math.ceil(per * out) > left then
+      local g = grant_left(prefix, dim, now)
+      if g > 0 then left = math.max(limit - v.used, 0) - v.resv + g end
     end
+    if denied == 0 and not fit_room(left, fixed, per) then denied = idx end
   end
 end
 
 if denied ~= 0 then
   -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
   -- key's own limit (`k:<keyId>:<dim>`), is not.
-  local st = states[denied]
-  local dim, window = nil, nil
-  if type(st[1]) == 'number' then dim, window = check_of(st[1]) end
-  if dim and not string.find(dim, ':', 1, true) then
-    local w = win(ws, window, period_of(window))
-    -- A refusal in a period no request has reserved in yet makes the hash with the marker.
-    local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
-    record_event(prefix, w.key, dim .. ':ev:refused', now, { 'refused', dim, window, 'user', st[2], st[3], '', int(w.start), '' })
-    if fresh and st[5] ~= -1 then redis.call('PEXPIRE', w.key, st[5] + RETENTION[window] - now) end
-  elseif st[1] == 'conv' and not conv_fresh then
-    record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', st[2], st[3], '', '', conv_root })
+  local base = 6 * denied - 6
+  local tag, limit, used = states[base + 1], states[base + 2], states[base + 3]
+  if type(tag) == 'number' then
+    local i = denied - first + 1
+    local dim, window = list[6 * i - 4], list[6 * i - 3]
+    if not string.find(dim, ':', 1, true) then
+      local w = where[i]
+      -- A refusal in a period no request has reserved in yet makes the hash with the marker.
+      local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
+      record_event(prefix, w.key, dim .. ':ev:refused', now, { 'refused', dim, window, 'user', limit, used, '', int(w.start), '' })
+      local resets = states[base + 5]
+      if fresh and resets ~= -1 then redis.call('PEXPIRE', w.key, resets + RETENTION[window] - now) end
+    end
+  elseif tag == 'conv' and not conv_fresh then
+    record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', limit, used, '', '', conv_root })
   end
   redis.call('ZREM', resvs_key, rid)
   local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' ') }
-  for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
+  for k = 1, #states do flat[k + 5] = states[k] end
   return flat
 end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
 -- `resvs` is what holds the request's parallel slot.
-local rk = prefix .. 'resv:' .. rid
 local record = { c = {} }
 -- What this request may take beyond the allowance, per grant dimension (the most over any of its
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
 local holds, hold_of = {}, {}
-for _, ch in ipairs(checks) do
-  local amt = amount(ch.fixed, ch.per, out)
-  if ch.grantable then
-    local h = hold_of[ch.dim]
+for i = 1, n do
+  local b = 6 * i - 6
+  local dim, fixed, per = list[b + 2], list[b + 5], list[b + 6]
+  local amt = fixed + math.ceil(per * out)
+  local w = where[i]
+  local grantable = GRANTABLE[dim]
+  if grantable then
+    local h = hold_of[dim]
     if not h then
-      h = { ch.dim, 0 }
-      hold_of[ch.dim] = h
+      h = { dim, 0 }
+      hold_of[dim] = h
       holds[#holds + 1] = h
     end
-    local over = amt - math.max(ch.room, 0)
+    local over = amt - math.max(room[i], 0)
     if over > h[2] then h[2] = over end
   end
-  local v = ch.w.vals[ch.dim]
+  local v = w.vals[dim]
   v.resv = v.resv + amt
-  ch.w.changed = true
+  w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  local suffix = string.sub(ch.w.key, #prefix + 1)
-  record.c[#record.c + 1] = ch.grantable and { suffix, ch.dim, int(amt), int(ch.limit) } or { suffix, ch.dim, int(amt) }
-  if ch.state then states[ch.state][4] = states[ch.state][4] + amt end
+  record.c[i] = grantable and { w.window, int(w.start), dim, int(amt), int(list[b + 4]) } or { w.window, int(w.start), dim, int(amt) }
+  local r = 6 * (first + i - 1) - 2
+  states[r] = states[r] + amt
 end
 for _, h in ipairs(holds) do
   if h[2] > 0 then
@@ -251,7 +242,7 @@ for _, h in ipairs(holds) do
   end
 end
 if conv_key then
-  local amt = amount(spend_fixed, spend_per, out)
+  local amt = spend_fixed + math.ceil(spend_per * out)
   if conv_fresh and conv_root == conv_id and conv_budget then
     redis.call('HSET', conv_key, 'limit', int(conv_budget))
   end
@@ -261,15 +252,13 @@ if conv_key then
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
   record.conv = conv_root
   record.convAmt = int(amt)
-  for _, st in ipairs(states) do if st[1] == 'conv' then st[4] = st[4] + amt end end
+  if conv_state then states[6 * conv_state - 2] = states[6 * conv_state - 2] + amt end
 end
-if parallel then
-  for _, st in ipairs(states) do if st[1] == 'parallel' then st[3] = st[3] + 1 end end
-end
+if parallel_state then states[6 * parallel_state - 3] = states[6 * parallel_state - 3] + 1 end
 if store(ws, now) then tidy_tombstones(prefix, now) end
-redis.call('SET', rk, cjson.encode(record), 'PX', ttl + DAY)
+redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
 
 local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
-for _, st in ipairs(states) do for _, v in ipairs(st) do flat[#flat + 1] = v end end
+for k = 1, #states do flat[k + 5] = states[k] end
 return flat
 end

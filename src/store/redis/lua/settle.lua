@@ -6,8 +6,9 @@
 -- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
 --   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
 --   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
---   checks = [dim, window, limited(1|0), dim, window, ...] (unlimited counters, and all of them
---   when the reservation is gone, are charged here in the current period), watch = [[dim, window,
+--   checks = [dim, window, limited(1|0), amount, dim, ...] (the amount used of the check's
+--   dimension; checks with none are not sent: unlimited counters, and all of them when the
+--   reservation is gone, are charged here in the current period), watch = [[dim, window,
 --   1, limit, label, point, label, point, ...], ...] (the limited ones with thresholds), ledger = [field, value, ...]
 --   (strings), cal = the user's calendar (see `period`) | null, hist = how long past its day a
 --   per-day rollup is kept (ms)
@@ -62,16 +63,12 @@ local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
 local direct = {}
-for i = 1, #checks, 3 do
-  local dim, window = checks[i], checks[i + 1]
+for i = 1, #checks, 4 do
   if not rec or checks[i + 2] ~= 1 then
-    local amt = num(actual[string.match(dim, '([%w_]+)$')])
-    if amt ~= 0 then
-      local s, e = period_of(window)
-      local w = win(ws, window, s, e)
-      want(w, dim)
-      direct[#direct + 1] = { w = w, dim = dim, watch = watched and watched[dim .. ':' .. window], amt = amt }
-    end
+    local dim, window = checks[i], checks[i + 1]
+    local w = win(ws, window, period_of(window))
+    want(w, dim, true)
+    direct[#direct + 1] = { w = w, dim = dim, watch = watched and watched[dim .. ':' .. window], amt = checks[i + 3] }
   end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
@@ -98,7 +95,7 @@ if rec then
     local v = h.w.vals[h.dim]
     v.resv = v.resv - h.amt
     h.w.changed = true
-    local dim = string.match(h.dim, '([%w_]+)$')
+    local dim = base_dim[h.dim]
     local amt = num(actual[dim])
     if amt ~= 0 then
       v.used = v.used + amt
