@@ -63,41 +63,45 @@ export interface SettleArgs {
   readonly rid: string;
   readonly root: string;
   readonly actual: SettleRequest['actual'];
+  /** The counters kept only for reporting, three values each in one flat list: dim, window, amount. */
+  readonly direct: ReadonlyArray<string | number>;
   /**
-   * Four values a check, one flat list: dim, window, limited (1|0), and the amount used of its
-   * dimension (a check whose amount is 0 changes nothing and is not sent).
+   * The limited counters as `dim|window|amount`, comma-separated: charged in the current period only
+   * when the reservation is gone (reclaimed by a sweep), so the script reads them only then.
    */
-  readonly checks: ReadonlyArray<string | number>;
-  /** The limited checks with thresholds: [dim, window, 1, limit, label, point, label, point, ...]. */
-  readonly watch: ReadonlyArray<ReadonlyArray<string | number>>;
+  readonly limited: string;
+  /**
+   * The limited counters with thresholds, five values each in one flat list: dim, window, limit,
+   * the first point, and every threshold as `label|point`, comma-separated (read only once the
+   * counter reaches the first point).
+   */
+  readonly watch: ReadonlyArray<string | number>;
   readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
   /** How long past its day a per-day rollup is kept, ms. */
   readonly hist: number;
 }
 
+/** Counters whose amount is 0 change nothing and are not sent (nor decoded: each value costs the script). */
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
+  const direct: Array<string | number> = [];
+  const limited: string[] = [];
+  const watch: Array<string | number> = [];
+  for (const c of req.checks) {
+    const dim = scopedDimension(c);
+    if (c.limit !== null && c.thresholds && c.thresholds.length > 0) {
+      watch.push(dim, c.window, c.limit, Math.min(...c.thresholds.map((t) => t.point)), c.thresholds.map((t) => `${t.label}|${t.point}`).join(','));
+    }
+    const amount = req.actual[c.dimension] ?? 0;
+    if (amount === 0) continue;
+    if (c.limit === null) direct.push(dim, c.window, amount);
+    else limited.push(`${dim}|${c.window}|${amount}`);
+  }
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    checks: req.checks.flatMap((c) => {
-      const amount = req.actual[c.dimension] ?? 0;
-      return amount === 0 ? [] : [scopedDimension(c), c.window, c.limit === null ? 0 : 1, amount];
-    }),
-    watch: req.checks.flatMap(watchedCheck),
-    ledger, cal: calendarArg(req.calendar), hist,
+    direct, limited: limited.join(','), watch, ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
-}
-
-/**
- * A check with thresholds as settle.lua reads it; none for the others. The checks themselves go
- * as one flat list: Redis's cjson takes several times longer to decode a list of small lists.
- */
-function watchedCheck(c: CounterCheck): Array<Array<string | number>> {
-  if (c.limit === null || !c.thresholds || c.thresholds.length === 0) return [];
-  const out: Array<string | number> = [scopedDimension(c), c.window, 1, c.limit];
-  for (const t of c.thresholds) out.push(t.label, t.point);
-  return [out];
 }
 
 export interface PeekArgs {

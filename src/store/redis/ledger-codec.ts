@@ -1,13 +1,22 @@
 // A ledger record as Redis Stream fields, and back.
 import type { GrantSpec, LedgerRecord, Outcome } from '../types.js';
 
+/**
+ * The fields of a record; those at their default (an empty string, 0, not estimated) are left out:
+ * recordFromFields reads them back as the default, and each field costs the settle script a value
+ * to decode and Redis one to store.
+ */
 export function recordFields(r: LedgerRecord): string[] {
   return [
-    'requestId', r.requestId, 'time', String(r.time), 'user', r.user, 'model', r.model ?? '',
-    'conversation', r.conversation ?? '', 'promptTokens', String(r.promptTokens),
-    'completionTokens', String(r.completionTokens), 'cachedTokens', String(r.cachedTokens),
-    'reasoningTokens', String(r.reasoningTokens), 'costMicros', String(r.costMicros),
-    'outcome', r.outcome, 'estimated', r.estimated ? '1' : '0', 'anomaly', r.anomaly ?? '',
+    'requestId', r.requestId, 'time', String(r.time), 'user', r.user,
+    ...(r.model ? ['model', r.model] : []),
+    ...(r.conversation ? ['conversation', r.conversation] : []),
+    'promptTokens', String(r.promptTokens), 'completionTokens', String(r.completionTokens),
+    ...(r.cachedTokens ? ['cachedTokens', String(r.cachedTokens)] : []),
+    ...(r.reasoningTokens ? ['reasoningTokens', String(r.reasoningTokens)] : []),
+    'costMicros', String(r.costMicros), 'outcome', r.outcome,
+    ...(r.estimated ? ['estimated', '1'] : []),
+    ...(r.anomaly ? ['anomaly', r.anomaly] : []),
     // Only on the records that have them (the settle script adds fromGrants itself).
     ...(r.grant ? ['grant', JSON.stringify(r.grant)] : []),
     ...(r.fromGrants ? ['fromGrants', JSON.stringify(r.fromGrants)] : []),

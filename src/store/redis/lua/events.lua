@@ -20,14 +20,17 @@ local function record_event(prefix, marker_key, marker, now, e)
   events_recorded = events_recorded + 1
 end
 
--- c is a settle check { dim, window, 1, limit, label, point, label, point, ... }: records every
--- threshold that a charge from `before` to `after` on its counter (in window hash `key`, period
--- starting `start`) crosses; the marker is the field `<dim>:ev:<label>` of that hash.
-local function threshold_events(prefix, key, c, start, before, after, now)
-  for i = 5, #c, 2 do
-    local point = c[i + 1]
+-- watch[b ..] is a settle check with thresholds: dim, window, limit, its first point, and its
+-- thresholds as 'label|point,...'. Records every threshold that a charge from `before` to `after`
+-- on its counter (in window hash `key`, period starting `start`) crosses; the marker is the field
+-- `<dim>:ev:<label>` of that hash. Below the first point nothing is parsed.
+local function threshold_events(prefix, key, watch, b, start, before, after, now)
+  if after < watch[b + 3] then return end
+  local dim = watch[b]
+  for label, point in string.gmatch(watch[b + 4], '([^|,]+)|([^|,]+)') do
+    point = tonumber(point)
     if before < point and after >= point then
-      record_event(prefix, key, c[1] .. ':ev:' .. c[i], now, { 'threshold', c[1], c[2], 'user', c[4], after, c[i], int(start), '' })
+      record_event(prefix, key, dim .. ':ev:' .. label, now, { 'threshold', dim, watch[b + 1], 'user', watch[b + 2], after, label, int(start), '' })
     end
   end
 end

@@ -4,14 +4,15 @@
 -- nor does a reserve of that id that runs late (reserve.lua refuses an id with a place there).
 --
 -- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
---   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis
---   TIME), rid, root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0),
---   checks = [dim, window, limited(1|0), amount, dim, ...] (the amount used of the check's
---   dimension; checks with none are not sent: unlimited counters, and all of them when the
---   reservation is gone, are charged here in the current period), watch = [[dim, window,
---   1, limit, label, point, label, point, ...], ...] (the limited ones with thresholds), ledger = [field, value, ...]
---   (strings), cal = the user's calendar (see `period`) | null, hist = how long past its day a
---   per-day rollup is kept (ms)
+--   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis TIME), rid,
+--   root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0), direct = [dim,
+--   window, amount, dim, ...] (the counters kept only for reporting, charged here in the current
+--   period), limited = 'dim|window|amount,...' (the limited counters: charged here in the current
+--   period only when the reservation is gone; read only then), watch = [dim, window, limit, first
+--   point, 'label|point,...', dim, ...] (the limited counters with thresholds; the list is read only
+--   once a counter reaches its first point), ledger = [field, value, ...] (strings), cal = the
+--   user's calendar (see `period`) | null, hist = how long past its day a per-day rollup is kept (ms).
+--   Counters whose amount is 0 are not sent.
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
 -- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
 
@@ -33,13 +34,13 @@ if not rec then
 end
 
 local actual = args.actual
-local checks = args.checks
 local cal = type(args.cal) == 'table' and args.cal or nil
--- Checks with thresholds, by `dim:window` (only they cost more than a comparison).
+-- Checks with thresholds: their place in `watch` by `dim:window` (only they cost more than a comparison).
+local watch = args.watch
 local watched = nil
-for _, c in ipairs(args.watch) do
+for b = 1, #watch, 5 do
   watched = watched or {}
-  watched[c[1] .. ':' .. c[2]] = c
+  watched[watch[b] .. ':' .. watch[b + 1]] = b
 end
 
 -- Charges the tree's root; records the tree reaching its budget.
@@ -62,14 +63,18 @@ end
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
-local direct = {}
-for i = 1, #checks, 4 do
-  if not rec or checks[i + 2] ~= 1 then
-    local dim, window = checks[i], checks[i + 1]
-    local w = win(ws, window, period_of(window))
-    want(w, dim, true)
-    direct[#direct + 1] = { w = w, dim = dim, watch = watched and watched[dim .. ':' .. window], amt = checks[i + 3] }
-  end
+-- Charged directly: counter i is direct_w[i] (its window hash), direct_dim[i], direct_amt[i].
+local direct_w, direct_dim, direct_amt = {}, {}, {}
+local function charge_directly(dim, window, amt)
+  local w = win(ws, window, period_of(window))
+  want(w, dim, true)
+  local i = #direct_w + 1
+  direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
+end
+local direct = args.direct
+for b = 1, #direct, 3 do charge_directly(direct[b], direct[b + 1], direct[b + 2]) end
+if not rec then
+  for dim, window, amt in string.gmatch(args.limited, '([^|,]+)|([^|,]+)|([^|,]+)') do charge_directly(dim, window, tonumber(amt)) end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
@@ -105,8 +110,8 @@ if rec then
         local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
         if o > (over[dim] or 0) then over[dim] = o end
       end
-      local w = watched and watched[h.dim .. ':' .. h.w.window]
-      if w then threshold_events(prefix, h.w.key, w, h.w.start, after - amt, after, now) end
+      local b = watched and watched[h.dim .. ':' .. h.w.window]
+      if b then threshold_events(prefix, h.w.key, watch, b, h.w.start, after - amt, after, now) end
     end
   end
   for _, d in ipairs(GRANT_ORDER) do
@@ -120,11 +125,13 @@ if rec then
   end
   if rec.conv then charge_tree(rec.conv) end
 end
-for _, d in ipairs(direct) do
-  local v = d.w.vals[d.dim]
-  v.used = v.used + d.amt
-  d.w.changed = true
-  if d.watch then threshold_events(prefix, d.w.key, d.watch, d.w.start, v.used - d.amt, v.used, now) end
+for i = 1, #direct_w do
+  local w, dim, amt = direct_w[i], direct_dim[i], direct_amt[i]
+  local v = w.vals[dim]
+  v.used = v.used + amt
+  w.changed = true
+  local b = watched and watched[dim .. ':' .. w.window]
+  if b then threshold_events(prefix, w.key, watch, b, w.start, v.used - amt, v.used, now) end
 end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
