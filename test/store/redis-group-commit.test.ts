@@ -158,6 +158,27 @@ describe('Redis store group commit', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ReservationIdTaken' });
   });
 
+  it('a request that fails inside the script leaves the next ones of its user deciding on what Redis holds', async () => {
+    // The counters a request read are not read again by the next requests of its user in the same
+    // batch; one that fails after changing them in memory must not pass those changes on.
+    const userId = uniqueId('failing');
+    const tokens = [check('tokens', 'day', 100, 10)];
+    expect((await store.reserve(plainReservation({ userId, requestId: 'a', checks: tokens }))).ok).toBe(true);
+    // The settle of `a` goes over the limit, so it draws on the grants: a hash it cannot read fails it there.
+    await admin.set(`tg:{u:${userId}}:grants`, 'not a hash');
+    const record: LedgerRecord = { requestId: 'a', time: 0, user: userId, model: 'm', conversation: null, promptTokens: 150,
+      completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok', estimated: false, anomaly: null };
+    const [settled, reserved] = await Promise.allSettled([
+      store.settle({ userId, requestId: 'a', checks: tokens, actual: { requests: 1, messages: 0, tokens: 150, credits: 0, spend_micros: 0 }, conversationRoot: null, record }),
+      store.reserve(plainReservation({ userId, requestId: 'b', checks: tokens })),
+    ]);
+    expect(settled.status).toBe('rejected');
+    // `b` saw the counter as Redis holds it (the failed settle wrote nothing to it): a's 10 and its own.
+    expect(reserved).toMatchObject({ status: 'fulfilled', value: { ok: true, states: [{ used: 0, reserved: 20 }] } });
+    await admin.del(`tg:{u:${userId}}:grants`);
+    expect(await store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 0, reserved: 20 }]);
+  });
+
   it("sends a turn's batch while the previous batch is still waiting for Redis", async () => {
     const writes = countWrites(client.stream);
     // Redis holds every write command (scripts included) for 400 ms: the first reply cannot come sooner.

@@ -21,6 +21,8 @@ for i = 1, #kinds do
   if ok then
     replies[i] = reply
   else
+    -- What it changed in memory may not be in Redis: the user's next request reads again.
+    forget_windows(KEYS[2 * i - 1])
     replies[i] = { '!err', type(reply) == 'table' and tostring(reply.err) or tostring(reply) }
   end
 end

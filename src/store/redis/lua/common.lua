@@ -172,12 +172,26 @@ local function legacy_key(prefix, dim, window, start)
   return prefix .. dim .. ':' .. window .. ':' .. string.format('%d', math.floor(start / 1000))
 end
 
--- The window hashes one script call touches: `win` names one (and what it holds), `want` a
--- counter in it; `load` reads each with one HMGET; `store` writes the changed ones with one HSET
--- each (and sets the expiry of those it makes). Window hashes are found by window and start, so
--- naming one again builds no key.
+-- The window hashes one request touches: `win` names one (and what it holds), `want` a counter in
+-- it; `load` reads what is not read yet, with one HMGET a hash; `store` writes the changed ones with
+-- one HSET each (and sets the expiry of those it makes). A hash read by one request of a batch
+-- (batch.lua) is not read again by the next requests of that user: what a window object holds is
+-- what Redis holds, as every change is written by `store` before the request ends (a request that
+-- fails drops its user's objects: forget_windows). Found by window and start: naming a hash
+-- again builds no key.
+local read_windows = {}
+
+local function forget_windows(prefix)
+  read_windows[prefix] = nil
+end
+
 local function windows(prefix, cal)
-  return { prefix = prefix, cal = cal, list = {}, by = {} }
+  local known = read_windows[prefix]
+  if not known then
+    known = {}
+    read_windows[prefix] = known
+  end
+  return { prefix = prefix, cal = cal, list = {}, by = known, seen = {} }
 end
 
 local function win(ws, window, start, finish)
@@ -188,22 +202,26 @@ local function win(ws, window, start, finish)
   end
   local w = of[start]
   if not w then
-    w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false }
+    w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false, read = false }
     of[start] = w
-    ws.list[#ws.list + 1] = w
   elseif finish and not w.finish then
     w.finish = finish
+  end
+  if not ws.seen[w] then
+    ws.seen[w] = true
+    ws.list[#ws.list + 1] = w
   end
   return w
 end
 
 -- `direct`: a counter only charged here, never reserved (kept for reporting, or charged with no
--- reservation): only its `<dim>` field is read and written, its `<dim>:r` left as it is.
+-- reservation): only its `<dim>` field is read and written, its `<dim>:r` left as it is. `read`:
+-- its fields are read (`resv_read`: its `<dim>:r` too).
 local function want(w, dim, direct)
   local v = w.vals[dim]
   if not v then
     w.dims[#w.dims + 1] = dim
-    v = { used = 0, resv = 0, direct = direct == true }
+    v = { used = 0, resv = 0, direct = direct == true, read = false, resv_read = false }
     w.vals[dim] = v
   elseif not direct then
     v.direct = false
@@ -227,57 +245,87 @@ local base_dim = setmetatable({}, { __index = function(t, dim)
 end })
 
 -- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
--- window's HMGET (its value in `w.extra[field]`, nil when absent), written with its HSET when set.
+-- window's HMGET (its value in `w.extra_val[field]`: false when absent, nil until read), written with
+-- its HSET when set.
 local function want_field(w, field)
-  w.extra = w.extra or {}
-  if w.extra[field] == nil then
+  if not w.extra then w.extra, w.extra_val = {}, {} end
+  if not w.extra[field] then
+    w.extra[field] = true
     w.extra[#w.extra + 1] = field
-    w.extra[field] = false
   end
 end
 
 local function set_field(w, field, value)
-  w.extra[field] = value
+  w.extra_val[field] = value
   w.changed = true
 end
 
+-- Reads, with one HMGET a hash, the fields of `ws`'s hashes not read yet (none, for a hash an
+-- earlier request of the batch read for the same counters).
 local function load(ws)
   for _, w in ipairs(ws.list) do
-    local fields = { 'x' }
+    local fields = {}
+    if not w.read then fields[1] = 'x' end
     local dims, vals = w.dims, w.vals
     for i = 1, #dims do
       local d = dims[i]
-      fields[#fields + 1] = d
-      if not vals[d].direct then fields[#fields + 1] = resv_field[d] end
-    end
-    local extra = w.extra
-    local before_extra = #fields
-    if extra then
-      for _, f in ipairs(extra) do fields[#fields + 1] = f end
-    end
-    local got = redis.call('HMGET', w.key, unpack(fields))
-    w.fresh = not got[1]
-    w.x = got[1]
-    if extra then
-      for i, f in ipairs(extra) do extra[f] = got[before_extra + i] or false end
-    end
-    local k = 2
-    for i = 1, #dims do
-      local v = vals[dims[i]]
-      local used, resv = got[k], nil
-      if v.direct then
-        k = k + 1
-      else
-        resv = got[k + 1]
-        k = k + 2
+      local v = vals[d]
+      if not v.read then
+        fields[#fields + 1] = d
+        if not v.direct then fields[#fields + 1] = resv_field[d] end
+      elseif not v.direct and not v.resv_read then
+        fields[#fields + 1] = resv_field[d]
       end
-      if not used and not resv then
-        local old = redis.call('HMGET', legacy_key(ws.prefix, dims[i], w.window, w.start), 'used', 'resv')
-        used, resv = old[1], old[2]
-        if used or resv then w.changed = true end
-        if resv then v.direct = false end
+    end
+    local extra, extra_val = w.extra, w.extra_val
+    if extra then
+      for _, f in ipairs(extra) do
+        if extra_val[f] == nil then fields[#fields + 1] = f end
       end
-      v.used, v.resv = tonumber(used) or 0, tonumber(resv) or 0
+    end
+    if #fields > 0 then
+      -- The replies, in the order the fields were named above.
+      local got = redis.call('HMGET', w.key, unpack(fields))
+      local k = 1
+      if not w.read then
+        w.read, w.fresh, w.x = true, not got[1], got[1]
+        k = 2
+      end
+      for i = 1, #dims do
+        local d = dims[i]
+        local v = vals[d]
+        if not v.read then
+          local used, resv = got[k], nil
+          k = k + 1
+          if not v.direct then
+            resv = got[k]
+            k = k + 1
+            v.resv_read = true
+          end
+          if not used and not resv then
+            -- No fields yet: carried over from the earlier layout, if the counter was there.
+            local old = redis.call('HMGET', legacy_key(ws.prefix, d, w.window, w.start), 'used', 'resv')
+            used = old[1]
+            if old[2] then
+              resv = old[2]
+              v.direct, v.resv_read = false, true
+            end
+            if used or resv then w.changed = true end
+          end
+          v.used, v.resv, v.read = tonumber(used) or 0, tonumber(resv) or 0, true
+        elseif not v.direct and not v.resv_read then
+          v.resv, v.resv_read = tonumber(got[k]) or 0, true
+          k = k + 1
+        end
+      end
+      if extra then
+        for _, f in ipairs(extra) do
+          if extra_val[f] == nil then
+            extra_val[f] = got[k] or false
+            k = k + 1
+          end
+        end
+      end
     end
   end
 end
@@ -315,9 +363,10 @@ local function store(ws, now)
       local extra = w.extra
       if extra then
         for _, f in ipairs(extra) do
-          if extra[f] then
+          local value = w.extra_val[f]
+          if value then
             args[n + 1] = f
-            args[n + 2] = extra[f]
+            args[n + 2] = value
             n = n + 2
           end
         end

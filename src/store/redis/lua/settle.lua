@@ -136,7 +136,7 @@ end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
 end
-set_field(day, rollup_field, rollup_sum(day.extra[rollup_field], {
+set_field(day, rollup_field, rollup_sum(day.extra_val[rollup_field], {
   num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
   num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
 }))
