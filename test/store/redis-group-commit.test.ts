@@ -179,6 +179,18 @@ describe('Redis store group commit', () => {
     expect(await store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 0, reserved: 20 }]);
   });
 
+  it('reclaims, later in the same batch, a reservation that expired as it was made', async () => {
+    // A user's expired reservations are looked for once per batch instant, unless one expires at once.
+    const userId = uniqueId('at-once');
+    const tokens = [check('tokens', 'day', 100, 10)];
+    const [first, second] = await Promise.all([
+      store.reserve(plainReservation({ userId, requestId: 'gone-at-once', checks: tokens, ttlMs: 0 })),
+      store.reserve(plainReservation({ userId, requestId: 'next', checks: tokens })),
+    ]);
+    expect(first).toMatchObject({ ok: true, states: [{ reserved: 10 }] });
+    expect(second).toMatchObject({ ok: true, states: [{ used: 0, reserved: 10 }] });
+  });
+
   it("sends a turn's batch while the previous batch is still waiting for Redis", async () => {
     const writes = countWrites(client.stream);
     // Redis holds every write command (scripts included) for 400 ms: the first reply cannot come sooner.

@@ -181,8 +181,12 @@ end
 -- again builds no key.
 local read_windows = {}
 
+-- When each user's expired reservations were last reclaimed in this script call (reserve.lua).
+local swept_at = {}
+
 local function forget_windows(prefix)
   read_windows[prefix] = nil
+  swept_at[prefix] = nil
 end
 
 local function windows(prefix, cal)

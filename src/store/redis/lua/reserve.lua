@@ -52,10 +52,17 @@ end
 -- All of them, as the memory store does: a user's requests in flight are bounded, and one left
 -- behind would hold budget this request is checked against. (Ids only: a reply with scores costs
 -- Redis a number formatted per entry, more than a second command.)
+-- A user swept at this instant earlier in the batch has none: a reserve adds a place that expires
+-- later, and a settle a tombstone.
 local stale = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now))) do
-  if id ~= rid then stale[#stale + 1] = id end
+if swept_at[prefix] ~= now then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', resvs_key, 0, int(now))) do
+    if id ~= rid then stale[#stale + 1] = id end
+  end
+  swept_at[prefix] = now
 end
+-- A place that expires at once (no TTL) is one the next request reclaims.
+if ttl <= 0 then swept_at[prefix] = nil end
 if #stale > 0 then
   local gone = windows(prefix, cal)
   local holds = {}
