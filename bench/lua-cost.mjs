@@ -1,8 +1,22 @@
-// Redis's time per reserve and per settle script (INFO commandstats usec of EVALSHA), the checks
-// of a request as the bench sends it (every dimension's day and month, the five limits), one
-// request per call and LUA_BATCH per call. Runs against REDIS_URL (or a Redis of its own); needs
-// a build (dist/). For work on the scripts: Redis's own time is steady where its CPU share is not.
+// Redis's cost per reserve and per settle script, the checks of a request as the bench's deployed
+// scenario sends them (every dimension's day and month, requests per minute and day, messages and
+// tokens per day, each limit with the default thresholds 0.5, 0.8 and 1), one request per call and
+// LUA_BATCH per call. Needs a build (dist/). For work on the scripts.
+//
+// Two measures:
+// - default: Redis's time in the script (INFO commandstats usec of EVALSHA), against REDIS_URL (or
+//   a Redis of its own). Steadier than Redis's CPU share, but still moved by other work.
+// - LUA_CALLGRIND=1: the instructions Redis runs per request, counted by valgrind's callgrind on a
+//   redis-server of its own (slow: keep LUA_N small). The same build counts the same within ~1 %
+//   whatever else the machine does, so a change to a script is measured in one run.
+// LUA_USERS: how many users a batch's requests are spread over (1, the default: one user, as under
+// the bench's load, where a batch reads each window hash once; LUA_BATCH: nothing shared).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort, sleep, startChild, stopAll } from './children.mjs';
 import { findOrStartRedis } from './redis.mjs';
 
 // LUA_DIST: another build's dist/ (one with a script per reserve and settle is called that way).
@@ -13,63 +27,113 @@ const { recordFields } = await import(`${dist}/store/redis/ledger-codec.js`);
 const { userPrefix } = await import(`${dist}/store/keys.js`);
 const { outboxKey } = await import(`${dist}/store/redis/outbox-keys.js`);
 
-const N = Number(process.env.LUA_N ?? 3000);
+const CALLGRIND = process.env.LUA_CALLGRIND === '1';
+const N = Number(process.env.LUA_N ?? (CALLGRIND ? 480 : 3000));
 const BATCH = Number(process.env.LUA_BATCH ?? 16);
-const found = await findOrStartRedis();
+const USERS = Number(process.env.LUA_USERS ?? 1);
+
+/** A redis-server of our own under callgrind, counting nothing until `count` zeroes it. */
+async function startCallgrindRedis() {
+  const dir = path.join(os.tmpdir(), `lua-cost-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync('mkdir', ['-p', dir]);
+  const port = await freePort();
+  const entry = startChild('redis-callgrind', 'valgrind', ['--tool=callgrind', `--callgrind-out-file=${dir}/cg.out`,
+    'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  for (let i = 0; i < 600; i++) {
+    try {
+      await client.connect();
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  const pid = String(entry.child.pid);
+  /** Instructions since the last call (callgrind_control dumps a part per call, then zeroes). */
+  const count = () => {
+    execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+    const parts = readdirSync(dir).filter((f) => f.startsWith('cg.out.')).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+    const text = execFileSync('grep', ['-m1', '^summary:\\|^totals:', path.join(dir, parts[parts.length - 1])]).toString();
+    return Number(text.split(' ')[1]);
+  };
+  return { url, client, count, stop: async () => { client.disconnect(); await stopAll(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const found = CALLGRIND ? await startCallgrindRedis() : await findOrStartRedis();
 const redis = defineScripts(new Redis(found.url));
-if (!redis.tgBatch) redis.tgBatch = undefined;
-const user = `lua-cost-${Date.now().toString(36)}`;
-const limited = { 'requests:minute': 1e8, 'requests:day': 1e9, 'messages:day': 1e9, 'tokens:day': 1e12, 'spend_micros:day': 1e12 };
+const run36 = Date.now().toString(36);
+const userOf = (k) => `lua-cost-${run36}-${k % USERS}`;
+const LIMITED = { 'requests:minute': 1e8, 'requests:day': 1e9, 'messages:day': 1e9, 'tokens:day': 1e12 };
 const checks = [];
 for (const d of ['requests', 'messages', 'credits', 'tokens', 'spend_micros']) {
   for (const w of ['minute', 'day', 'month']) {
     if (w === 'minute' && d !== 'requests') continue;
-    const limit = limited[`${d}:${w}`] ?? null;
-    checks.push({ dimension: d, window: w, limit, fixed: d === 'tokens' ? 20 : 1, perOutput: d === 'tokens' ? 1 : 0, ...(limit ? { thresholds: [] } : {}) });
+    const limit = LIMITED[`${d}:${w}`] ?? null;
+    const thresholds = limit ? [0.5, 0.8, 1].map((f) => ({ label: String(f), point: Math.ceil(limit * f) })) : undefined;
+    checks.push({ dimension: d, window: w, limit, fixed: d === 'tokens' ? 20 : 1, perOutput: d === 'tokens' ? 1 : 0, ...(thresholds ? { thresholds } : {}) });
   }
 }
 const actual = { requests: 1, messages: 1, credits: 1, tokens: 31, spend_micros: 12 };
-const record = (id) => ({ requestId: id, time: Date.now(), user, model: 'gpt-4o-mini', conversation: null, promptTokens: 20, completionTokens: 11,
+const record = (id, user) => ({ requestId: id, time: Date.now(), user, model: 'gpt-4o-mini', conversation: null, promptTokens: 20, completionTokens: 11,
   cachedTokens: 0, reasoningTokens: 0, costMicros: 12, outcome: 'ok', estimated: false, anomaly: null });
-const reserveReq = (id) => ({ userId: user, requestId: id, checks, maxOutput: 16384, minOutput: 16, mode: 'hard', parallelLimit: 100000, ttlMs: 2_100_000, conversation: null, spend: { fixed: 1, perOutput: 0.6, priced: true } });
+const reserveReq = (id, user) => ({ userId: user, requestId: id, checks, maxOutput: 16384, minOutput: 16, mode: 'hard', parallelLimit: 100000, ttlMs: 2_100_000, conversation: null, spend: { fixed: 1, perOutput: 0.6, priced: true } });
 
 async function usec() {
   const info = await found.client.info('commandstats');
   const m = /^cmdstat_evalsha:calls=(\d+),usec=(\d+)/m.exec(info);
-  return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
+  return m ? Number(m[2]) : 0;
+}
+
+async function call(kind, batch, from) {
+  const keys = [];
+  const args = [];
+  let kinds = '';
+  for (let k = from; k < from + batch; k++) {
+    const user = userOf(k);
+    const rid = `r-${batch}-${k}`;
+    keys.push(userPrefix(user), outboxKey(user));
+    kinds += kind;
+    args.push(kind === 'r' ? reserveArgs(reserveReq(rid, user), 0) : settleArgs({ userId: user, requestId: rid, checks, actual, conversationRoot: null, record: record(rid, user) }, 0, recordFields(record(rid, user)), 400 * 86_400_000));
+  }
+  if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args);
+  else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
 
 /** Redis's time per request over CHUNK requests at a time: the least of the chunks (the one least disturbed by other work on the machine) and the median. */
 const CHUNK = 96;
-async function run(kind, batch) {
+async function timed(kind, batch) {
   const per = [];
   for (let i = 0; i < N; i += CHUNK) {
     const before = await usec();
-    for (let j = i; j < i + CHUNK; j += batch) {
-      const keys = [];
-      const args = [];
-      let kinds = '';
-      for (let k = j; k < j + batch; k++) {
-        const id = `${kind}-${batch}-${k}`;
-        keys.push(userPrefix(user), outboxKey(user));
-        kinds += kind;
-        args.push(kind === 'r' ? reserveArgs(reserveReq(`r-${batch}-${k}`), 0) : settleArgs({ userId: user, requestId: `r-${batch}-${k}`, checks, actual, conversationRoot: null, record: record(id) }, 0, recordFields(record(id)), 400 * 86_400_000));
-      }
-      if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args);
-      else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
-    }
-    const after = await usec();
-    per.push((after.usec - before.usec) / CHUNK);
+    for (let j = i; j < i + CHUNK; j += batch) await call(kind, batch, j);
+    per.push((await usec() - before) / CHUNK);
   }
   per.sort((a, b) => a - b);
-  return `${per[0].toFixed(1)} (median ${per[Math.floor(per.length / 2)].toFixed(1)})`;
+  return `${per[0].toFixed(1)} µs (median ${per[Math.floor(per.length / 2)].toFixed(1)})`;
 }
 
-for (const batch of redis.tgBatch ? [1, BATCH] : [1]) {
-  const r = await run('r', batch);
-  const s = await run('s', batch);
-  console.log(`batch ${String(batch).padStart(3)}: reserve ${r} µs, settle ${s} µs per request (Redis time in the script: least of ${Math.ceil(N / CHUNK)} chunks of ${CHUNK})`);
+/** Instructions per request (callgrind), after one batch of warm-up (the script's first load). */
+async function counted(kind, batch) {
+  await call(kind, batch, N);
+  found.count();
+  for (let j = 0; j < N; j += batch) await call(kind, batch, j);
+  return `${Math.round(found.count() / N / 1000)}k instructions`;
 }
-redis.disconnect();
-found.client.disconnect();
+
+try {
+  for (const batch of redis.tgBatch ? [1, BATCH] : [1]) {
+    const measure = CALLGRIND ? counted : timed;
+    const r = await measure('r', batch);
+    const s = await measure('s', batch);
+    const how = CALLGRIND ? `callgrind, ${N} requests` : `Redis time in the script: least of ${Math.ceil(N / CHUNK)} chunks of ${CHUNK}`;
+    console.log(`batch ${String(batch).padStart(3)} over ${Math.min(USERS, batch)} user(s): reserve ${r}, settle ${s} per request (${how})`);
+  }
+} finally {
+  redis.disconnect();
+  if (CALLGRIND) await found.stop();
+  else found.client.disconnect();
+}
 process.exit(0);
