@@ -160,7 +160,8 @@ describe('Redis store group commit', () => {
 
   it('a request that fails inside the script leaves the next ones of its user deciding on what Redis holds', async () => {
     // The counters a request read are not read again by the next requests of its user in the same
-    // batch; one that fails after changing them in memory must not pass those changes on.
+    // batch; one that fails after changing them in memory must not pass those changes on, nor
+    // lose what the requests before it wrote.
     const userId = uniqueId('failing');
     const tokens = [check('tokens', 'day', 100, 10)];
     expect((await store.reserve(plainReservation({ userId, requestId: 'a', checks: tokens }))).ok).toBe(true);
@@ -168,15 +169,17 @@ describe('Redis store group commit', () => {
     await admin.set(`tg:{u:${userId}}:grants`, 'not a hash');
     const record: LedgerRecord = { requestId: 'a', time: 0, user: userId, model: 'm', conversation: null, promptTokens: 150,
       completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok', estimated: false, anomaly: null };
-    const [settled, reserved] = await Promise.allSettled([
+    const [before, settled, after] = await Promise.allSettled([
+      store.reserve(plainReservation({ userId, requestId: 'c', checks: tokens })),
       store.settle({ userId, requestId: 'a', checks: tokens, actual: { requests: 1, messages: 0, tokens: 150, credits: 0, spend_micros: 0 }, conversationRoot: null, record }),
       store.reserve(plainReservation({ userId, requestId: 'b', checks: tokens })),
     ]);
+    expect(before).toMatchObject({ status: 'fulfilled', value: { ok: true, states: [{ used: 0, reserved: 20 }] } });
     expect(settled.status).toBe('rejected');
-    // `b` saw the counter as Redis holds it (the failed settle wrote nothing to it): a's 10 and its own.
-    expect(reserved).toMatchObject({ status: 'fulfilled', value: { ok: true, states: [{ used: 0, reserved: 20 }] } });
+    // `b` saw a's 10 (the failed settle wrote no counter), c's 10 and its own.
+    expect(after).toMatchObject({ status: 'fulfilled', value: { ok: true, states: [{ used: 0, reserved: 30 }] } });
     await admin.del(`tg:{u:${userId}}:grants`);
-    expect(await store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 0, reserved: 20 }]);
+    expect(await store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 0, reserved: 30 }]);
   });
 
   it('reclaims, later in the same batch, a reservation that expired as it was made', async () => {
