@@ -24,6 +24,8 @@ export const userRecordKey = (userId: string): string => `${userPrefix(userId)}u
 export const userKeysKey = (userId: string): string => `${userPrefix(userId)}keys`;
 /** Records kept per user ledger, in both stores (Redis trims approximately, so at least this many). */
 export const LEDGER_MAX = 100_000;
+/** Events kept in an outbox, delivered or not, in both stores (Redis: per Cluster slot stream, trimmed approximately). */
+export const EVENTS_MAX = 100_000;
 export const ledgerKey = (userId: string): string => `${userPrefix(userId)}ledger`;
 export const keyDigestKey = (digest: string): string => `${KEY_VERSION}:key:${digest}`;
 export const keyIdKey = (keyId: string): string => `${KEY_VERSION}:keyid:${keyId}`;

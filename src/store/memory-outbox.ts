@@ -5,10 +5,8 @@
 // process: a delivery is claimed by counting an attempt, and retried once its backoff has passed.
 import { createHash } from 'node:crypto';
 import type { ClaimPolicy, Delivery, DeliveryState, Outbox, StoredEvent } from './outbox.js';
+import { EVENTS_MAX } from './keys.js';
 import { eventIdSource } from './outbox.js';
-
-/** Oldest events are dropped past this, delivered or not (Redis keeps as many per slot stream). */
-const EVENTS_MAX = 100_000;
 
 export interface OutboxState {
   events: StoredEvent[];

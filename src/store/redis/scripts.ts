@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { GRANT_DIMENSIONS, WINDOW_INFO } from '../../limits/vocabulary.js';
+import { EVENTS_MAX, LEDGER_MAX } from '../keys.js';
 import { ROLLUP_DIMS } from '../rollup.js';
 
 const read = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -27,6 +28,9 @@ export interface ScriptCommands {
 /** The window table, as the scripts read it: how long a counter is kept past its period. */
 const retention = `local RETENTION = { ${Object.entries(WINDOW_INFO).map(([w, i]) => `${w} = ${i.retentionMs}`).join(', ')} }\n`;
 
+/** How many records a user's ledger and an outbox stream keep (trimmed approximately), as the memory store keeps them. */
+const kept = `local LEDGER_MAX = ${LEDGER_MAX}\nlocal EVENTS_MAX = ${EVENTS_MAX}\n`;
+
 /** The grant dimensions, as the scripts read them. */
 const grantable = `local GRANTABLE = { ${GRANT_DIMENSIONS.map((d) => `${d} = true`).join(', ')} }\n`
   + `local GRANT_ORDER = { ${GRANT_DIMENSIONS.map((d) => `'${d}'`).join(', ')} }\n`;
@@ -37,7 +41,7 @@ const indexDims = `local INDEX_DIMS = { ${ROLLUP_DIMS.map((d) => `'${d}'`).join(
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
 export function defineScripts(client: Redis | Cluster): ScriptedRedis {
-  const common = `${retention}${grantable}${read('common')}`;
+  const common = `${retention}${kept}${grantable}${read('common')}`;
   // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
   client.defineCommand('tgBatch', { lua: [common, read('events'), read('reserve'), read('settle'), read('batch')].join('\n') });
   for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgGrant', 'grant']] as const) {

@@ -4,8 +4,9 @@
 
 local MINUTE = 60000
 local DAY = 86400000
--- RETENTION (window -> ms a counter is kept past its period) is prepended by scripts.ts from the
--- window table in limits/vocabulary.ts.
+-- Prepended by scripts.ts: LEDGER_MAX and EVENTS_MAX (the records a ledger and an outbox stream
+-- keep, store/keys.ts), and RETENTION (window -> ms a counter is kept past its period, from the
+-- window table in limits/vocabulary.ts).
 -- Expiries are set relative to `now` (PEXPIRE, not PEXPIREAT): with an injected clock, a counter
 -- lives as long past its window as it would on Redis TIME.
 
@@ -526,6 +527,11 @@ local function release_rest(prefix, rec)
   if rec.g then
     for _, h in ipairs(rec.g) do redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(-num(h[2]))) end
   end
+end
+
+-- Appends a ledger record ([field, value, ...]); the ledger keeps about LEDGER_MAX records.
+local function append_ledger(prefix, fields)
+  redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', LEDGER_MAX, '*', unpack(fields))
 end
 
 -- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as

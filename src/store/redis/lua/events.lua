@@ -5,7 +5,6 @@
 -- (store/redis/outbox-keys.ts), set for each request of a batch (batch.lua). Prepended to
 -- reserve.lua and settle.lua after common.lua.
 
-local EVENTS_MAX = 100000
 local events_recorded = 0
 local outbox = nil
 

@@ -5,5 +5,5 @@
 local prefix = KEYS[1]
 local args = cjson.decode(ARGV[1])
 if redis.call('HSETNX', prefix .. 'grants', args.id, args.grant) == 0 then return 0 end
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
+append_ledger(prefix, args.ledger)
 return 1

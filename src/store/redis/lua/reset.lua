@@ -19,5 +19,5 @@ for _, w in ipairs(ws.list) do
   end
 end
 store(ws, now)
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
+append_ledger(prefix, args.ledger)
 return 1

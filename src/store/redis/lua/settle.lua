@@ -153,7 +153,7 @@ if drawn then
   ledger[#ledger + 1] = 'fromGrants'
   ledger[#ledger + 1] = '{' .. table.concat(parts, ',') .. '}'
 end
-redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', 100000, '*', unpack(args.ledger))
+append_ledger(prefix, args.ledger)
 
 return { 1, now, events_recorded }
 end
