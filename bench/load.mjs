@@ -10,9 +10,12 @@ import { sampleRss } from './rss.mjs';
 export async function throughput(target, { mode, seconds, connections, pids = [], redisPid = null }) {
   const rss = target.pid ? sampleRss(target.pid) : null;
   const cpu = cpuMeter([...new Set([...pids, target.pid, redisPid].filter(Boolean))]);
+  // A target with several users' keys: each connection is one user's (connection i, key i mod n).
+  let next = 0;
+  const setupClient = target.keys?.length > 1 ? (client) => client.setHeaders(headersFor({ key: target.keys[next++ % target.keys.length] })) : undefined;
   const result = await autocannon({
     url: `${target.origin}${PATH}`, method: 'POST', connections, duration: seconds,
-    headers: headersFor(target), body: bodyFor(mode),
+    headers: headersFor(target), body: bodyFor(mode), ...(setupClient ? { setupClient } : {}),
   });
   const peakRssMb = rss ? rss.stop() : NaN;
   const used = cpu.stop();

@@ -5,7 +5,9 @@
 // each optionally labelled (QUICK_MAIN=base=/tmp/a/dist/main.js,next=/tmp/b/dist/main.js), are
 // all measured in the same interleaved rounds (QUICK_THIS=0 leaves out this checkout's build). QUICK_TARGETS=redis,memory,memory-always
 // adds the embedded store with store.fsync: always; `deployed` is Tollgate on Redis as deployed
-// (info logs, five limits: bench/tollgate.mjs DEPLOYED_LIMITS).
+// (info logs, five limits: bench/tollgate.mjs DEPLOYED_LIMITS); `users` is the same with each of the
+// 50 connections its own user (a script call then carries different users' requests: nothing of
+// one user's counters is shared between the requests of a batch).
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { throughputPasses } from './load.mjs';
@@ -34,8 +36,8 @@ try {
       // memory-always: the embedded store with store.fsync: always (this build only: older ones refuse the field).
       const [store, fsync] = kind.split('-');
       if (fsync && pre) continue;
-      const deployed = kind === 'deployed' ? { limits: DEPLOYED_LIMITS, logLevel: 'info' } : {};
-      const onRedis = store === 'redis' || kind === 'deployed';
+      const deployed = kind === 'deployed' || kind === 'users' ? { limits: DEPLOYED_LIMITS, logLevel: 'info', users: kind === 'users' ? 50 : 1 } : {};
+      const onRedis = store === 'redis' || kind === 'deployed' || kind === 'users';
       const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: onRedis ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [], fsync, ...deployed });
       targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, pid: g.pid, redis: onRedis });
     }

@@ -56,9 +56,10 @@ async function admin(url, route, body) {
  * `userId` with a key. `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
  * entry point (to compare a change against dist/). `limits` (default: every limit) go to the config
  * and to the user (a default stored with PUT /admin/settings in a shared Redis would win over the
- * file's, but never over a user's own); `logLevel` defaults to warn (no line per request).
+ * file's, but never over a user's own); `logLevel` defaults to warn (no line per request). `users`:
+ * how many users (`userId`, then `userId-2`, ...), each with a key (`keys`; `key` is the first's).
  */
-export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync, limits = LIMITS, logLevel = 'warn' }) {
+export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync, limits = LIMITS, logLevel = 'warn', users = 1 }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
@@ -76,9 +77,13 @@ export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeA
     if (Date.now() > deadline || entry.child.exitCode !== null) throw new Error(`${name} did not become ready\n${entry.stderr}`);
     await sleep(50);
   }
-  await admin(url, '/admin/users', { id: userId, limits });
-  const { key } = await admin(url, '/admin/users/' + userId + '/keys', {});
-  return { name, entry, pid: entry.child.pid, url, key, userId, dir };
+  const keys = [];
+  for (let i = 1; i <= users; i++) {
+    const id = i === 1 ? userId : `${userId}-${i}`;
+    await admin(url, '/admin/users', { id, limits });
+    keys.push((await admin(url, '/admin/users/' + id + '/keys', {})).key);
+  }
+  return { name, entry, pid: entry.child.pid, url, key: keys[0], keys, userId, dir };
 }
 
 /** Deletes the user (its record and keys) through the admin API. */
