@@ -10,12 +10,18 @@ import { sampleRss } from './rss.mjs';
 export async function throughput(target, { mode, seconds, connections, pids = [], redisPid = null }) {
   const rss = target.pid ? sampleRss(target.pid) : null;
   const cpu = cpuMeter([...new Set([...pids, target.pid, redisPid].filter(Boolean))]);
-  // A target with several users' keys: each connection is one user's (connection i, key i mod n).
+  // A target with several users' keys: each connection is one user's (the i-th connection to send
+  // a request, key i mod n; autocannon keeps a `context` per connection).
   let next = 0;
-  const setupClient = target.keys?.length > 1 ? (client) => client.setHeaders(headersFor({ key: target.keys[next++ % target.keys.length] })) : undefined;
+  const perUser = target.keys?.length > 1
+    ? { requests: [{ setupRequest: (req, context) => {
+      context.key ??= target.keys[next++ % target.keys.length];
+      return { ...req, headers: headersFor({ key: context.key }) };
+    } }] }
+    : {};
   const result = await autocannon({
     url: `${target.origin}${PATH}`, method: 'POST', connections, duration: seconds,
-    headers: headersFor(target), body: bodyFor(mode), ...(setupClient ? { setupClient } : {}),
+    headers: headersFor(target), body: bodyFor(mode), ...perUser,
   });
   const peakRssMb = rss ? rss.stop() : NaN;
   const used = cpu.stop();

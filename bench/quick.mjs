@@ -39,7 +39,7 @@ try {
       const deployed = kind === 'deployed' || kind === 'users' ? { limits: DEPLOYED_LIMITS, logLevel: 'info', users: kind === 'users' ? 50 : 1 } : {};
       const onRedis = store === 'redis' || kind === 'deployed' || kind === 'users';
       const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: onRedis ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [], fsync, ...deployed });
-      targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, pid: g.pid, redis: onRedis });
+      targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, keys: g.keys, pid: g.pid, redis: onRedis });
     }
   }
   const modes = (process.env.QUICK_MODES ?? 'json,stream').split(',');
