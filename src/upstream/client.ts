@@ -3,7 +3,7 @@
 // anything a client sent (a query string too is written from the endpoint table:
 // endpoints/forwarded-query.ts).
 import type { EventEmitter } from 'node:events';
-import { Agent, errors, request, type Dispatcher } from 'undici';
+import { Agent, errors, type Dispatcher } from 'undici';
 import type { Config } from '../config/loader.js';
 import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors.js';
 
@@ -31,6 +31,9 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
+/** More distinct URLs than any configuration makes: the parsed ones are dropped and parsed again. */
+const MAX_TARGETS = 1000;
+
 export function createUpstreamClient(config: Config): UpstreamClient {
   const t = config.upstream.timeouts;
   const agent = new Agent({
@@ -43,12 +46,27 @@ export function createUpstreamClient(config: Config): UpstreamClient {
     connections: config.upstream.max_connections,
   });
 
+  // undici's request(url) parses the URL of every call; the URLs called are few (configured base
+  // URLs × the endpoint table's paths and queries), so each is parsed once, as undici would, and
+  // the Agent is given its origin and path.
+  const targets = new Map<string, { readonly origin: string; readonly path: string }>();
+  const targetOf = (url: string) => {
+    let t = targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
+      t = { origin: u.origin, path: u.search ? `${u.pathname}${u.search}` : u.pathname };
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  };
+
   return {
     async call(c) {
+      const { origin, path } = targetOf(c.baseUrl + c.path);
       // Errors go back as they are: the caller knows whether its client left (see upstreamError).
-      const res = await request(c.baseUrl + c.path, {
-        method: c.method, headers: c.headers, body: c.body, signal: c.signal, dispatcher: agent,
-      });
+      const res = await agent.request({ origin, path, method: c.method, headers: c.headers, body: c.body, signal: c.signal });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     },
     close: () => agent.close(),
