@@ -103,8 +103,9 @@ const refuseMethod = (allow: string): never => {
 
 /** The route's errors, from here on, take the shape its provider's clients expect. */
 function speaks(provider: Provider): MiddlewareHandler<AppEnv> {
-  return async function errorShape(c, next) {
+  // Not async: it has nothing to do after the route, so it hands on the route's promise.
+  return function errorShape(c, next) {
     c.set('provider', provider);
-    await next();
+    return next();
   };
 }
