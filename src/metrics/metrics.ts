@@ -1,7 +1,8 @@
 // Prometheus metrics (prom-client), one registry per app: no global state, so tests can build
 // several apps side by side. Label values are bounded: routes and outcomes are fixed sets, and
 // models beyond the first 200 seen are counted as "other". No user ids as labels.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { TalliedHistogram } from './histogram.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -70,9 +71,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
   const requests = tallied(new Counter({ name: 'tollgate_requests_total', help: 'Requests by route, status and outcome', labelNames: ['route', 'status', 'outcome'], registers: [registry],
     collect: () => requests.flush() }), ['route', 'status', 'outcome']);
-  const reserve = new Histogram({ name: 'tollgate_store_reserve_seconds', help: 'Store reserve latency', buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1], registers: [registry] });
-  const ttfb = new Histogram({ name: 'tollgate_upstream_first_byte_seconds', help: 'Upstream time to response headers', labelNames: ['route'], buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
-  const duration = new Histogram({ name: 'tollgate_request_seconds', help: 'Metered request duration, to the end of the response body', labelNames: ['route'], buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300], registers: [registry] });
+  const reserve = new TalliedHistogram('tollgate_store_reserve_seconds', 'Store reserve latency', [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1], null, registry);
+  const ttfb = new TalliedHistogram('tollgate_upstream_first_byte_seconds', 'Upstream time to response headers', [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], 'route', registry);
+  const duration = new TalliedHistogram('tollgate_request_seconds', 'Metered request duration, to the end of the response body', [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300], 'route', registry);
   const settledTotal = tallied(new Counter({ name: 'tollgate_settled_total', help: 'Settled requests by route and outcome', labelNames: ['route', 'outcome'], registers: [registry],
     collect: () => settledTotal.flush() }), ['route', 'outcome']);
   const tokens = tallied(new Counter({ name: 'tollgate_tokens_total', help: 'Tokens charged, by model', labelNames: ['model'], registers: [registry],
@@ -94,8 +95,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     request: (route, status, outcome) => requests.add(1, route, status, outcome),
     reserveSeconds: (s) => reserve.observe(s),
-    upstreamFirstByte: (route, s) => ttfb.observe({ route }, s),
-    requestSeconds: (route, s) => duration.observe({ route }, s),
+    upstreamFirstByte: (route, s) => ttfb.observe(s, route),
+    requestSeconds: (route, s) => duration.observe(s, route),
     settled(route, outcome, model, t, micros) {
       settledTotal.add(1, route, outcome);
       const label = modelLabel(model);
