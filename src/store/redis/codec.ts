@@ -3,6 +3,7 @@ import type { Calendar } from '../../limits/calendar.js';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import { scopedDimension } from '../keys.js';
 import type { StoredGrant } from '../grants.js';
+import type { Threshold } from '../../limits/thresholds.js';
 import type { CounterCheck, GrantSpec, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
 
 type Reply = Array<string | number>;
@@ -46,13 +47,22 @@ export interface ReserveArgs {
   readonly cal: CalendarArg | null;
 }
 
+function limitedChecks(checks: readonly CounterCheck[]): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (let i = 0; i < checks.length; i++) {
+    const k = checks[i] as CounterCheck;
+    if (k.limit !== null) out.push(i + 1, scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput);
+  }
+  return out;
+}
+
 export function reserveArgs(req: ReserveRequest, now: number): string {
   const c = req.conversation;
   const args: ReserveArgs = {
     now, rid: req.requestId, mode: req.mode, out: req.maxOutput, minOut: req.minOutput, parallel: req.parallelLimit, ttl: req.ttlMs,
     conv: c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null,
     spend: { fixed: req.spend.fixed, per: req.spend.perOutput, priced: req.spend.priced },
-    checks: req.checks.flatMap((k, i) => k.limit === null ? [] : [i + 1, scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput]),
+    checks: limitedChecks(req.checks),
     cal: calendarArg(req.calendar),
   };
   return JSON.stringify(args);
@@ -82,6 +92,20 @@ export interface SettleArgs {
   readonly hist: number;
 }
 
+/** A limit's thresholds as settle.lua reads them: the first point, and `label|point,...` (made once per list: the planner keeps its lists). */
+const thresholdWire = new WeakMap<readonly Threshold[], readonly [number, string]>();
+
+function thresholdsArg(list: readonly Threshold[]): readonly [number, string] {
+  let wire = thresholdWire.get(list);
+  if (!wire) {
+    let first = Infinity;
+    for (const t of list) first = Math.min(first, t.point);
+    wire = [first, list.map((t) => `${t.label}|${t.point}`).join(',')];
+    thresholdWire.set(list, wire);
+  }
+  return wire;
+}
+
 /** Counters whose amount is 0 change nothing and are not sent (nor decoded: each value costs the script). */
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const direct: Array<string | number> = [];
@@ -90,7 +114,8 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
   for (const c of req.checks) {
     const dim = scopedDimension(c);
     if (c.limit !== null && c.thresholds && c.thresholds.length > 0) {
-      watch.push(dim, c.window, c.limit, Math.min(...c.thresholds.map((t) => t.point)), c.thresholds.map((t) => `${t.label}|${t.point}`).join(','));
+      const [first, list] = thresholdsArg(c.thresholds);
+      watch.push(dim, c.window, c.limit, first, list);
     }
     const amount = req.actual[c.dimension] ?? 0;
     if (amount === 0) continue;
