@@ -1,11 +1,9 @@
 // Per-day rollups and the usage index: what a settle adds to a day's history, and how a rollup
 // hash (Redis) reads back. The Lua scripts write the same figures in the same order (add_rollup).
 import { DIMENSIONS, type Dimension } from '../limits/vocabulary.js';
-import type { Amounts, LedgerRecord } from './types.js';
+import { ROLLUP_FIELDS, type Amounts, type DayUsage, type LedgerRecord, type Rollup } from './types.js';
 
-export const ROLLUP_FIELDS = ['requests', 'messages', 'tokens', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'spend_micros'] as const;
-export type RollupField = (typeof ROLLUP_FIELDS)[number];
-export type Rollup = Record<RollupField, number>;
+export { ROLLUP_FIELDS, type DayUsage, type Rollup, type RollupField } from './types.js';
 
 /** The dimensions the usage index sorts users by, in the order lua/index.lua takes them. */
 export const ROLLUP_DIMS: readonly Dimension[] = DIMENSIONS;
@@ -31,13 +29,6 @@ export function addRollup(into: Rollup, add: Readonly<Rollup>): void {
   for (const f of ROLLUP_FIELDS) into[f] += add[f];
 }
 
-/** A day's rollup: the totals, and the same per model. */
-export interface DayUsage {
-  /** The day's start, ms since epoch (UTC). */
-  readonly day: number;
-  readonly totals: Rollup;
-  readonly models: Readonly<Record<string, Rollup>>;
-}
 
 /**
  * Rollups as Redis keeps them (model -> its ROLLUP_FIELDS comma-separated) as a DayUsage; a model

@@ -4,7 +4,6 @@
 import type { Threshold } from '../limits/thresholds.js';
 import type { Calendar } from '../limits/calendar.js';
 import type { Dimension, GrantDimension, LimitedDimension, Window, Scope } from '../limits/vocabulary.js';
-import type { DayUsage } from './rollup.js';
 import type { Outbox } from './outbox.js';
 
 export type Enforcement = 'hard' | 'soft';
@@ -330,4 +329,17 @@ export interface Store {
    */
   epoch(): Promise<StoreEpoch>;
   close(): Promise<void>;
+}
+
+/** The figures of a per-day rollup, in the order the Lua scripts write them (store/rollup.ts). */
+export const ROLLUP_FIELDS = ['requests', 'messages', 'tokens', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'spend_micros'] as const;
+export type RollupField = (typeof ROLLUP_FIELDS)[number];
+export type Rollup = Record<RollupField, number>;
+
+/** A day's rollup: the totals, and the same per model. */
+export interface DayUsage {
+  /** The day's start, ms since epoch (UTC). */
+  readonly day: number;
+  readonly totals: Rollup;
+  readonly models: Readonly<Record<string, Rollup>>;
 }
