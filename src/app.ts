@@ -62,14 +62,15 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.get('/admin', dashboard);
   app.get('/admin/dashboard/:file', dashboardScript);
-  app.route('/admin', createAdminRoutes(ctx));
+  // Bad keys, admin or user, count against their address in one limiter.
+  const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
+  app.route('/admin', createAdminRoutes(ctx, failures));
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', requestMetrics(deps.metrics, METERED));
   for (const e of METERED) v1.use(e.path, speaks(e.provider));
   v1.use(COUNT_TOKENS, speaks(ENDPOINTS.messages.provider));
   const endUser = { header: deps.config.auth.end_user_header, fromBody: deps.config.auth.end_user_from_body };
-  const failures = createFailureLimiter(deps.config.auth.failures_per_minute, () => deps.clock.now());
   const keyHeaders = Object.values(PROVIDERS).flatMap((p) => (p.keyHeader ? [{ header: p.keyHeader, format: p.name }] : []));
   v1.use('*', userAuth(principals, failures, endUser, createJwtVerifier(deps.config.auth.jwt, deps.clock), keyHeaders));
   const router = createUpstreamRouter(deps.config);

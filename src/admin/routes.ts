@@ -3,6 +3,7 @@
 // 400 naming the field; nothing is half-applied.
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../app-types.js';
+import type { FailureLimiter } from '../auth/failure-limiter.js';
 import { adminAuth } from './admin-auth.js';
 import { createEventRoutes } from './events.js';
 import { createGrantRoutes } from './grants.js';
@@ -12,9 +13,10 @@ import { createSettingsRoutes } from './settings.js';
 import { createUsageRoutes } from './usage.js';
 import { createUserRoutes } from './users.js';
 
-export function createAdminRoutes(app: AppContext): Hono<AppEnv> {
+/** `failures`: the bad-key limiter the user API counts on too. */
+export function createAdminRoutes(app: AppContext, failures: FailureLimiter): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
-  admin.use('*', adminAuth(app.config.admin_key));
+  admin.use('*', adminAuth(app.config.admin_key, failures));
   admin.route('/users', createUserRoutes(app));
   admin.route('/users', createGrantRoutes(app));
   admin.route('/', createKeyRoutes(app));

@@ -116,18 +116,21 @@ describe('security properties', () => {
   });
 
   it('the admin API refuses user keys, and user endpoints refuse the admin key', async () => {
+    // Refused: 401, or 429 once this address has sent more bad keys in the minute than the limiter
+    // allows (a user key is a bad admin key, and the admin key a bad user key).
+    const refused = (s: number) => s === 401 || s === 429;
     const found: string[] = [];
     const asUser = (method: string, path: string) => fetch(h.gw.url + path, { method, headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) }).then((r) => r.status);
     for (const [method, path] of [['GET', '/admin/users'], ['POST', '/admin/users'], ['GET', `/admin/users/${h.user}`], ['PATCH', `/admin/users/${h.user}`], ['POST', `/admin/users/${h.user}/keys`],
       ['GET', `/admin/users/${h.user}/keys`], ['GET', `/admin/ledger?user=${h.user}`], ['GET', '/admin/ledger.csv'], ['GET', '/admin/usage'], ['GET', '/admin/settings'], ['PUT', '/admin/settings'],
       ['POST', `/admin/users/${h.user}/reset`], ['DELETE', '/admin/keys/key_x']] as const) {
       const s = await asUser(method, path);
-      if (s !== 401) found.push(`${method} ${path} with a user key: ${s}`);
+      if (!refused(s)) found.push(`${method} ${path} with a user key: ${s}`);
     }
     const asAdmin = (method: string, path: string) => fetch(h.gw.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{"model":"gpt-4o-mini","input":"x","messages":[]}' }) }).then((r) => r.status);
     for (const [method, path] of [['GET', '/v1/quota'], ['GET', '/v1/models'], ['POST', '/v1/chat/completions'], ['POST', '/v1/completions'], ['POST', '/v1/embeddings'], ['POST', '/v1/responses']] as const) {
       const s = await asAdmin(method, path);
-      if (s !== 401) found.push(`${method} ${path} with the admin key: ${s}`);
+      if (!refused(s)) found.push(`${method} ${path} with the admin key: ${s}`);
     }
     await verdict('admin and user keys apart', h.gw, found);
   });
@@ -159,6 +162,28 @@ describe('security properties', () => {
     expect(await quota(key)).toBe(200);
     expect(await quota('tg-guess-again')).toBe(429);
     await verdict('a valid neighbour of a key guesser still served', gw, []);
+    await gw.close();
+  });
+
+  it('slows down admin key guessing the same way, and still takes the right admin key', async () => {
+    const clock = createManualClock(Date.UTC(2026, 10, 24, 12, 0, 5));
+    const gw = await startGateway({ upstreamUrl: h.upstream.url, store: createMemoryStore({ clock }), clock, overrides: { 'auth.failures_per_minute': 3 } });
+    const answer = async (r: Response) => {
+      await r.arrayBuffer();
+      return { status: r.status, retryAfter: r.headers.get('retry-after') };
+    };
+    const settings = (k: string) => fetch(`${gw.url}/admin/settings`, { headers: { authorization: `Bearer ${k}` } }).then(answer);
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push((await settings(`guess-${i}`)).status);
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    expect(Number((await settings('guess-again')).retryAfter)).toBeGreaterThan(0);
+    expect((await settings(ADMIN_KEY)).status).toBe(200);
+    // A bad user key from the same address is refused by the same count.
+    expect((await fetch(`${gw.url}/v1/quota`, { headers: { authorization: 'Bearer tg-guess' } }).then(answer)).status).toBe(429);
+    // A new minute, a new count.
+    clock.advance(60_000);
+    expect((await settings('guess-next-minute')).status).toBe(401);
+    await verdict('admin key guessing slowed down', gw, []);
     await gw.close();
   });
 });
