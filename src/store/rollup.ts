@@ -29,7 +29,6 @@ export function addRollup(into: Rollup, add: Readonly<Rollup>): void {
   for (const f of ROLLUP_FIELDS) into[f] += add[f];
 }
 
-
 /**
  * Rollups as Redis keeps them (model -> its ROLLUP_FIELDS comma-separated) as a DayUsage; a model
  * in several is their sum.

@@ -408,9 +408,10 @@ end
 -- A reservation is two things under the user's prefix: its place in `resvs`, a sorted set of
 -- request ids (score: when the reservation expires, > 0, while it is in flight; once settled, minus
 -- when its tombstone expires, a day later: what makes a second settle a no-op and a late reserve of
--- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter and the
--- tree hold, as JSON { c = { {counterSuffix, amount}, ... }, conv = root|nil, convAmt = amount },
--- taken (GETDEL) by the settle or the sweep that gives it back. A tombstone past its day counts for
+-- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter, the
+-- tree and the grants hold, as JSON { c = { {window, start, dim, amount[, limit]}, ... } (see
+-- `held`), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }, taken (GETDEL) by
+-- the settle or the sweep that gives it back. A tombstone past its day counts for
 -- nothing; tombstones are removed about once a minute (tidy_tombstones).
 local function tombstone(now)
   return -(now + DAY)

@@ -82,18 +82,27 @@ if #stale > 0 then
   store(gone, now)
 end
 
--- The states, six values each in one flat list (the reply's tail): state k starts at 6(k-1)+1.
+-- The states, six values each in one flat list (the reply's tail): state k's value f (1 tag, 2
+-- limit, 3 used, 4 reserved, 5 resetsAt, 6 window) is states[at(k, f)].
 local states = {}
 local denied = 0
+local function at(k, f)
+  return 6 * (k - 1) + f
+end
 local function state(tag, limit, used, resv, resets, window)
   local b = #states
   states[b + 1], states[b + 2], states[b + 3], states[b + 4], states[b + 5], states[b + 6] = tag, limit, used, resv, resets, window
   return b / 6 + 1
 end
 
+-- What a counter takes at the output ceiling as it stands.
+local function amount(fixed, per)
+  return fixed + math.ceil(per * out)
+end
+
 -- Narrow `out` to what fits in `room`; returns false when even nothing fits.
 local function fit_room(room, fixed, per)
-  if fixed + math.ceil(per * out) <= 0 then return true end
+  if amount(fixed, per) <= 0 then return true end
   if not hard then return room > 0 end
   if per > 0 then
     local can = math.floor((room - fixed) / per)
@@ -131,7 +140,7 @@ if conv_id ~= '' then
     conv_state = state('conv', climit, used, resv, -1, 'lifetime')
     if not priced or not fit_room(climit - used - resv, spend_fixed, spend_per) then
       denied = conv_state
-      if not priced then states[6 * conv_state - 5] = 'conv-unpriced' end
+      if not priced then states[at(conv_state, 1)] = 'conv-unpriced' end
     end
   end
 end
@@ -148,7 +157,8 @@ end
 
 -- 3. Every limited counter: read (one HMGET a window hash), and narrow the output ceiling to what
 -- every limit allows. Check i is list[b + 1 .. b + 6], b = 6(i-1): number, dim, window, limit,
--- fixed, perOutput; where[i] its window hash, room[i] what is left of its limit, first[i] its state.
+-- fixed, perOutput; where[i] its window hash, room[i] what is left of its limit, and its state is
+-- number first + i - 1.
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local where, room, first = {}, {}, 0
@@ -174,7 +184,7 @@ if denied == 0 then
     -- requests in flight may take from the grants, and what it used past its limit has been drawn
     -- from them, so the room is the allowance left, less every reservation, plus what the grants
     -- have not spent.
-    if GRANTABLE[dim] and fixed + math.ceil(per * out) > left then
+    if GRANTABLE[dim] and amount(fixed, per) > left then
       local g = grant_left(prefix, dim, now)
       if g > 0 then left = math.max(limit - v.used, 0) - v.resv + g end
     end
@@ -182,11 +192,17 @@ if denied == 0 then
   end
 end
 
+-- The reply: its header, then the states.
+local function reply(ok, output)
+  local flat = { ok, output, denied, conv_root, table.concat(stale, ' ') }
+  for k = 1, #states do flat[k + 5] = states[k] end
+  return flat
+end
+
 if denied ~= 0 then
   -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
   -- key's own limit (`k:<keyId>:<dim>`), is not.
-  local base = 6 * denied - 6
-  local tag, limit, used = states[base + 1], states[base + 2], states[base + 3]
+  local tag, limit, used = states[at(denied, 1)], states[at(denied, 2)], states[at(denied, 3)]
   if type(tag) == 'number' then
     local i = denied - first + 1
     local dim, window = list[6 * i - 4], list[6 * i - 3]
@@ -195,16 +211,14 @@ if denied ~= 0 then
       -- A refusal in a period no request has reserved in yet makes the hash with the marker.
       local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
       record_event(prefix, w.key, dim .. ':ev:refused', now, { 'refused', dim, window, 'user', limit, used, '', int(w.start), '' })
-      local resets = states[base + 5]
+      local resets = states[at(denied, 5)]
       if fresh and resets ~= -1 then redis.call('PEXPIRE', w.key, resets + RETENTION[window] - now) end
     end
   elseif tag == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', limit, used, '', '', conv_root })
   end
   redis.call('ZREM', resvs_key, rid)
-  local flat = { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' ') }
-  for k = 1, #states do flat[k + 5] = states[k] end
-  return flat
+  return reply(events_recorded > 0 and 2 or 0, 0)
 end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
@@ -216,7 +230,7 @@ local holds, hold_of = {}, {}
 for i = 1, n do
   local b = 6 * i - 6
   local dim, fixed, per = list[b + 2], list[b + 5], list[b + 6]
-  local amt = fixed + math.ceil(per * out)
+  local amt = amount(fixed, per)
   local w = where[i]
   local grantable = GRANTABLE[dim]
   if grantable then
@@ -234,7 +248,7 @@ for i = 1, n do
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
   record.c[i] = grantable and { w.window, int(w.start), dim, int(amt), int(list[b + 4]) } or { w.window, int(w.start), dim, int(amt) }
-  local r = 6 * (first + i - 1) - 2
+  local r = at(first + i - 1, 4)
   states[r] = states[r] + amt
 end
 for _, h in ipairs(holds) do
@@ -249,7 +263,7 @@ for _, h in ipairs(holds) do
   end
 end
 if conv_key then
-  local amt = spend_fixed + math.ceil(spend_per * out)
+  local amt = amount(spend_fixed, spend_per)
   if conv_fresh and conv_root == conv_id and conv_budget then
     redis.call('HSET', conv_key, 'limit', int(conv_budget))
   end
@@ -259,13 +273,11 @@ if conv_key then
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
   record.conv = conv_root
   record.convAmt = int(amt)
-  if conv_state then states[6 * conv_state - 2] = states[6 * conv_state - 2] + amt end
+  if conv_state then states[at(conv_state, 4)] = states[at(conv_state, 4)] + amt end
 end
-if parallel_state then states[6 * parallel_state - 3] = states[6 * parallel_state - 3] + 1 end
+if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state, 3)] + 1 end
 if store(ws, now) then tidy_tombstones(prefix, now) end
 redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
 
-local flat = { 1, out, 0, conv_root, table.concat(stale, ' ') }
-for k = 1, #states do flat[k + 5] = states[k] end
-return flat
+return reply(1, out)
 end

@@ -43,6 +43,17 @@ for b = 1, #watch, 5 do
   watched[watch[b] .. ':' .. watch[b + 1]] = b
 end
 
+-- Charges `amt` to counter `dim` of window hash `w` (loaded), and records the thresholds it
+-- crosses; returns the counter's use after it.
+local function charge(w, dim, amt)
+  local v = w.vals[dim]
+  v.used = v.used + amt
+  w.changed = true
+  local b = watched and watched[dim .. ':' .. w.window]
+  if b then threshold_events(prefix, w.key, watch, b, w.start, v.used - amt, v.used, now) end
+  return v.used
+end
+
 -- Charges the tree's root; records the tree reaching its budget.
 local function charge_tree(root)
   local key = prefix .. 'conv:' .. root
@@ -103,15 +114,12 @@ if rec then
     local dim = base_dim[h.dim]
     local amt = num(actual[dim])
     if amt ~= 0 then
-      v.used = v.used + amt
-      local after = v.used
+      local after = charge(h.w, h.dim, amt)
       if h.limit then
         local lim = num(h.limit)
         local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
         if o > (over[dim] or 0) then over[dim] = o end
       end
-      local b = watched and watched[h.dim .. ':' .. h.w.window]
-      if b then threshold_events(prefix, h.w.key, watch, b, h.w.start, after - amt, after, now) end
     end
   end
   for _, d in ipairs(GRANT_ORDER) do
@@ -125,14 +133,7 @@ if rec then
   end
   if rec.conv then charge_tree(rec.conv) end
 end
-for i = 1, #direct_w do
-  local w, dim, amt = direct_w[i], direct_dim[i], direct_amt[i]
-  local v = w.vals[dim]
-  v.used = v.used + amt
-  w.changed = true
-  local b = watched and watched[dim .. ':' .. w.window]
-  if b then threshold_events(prefix, w.key, watch, b, w.start, v.used - amt, v.used, now) end
-end
+for i = 1, #direct_w do charge(direct_w[i], direct_dim[i], direct_amt[i]) end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
 end
