@@ -5,7 +5,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-types.js';
 import { bearerToken } from '../auth/api-keys.js';
-import type { FailureLimiter } from '../auth/failure-limiter.js';
+import { tooManyBadKeys, type FailureLimiter } from '../auth/failure-limiter.js';
+import { clientAddress } from '../http/request-id.js';
 import { GatewayError, invalidApiKey } from '../core/errors.js';
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -16,11 +17,8 @@ export function adminAuth(adminKey: string | null, failures: FailureLimiter): Mi
     if (!expected) throw new GatewayError({ status: 404, code: 'admin_disabled', message: 'the admin API is disabled (set TOLLGATE_ADMIN_KEY)' });
     const token = bearerToken(c.req.header('authorization'));
     if (!token || !timingSafeEqual(sha(token), expected)) {
-      const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
-      if (failures.blocked(address)) {
-        throw new GatewayError({ status: 429, code: 'rate_limit_exceeded', message: 'too many requests with bad keys from this address; try again later',
-          headers: { 'retry-after': String(failures.retryAfter()) } });
-      }
+      const address = clientAddress(c);
+      if (failures.blocked(address)) throw tooManyBadKeys(failures);
       failures.fail(address);
       throw invalidApiKey('a valid admin key is required');
     }

@@ -1,7 +1,8 @@
 // Slows down key guessing: an address that presents more than N bad keys in a minute gets 429 for
 // the rest of that minute instead of a key lookup. Keys this process has seen valid still go on to
 // their lookup (see user-auth.ts), so valid users behind the same address are not affected. In
-// memory, per process, bounded.
+// memory, per process, bounded. The user API and the admin API count on one limiter.
+import { GatewayError } from '../core/errors.js';
 
 export interface FailureLimiter {
   /** Whether this address has used up its failures for the current minute. */
@@ -36,4 +37,10 @@ export function createFailureLimiter(perMinute: number, now: () => number): Fail
     },
     retryAfter: () => Math.max(1, Math.ceil(((minute + 1) * 60_000 - now()) / 1000)),
   };
+}
+
+/** The answer to a request from an address that has used up its bad keys for the minute. */
+export function tooManyBadKeys(failures: FailureLimiter): GatewayError {
+  return new GatewayError({ status: 429, code: 'rate_limit_exceeded', message: 'too many requests with bad API keys from this address; try again later',
+    headers: { 'retry-after': String(failures.retryAfter()) } });
 }

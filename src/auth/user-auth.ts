@@ -9,9 +9,9 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError, invalidApiKey, storeUnavailable } from '../core/errors.js';
-import { header } from '../http/request-id.js';
+import { clientAddress, header } from '../http/request-id.js';
 import { apiKeyHeader, bearerToken } from './api-keys.js';
-import type { FailureLimiter } from './failure-limiter.js';
+import { tooManyBadKeys, type FailureLimiter } from './failure-limiter.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { Principal, PrincipalResolver, ServiceCaller } from './principals.js';
 
@@ -61,7 +61,7 @@ const notAllowed = (source: EndUserSource, whose: string) => new GatewayError({ 
 export function userAuth(principals: PrincipalResolver, failures: FailureLimiter, endUser: EndUserSource, jwt: JwtVerifier | null,
   keyHeaders: readonly KeyHeader[]): MiddlewareHandler<AuthEnv> {
   return async function authenticateUser(c, next) {
-    const address = c.env.incoming.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(c);
     const format = c.get('provider') as AuthEnv['Variables']['provider'] | undefined;
     const read = format ? keyHeaders.filter((k) => k.header === format.keyHeader) : keyHeaders;
     // Authorization: Bearer wins when both are sent.
@@ -77,8 +77,7 @@ export function userAuth(principals: PrincipalResolver, failures: FailureLimiter
     // does not hold back a valid token behind the same address.
     const asJwt = token !== null && jwt !== null && looksLikeJwt(token);
     if (failures.blocked(address) && !(token && (asJwt || principals.knownGood(token)))) {
-      throw new GatewayError({ status: 429, code: 'rate_limit_exceeded', message: 'too many requests with bad API keys from this address; try again later',
-        headers: { 'retry-after': String(failures.retryAfter()) } });
+      throw tooManyBadKeys(failures);
     }
     if (!token) {
       failures.fail(address);

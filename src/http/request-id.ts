@@ -14,6 +14,9 @@ export function header(c: { env: HttpBindings }, name: string): string | undefin
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/** The address a request came from, as the bad-key limiter counts it. */
+export const clientAddress = (c: { env: HttpBindings }): string => c.env.incoming.socket.remoteAddress ?? 'unknown';
+
 /** A request id of Tollgate's own: unique. */
 export const newRequestId = (): string => `tg_${randomUUID().replaceAll('-', '')}`;
 
