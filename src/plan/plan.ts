@@ -63,7 +63,7 @@ interface Touched {
   readonly thresholds: readonly Threshold[];
 }
 
-/** What a user's limits alone decide of every plan: made once per limits object (a principal keeps its own while cached). */
+/** What a user's (or a key's) limits alone decide of every plan: made once per limits object (a principal keeps its own while cached). */
 interface LimitsShape {
   readonly touched: readonly Touched[];
   /** A token or spend limit applies. */
@@ -75,8 +75,14 @@ interface LimitsShape {
 export function createPlanner(config: Config) {
   const m = config.metering;
   const thresholds = createThresholds(config.thresholds);
-  const shapes = new WeakMap<Readonly<Record<string, number>>, LimitsShape>();
-  const shapeOf = (limits: Readonly<Record<string, number>>): LimitsShape => {
+  const userShapes = new WeakMap<Readonly<Record<string, number>>, LimitsShape>();
+  const keyShapes = new WeakMap<Readonly<Record<string, number>>, LimitsShape>();
+  /**
+   * `ofKey`: a key's own limits, checked beside its user's: only its limited counters (the user's
+   * count the rest), and no thresholds (events are for the user's own limits).
+   */
+  const shapeOf = (limits: Readonly<Record<string, number>>, ofKey: boolean): LimitsShape => {
+    const shapes = ofKey ? keyShapes : userShapes;
     let shape = shapes.get(limits);
     if (!shape) {
       const touched: Touched[] = [];
@@ -84,9 +90,8 @@ export function createPlanner(config: Config) {
       let money = false;
       for (const l of LIMIT_NAMES) {
         const limit = limits[l.name];
-        if (limit === undefined && !TRACKED_WINDOWS.has(l.window)) continue;
-        // Thresholds (events) are for the user's own limits; a key's limits record none.
-        touched.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, thresholds: limit === undefined ? [] : thresholds(l.name, limit) });
+        if (limit === undefined && (ofKey || !TRACKED_WINDOWS.has(l.window))) continue;
+        touched.push({ dimension: l.dimension, window: l.window, limit: limit ?? null, thresholds: limit === undefined || ofKey ? [] : thresholds(l.name, limit) });
         if (limit !== undefined && DIMENSION_INFO[l.dimension].metered) metered = true;
         if (limit !== undefined && DIMENSION_INFO[l.dimension].money) money = true;
       }
@@ -117,29 +122,26 @@ export function createPlanner(config: Config) {
       spend_micros: { fixed: spendFixed, perOutput: spendPer },
     };
 
-    const shape = shapeOf(limits);
-    if (shape.money && !price && m.unpriced_models === 'reject') throw unpriced(facts.model);
-    let meteredLimit = shape.metered;
     const checks: CounterCheck[] = [];
-    // Plain loops and no array destructuring: under load, their iterator results showed in the allocation profile.
-    for (let i = 0; i < shape.touched.length; i++) {
-      const t = shape.touched[i] as Touched;
-      const { fixed, perOutput } = amounts[t.dimension];
-      checks.push(t.limit === null
-        ? { dimension: t.dimension, window: t.window, limit: null, fixed, perOutput }
-        : { dimension: t.dimension, window: t.window, limit: t.limit, fixed, perOutput, thresholds: t.thresholds });
-    }
-    const key = input.key ?? null;
-    if (key) {
-      for (const l of LIMIT_NAMES) {
-        const limit = key.limits[l.name];
-        if (limit === undefined) continue;
-        const { fixed, perOutput } = amounts[l.dimension];
-        checks.push({ dimension: l.dimension, window: l.window, limit, fixed, perOutput, keyId: key.id });
-        if (DIMENSION_INFO[l.dimension].metered) meteredLimit = true;
-        if (DIMENSION_INFO[l.dimension].money && !price && m.unpriced_models === 'reject') throw unpriced(facts.model);
+    let meteredLimit = false;
+    // The counters of a shape, with this request's amounts. Plain loops and no array destructuring:
+    // under load, their iterator results showed in the allocation profile.
+    const touch = (shape: LimitsShape, keyId: string | undefined) => {
+      if (shape.money && !price && m.unpriced_models === 'reject') throw unpriced(facts.model);
+      if (shape.metered) meteredLimit = true;
+      for (let i = 0; i < shape.touched.length; i++) {
+        const t = shape.touched[i] as Touched;
+        const { fixed, perOutput } = amounts[t.dimension];
+        checks.push(t.limit === null
+          ? { dimension: t.dimension, window: t.window, limit: null, fixed, perOutput }
+          : keyId === undefined
+            ? { dimension: t.dimension, window: t.window, limit: t.limit, fixed, perOutput, thresholds: t.thresholds }
+            : { dimension: t.dimension, window: t.window, limit: t.limit, fixed, perOutput, keyId });
       }
-    }
+    };
+    touch(shapeOf(limits, false), undefined);
+    const key = input.key ?? null;
+    if (key) touch(shapeOf(key.limits, true), key.id);
     const conversationBudget = input.conversation !== null;
     return {
       checks,
