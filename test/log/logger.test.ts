@@ -1,8 +1,9 @@
 // Log lines never carry a key, an authorization header or an upstream credential, at the top of a
-// logged object or one level down; the object logged is left as it was.
+// logged object or one level down; the object logged is left as it was. The lines of a turn reach
+// stdout's writer as one string, in order, and none is left behind by a flush.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, TurnLines } from '../../src/log/logger.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -33,5 +34,44 @@ describe('logger redaction', () => {
       upstream: { api_key: '[redacted]', base_url: 'http://x' }, req: { headers: { authorization: '[redacted]', 'x-request-id': 'r1' } },
       client: { apiKey: '[redacted]', authorization: '[redacted]' }, plain: { tokens: 3 }, list: ['key'], msg: 'line',
     });
+  });
+});
+
+describe('lines to stdout', () => {
+  const sink = () => {
+    const writes: string[] = [];
+    const calls: string[] = [];
+    return { writes, calls, out: {
+      write: (text: string) => writes.push(text) > 0,
+      flush: (cb: () => void) => { calls.push('flush'); cb(); },
+      flushSync: () => { calls.push('flushSync'); },
+    } };
+  };
+
+  it('hands the lines of one turn over as one string, in order, at the end of the turn', async () => {
+    const s = sink();
+    const lines = new TurnLines(s.out);
+    lines.write('a\n');
+    lines.write('b\n');
+    lines.write('c\n');
+    expect(s.writes).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(s.writes).toEqual(['a\nb\nc\n']);
+    lines.write('d\n');
+    await new Promise((r) => setImmediate(r));
+    expect(s.writes).toEqual(['a\nb\nc\n', 'd\n']);
+  });
+
+  it('a flush, or the synchronous one at exit, hands over what the turn has so far first', async () => {
+    const s = sink();
+    const lines = new TurnLines(s.out);
+    lines.write('a\n');
+    await new Promise<void>((r) => lines.flush(() => r()));
+    lines.write('b\n');
+    lines.flushSync();
+    expect(s.writes).toEqual(['a\n', 'b\n']);
+    expect(s.calls).toEqual(['flush', 'flushSync']);
+    await new Promise((r) => setImmediate(r)); // the turn's own pass finds nothing left
+    expect(s.writes).toEqual(['a\n', 'b\n']);
   });
 });
