@@ -111,6 +111,33 @@ describe('RedisStore specifics', () => {
     await client.quit();
   });
 
+  it('adds the counters kept only for reporting without reading their hash: carried over from the earlier layout once, and a hash it makes expires', async () => {
+    const client = testRedis();
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+    const store = createRedisStore({ client: testRedis(), clock });
+    const user = uniqueId('blind');
+    const p = `tg:{u:${user}}:`;
+    const month = Date.UTC(2026, 10, 1) / 1000;
+    // An earlier Tollgate counted 3 requests this month (a hash per counter); tokens it never counted.
+    await client.hset(`${p}requests:month:${month}`, 'used', 3);
+    const checks = [check('tokens', 'day', 1000, 10), check('requests', 'month', null, 1), check('tokens', 'month', null, 10)];
+    for (const id of ['a', 'b']) {
+      expect((await reservePlain(store, user, id, checks, 60_000)).ok).toBe(true);
+      const record = { requestId: id, time: clock.now(), user, model: 'm', conversation: null, promptTokens: 7, completionTokens: 0,
+        cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+      const actual = { requests: 1, messages: 0, tokens: 7, credits: 0, spend_micros: 0 };
+      expect(await store.settle({ userId: user, requestId: id, checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
+    }
+    expect((await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null })).map((s) => s.used)).toEqual([14, 5, 14]);
+    // The month's hash was made by these adds: kept until a month counter's retention past the month's end.
+    const ttl = await client.pttl(`${p}w:month:${month}`);
+    const end = Date.UTC(2026, 11, 1) + 40 * 86_400_000 - clock.now();
+    expect(ttl).toBeGreaterThan(end - 60_000);
+    expect(ttl).toBeLessThanOrEqual(end);
+    await store.close();
+    await client.quit();
+  });
+
   it('settles and reclaims reservations whose record names its window hashes (the format before records named window and start)', async () => {
     const client = testRedis();
     const clock = createManualClock(Date.UTC(2026, 10, 23, 12));

@@ -73,8 +73,11 @@ export interface SettleArgs {
   readonly rid: string;
   readonly root: string;
   readonly actual: SettleRequest['actual'];
-  /** The counters kept only for reporting, three values each in one flat list: dim, window, amount. */
-  readonly direct: ReadonlyArray<string | number>;
+  /**
+   * The counters kept only for reporting as `dim|window|amount`, comma-separated: the script adds
+   * most of them with HINCRBY as sent (nothing to decode or format).
+   */
+  readonly direct: string;
   /**
    * The limited counters as `dim|window|amount`, comma-separated: charged in the current period only
    * when the reservation is gone (reclaimed by a sweep), so the script reads them only then.
@@ -108,7 +111,7 @@ function thresholdsArg(list: readonly Threshold[]): readonly [number, string] {
 
 /** Counters whose amount is 0 change nothing and are not sent (nor decoded: each value costs the script). */
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
-  const direct: Array<string | number> = [];
+  const direct: string[] = [];
   const limited: string[] = [];
   const watch: Array<string | number> = [];
   for (const c of req.checks) {
@@ -119,12 +122,12 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
     }
     const amount = req.actual[c.dimension] ?? 0;
     if (amount === 0) continue;
-    if (c.limit === null) direct.push(dim, c.window, amount);
+    if (c.limit === null) direct.push(`${dim}|${c.window}|${amount}`);
     else limited.push(`${dim}|${c.window}|${amount}`);
   }
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    direct, limited: limited.join(','), watch, ledger, cal: calendarArg(req.calendar), hist,
+    direct: direct.join(','), limited: limited.join(','), watch, ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }

@@ -199,7 +199,9 @@ local function windows(prefix, cal)
   return { prefix = prefix, cal = cal, list = {}, by = known, seen = {} }
 end
 
-local function win(ws, window, start, finish)
+-- The window object of one window and period (made once a script call), not yet one this request
+-- touches (`win` makes it one).
+local function window_of(ws, window, start, finish)
   local of = ws.by[window]
   if not of then
     of = {}
@@ -212,6 +214,11 @@ local function win(ws, window, start, finish)
   elseif finish and not w.finish then
     w.finish = finish
   end
+  return w
+end
+
+local function win(ws, window, start, finish)
+  local w = window_of(ws, window, start, finish)
   if not ws.seen[w] then
     ws.seen[w] = true
     ws.list[#ws.list + 1] = w

@@ -5,8 +5,8 @@
 --
 -- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
 --   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis TIME), rid,
---   root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0), direct = [dim,
---   window, amount, dim, ...] (the counters kept only for reporting, charged here in the current
+--   root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0), direct =
+--   'dim|window|amount,...' (the counters kept only for reporting, charged here in the current
 --   period), limited = 'dim|window|amount,...' (the limited counters: charged here in the current
 --   period only when the reservation is gone; read only then), watch = [dim, window, limit, first
 --   point, 'label|point,...', dim, ...] (the limited counters with thresholds; the list is read only
@@ -67,6 +67,30 @@ local function charge_tree(root)
   end
 end
 
+-- Adds `amt` (an integer, as the string sent) to counter `dim` of window hash `w` with HINCRBY,
+-- without reading the hash. The first time in a script call a hash is added to this way, its marker
+-- `x` is set if it is new, with the expiry `store` gives a hash it makes; the first time a counter
+-- is, one new here (HINCRBY returned just `amt`, and no reservation field: `store` never wrote it)
+-- carries over what the earlier layout counted, as `load` does.
+local function add_blind(w, dim, amt)
+  local after = redis.call('HINCRBY', w.key, dim, amt)
+  local seen = w.blind
+  if not seen then
+    seen = {}
+    w.blind = seen
+    if redis.call('HSETNX', w.key, 'x', '1') == 1 and w.finish then
+      redis.call('PEXPIRE', w.key, w.finish + RETENTION[w.window] - now)
+    end
+  end
+  if not seen[dim] then
+    seen[dim] = true
+    if after == tonumber(amt) and redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
+      local old = tonumber(redis.call('HGET', legacy_key(prefix, dim, w.window, w.start), 'used'))
+      if old and old ~= 0 then redis.call('HINCRBY', w.key, dim, int(old)) end
+    end
+  end
+end
+
 -- Every counter this settle touches, read with one HMGET and written with one HSET per window
 -- hash: what the reservation held (given back, then charged what was used), and the counters
 -- charged directly in the current period (those kept only for reporting, and all of them when
@@ -82,8 +106,6 @@ local function charge_directly(dim, window, amt)
   local i = #direct_w + 1
   direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
 end
-local direct = args.direct
-for b = 1, #direct, 3 do charge_directly(direct[b], direct[b + 1], direct[b + 2]) end
 if not rec then
   for dim, window, amt in string.gmatch(args.limited, '([^|,]+)|([^|,]+)|([^|,]+)') do charge_directly(dim, window, tonumber(amt)) end
 end
@@ -99,6 +121,14 @@ local rollup_field = 'h:' .. model
 local day = win(ws, 'day', period('day', now))
 day.keep = day.start + DAY + num(args.hist)
 want_field(day, rollup_field)
+-- The counters kept only for reporting decide nothing, so one in a window hash this request does
+-- not read anyway (a month's, in the common case), and that no request of this call has read, is
+-- added where it is with HINCRBY (add_blind); the others are charged with the counters read.
+for dim, window, amt in string.gmatch(args.direct, '([^|,]+)|([^|,]+)|([^|,]+)') do
+  local start, finish = period_of(window)
+  local w = window_of(ws, window, start, finish)
+  if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, tonumber(amt)) else add_blind(w, dim, amt) end
+end
 load(ws)
 
 local drawn = nil
