@@ -55,6 +55,8 @@ const PALETTE: ReadonlyArray<CounterCheck> = [
 const checksOf = (picks: readonly number[]): CounterCheck[] =>
   picks.filter((i) => !(i === 6 && picks.includes(4))).map((i) => PALETTE[i] as CounterCheck);
 const USERS = 3;
+/** The instant the random sequences run at (a manual clock: every request of a run is decided then). */
+const T = Date.UTC(2026, 10, 23, 12);
 
 type Op =
   | { t: 'reserve'; user: number; picks: number[]; maxOutput: number; parallel: number | null; conv: number | null; soft: boolean; reuse: boolean }
@@ -104,7 +106,8 @@ async function play(store: Store, users: readonly string[], turns: readonly Op[]
         const h = live.splice(o.pick % Math.max(live.length, 1), 1)[0];
         if (!h) continue;
         const actual: Amounts = { requests: 1, messages: 1, tokens: o.tokens, credits: 0, spend_micros: o.spend };
-        const record: LedgerRecord = { requestId: h.id, time: 0, user: users[h.user] as string, model: 'm', conversation: h.root, promptTokens: o.tokens,
+        // Two models: a day's rollup is kept per model (settle.lua keeps the last one's figures for the next request of a batch).
+        const record: LedgerRecord = { requestId: h.id, time: 0, user: users[h.user] as string, model: `m${o.tokens % 2}`, conversation: h.root, promptTokens: o.tokens,
           completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: o.spend, outcome: 'ok', estimated: false, anomaly: null };
         calls.push(() => store.settle({ userId: users[h.user] as string, requestId: h.id, checks: h.checks, actual, conversationRoot: h.root, record }));
       }
@@ -123,6 +126,8 @@ async function play(store: Store, users: readonly string[], turns: readonly Op[]
     end.push(await store.peek({ userId, checks: [...PALETTE], parallelLimit: 100, conversationId: null }));
     for (const c of [0, 1, 2]) end.push(await store.peek({ userId, checks: [], parallelLimit: null, conversationId: `c${c}` }));
     end.push((await store.ledger(userId, 1000)).map((r) => ({ ...r, user: users.indexOf(r.user) })));
+    // The day's rollups, by model.
+    end.push((await store.history({ userId, from: T, to: T })).map((d) => d.models));
   }
   return JSON.stringify({ answers, end });
 }
@@ -219,9 +224,9 @@ describe('Redis store group commit', () => {
     expect((await second).ok).toBe(true);
   });
 
-  it('decides every request of a batch exactly as its own call would: the same answers, counters, trees and ledgers', async () => {
+  it('decides every request of a batch exactly as its own call would: the same answers, counters, trees, ledgers and rollups', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 12 }), async (turns) => {
-      const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
+      const clock = createManualClock(T);
       const batched = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
       const alone = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
       try {

@@ -322,7 +322,7 @@ local function load(ws)
               resv = old[2]
               v.direct, v.resv_read = false, true
             end
-            if used or resv then w.changed = true end
+            if used or resv then w.changed, v.carried = true, true end
           end
           v.used, v.resv, v.read = tonumber(used) or 0, tonumber(resv) or 0, true
         elseif not v.direct and not v.resv_read then
@@ -343,7 +343,9 @@ local function load(ws)
 end
 
 -- Returns whether it made a hash (the first write of a period: about once a minute a user).
-local function store(ws, now)
+-- `resv_only`: only reservations changed (a reserve, a sweep), so only the `<dim>:r` fields are
+-- written (and a counter's use carried over from the earlier layout).
+local function store(ws, now, resv_only)
   local made = false
   for _, w in ipairs(ws.list) do
     if w.fresh then made = true end
@@ -363,9 +365,12 @@ local function store(ws, now)
       local n = #args
       for _, d in ipairs(w.dims) do
         local v = w.vals[d]
-        args[n + 1] = d
-        args[n + 2] = int(v.used)
-        n = n + 2
+        if not resv_only or v.carried then
+          args[n + 1] = d
+          args[n + 2] = int(v.used)
+          n = n + 2
+          v.carried = nil
+        end
         if not v.direct then
           args[n + 1] = resv_field[d]
           args[n + 2] = int(v.resv)
@@ -373,7 +378,7 @@ local function store(ws, now)
         end
       end
       local extra = w.extra
-      if extra then
+      if extra and not resv_only then
         for _, f in ipairs(extra) do
           local value = w.extra_val[f]
           if value then
@@ -383,7 +388,7 @@ local function store(ws, now)
           end
         end
       end
-      redis.call('HSET', unpack(args))
+      if n > 1 then redis.call('HSET', unpack(args)) end
       if w.fresh then
         -- A hash made here by a settle of a counter held elsewhere: its period's end, from its start.
         local finish = w.finish or select(2, period(w.window, w.start, ws.cal))
@@ -544,19 +549,49 @@ end
 
 -- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as
 -- comma-separated integers, in that order (a field per figure would be a command per figure).
--- rollup_sum adds `add` to a field's value; add_rollup (the deployment's, index.lua) reads and
--- writes one field of its own hash, and sets the hash's expiry when a model is new.
-local function rollup_sum(old, add)
-  local v = {}
+-- A value's figures as kept while they are added to: the array part as written, `nums` those parsed.
+local function rollup_parse(old)
+  local r = { nums = {} }
   if old then
-    for n in string.gmatch(old, '[^,]+') do v[#v + 1] = tonumber(n) end
+    local k = 0
+    for n in string.gmatch(old, '[^,]+') do
+      k = k + 1
+      r[k] = n
+    end
   end
-  for i = 1, #add do v[i] = int((v[i] or 0) + add[i]) end
-  return table.concat(v, ',')
+  return r
 end
 
+-- Adds `add` to figures `r`; returns the value. A figure is parsed and formatted only when it changes.
+local function rollup_plus(r, add)
+  local nums = r.nums
+  for i = 1, #add do
+    local a = add[i]
+    if a ~= 0 or not r[i] then
+      local v = (nums[i] or tonumber(r[i]) or 0) + a
+      nums[i], r[i] = v, int(v)
+    end
+  end
+  return table.concat(r, ',')
+end
+
+-- rollup_add adds `add` to rollup field `f` of window hash `w` (loaded, see want_field); the
+-- figures are kept with the hash (the last field added to), so the next requests of a batch add
+-- to them without parsing.
+local function rollup_add(w, f, add)
+  local r = w.rollup
+  if not r or r.f ~= f then
+    r = rollup_parse(w.extra_val[f])
+    r.f = f
+    w.rollup = r
+  end
+  set_field(w, f, rollup_plus(r, add))
+end
+
+-- add_rollup (the deployment's, index.lua) reads and writes one field of its own hash, and sets
+-- the hash's expiry when a model is new.
 local function add_rollup(key, field, add, ttl)
   local old = redis.call('HGET', key, field)
-  redis.call('HSET', key, field, rollup_sum(old, add))
+  redis.call('HSET', key, field, rollup_plus(rollup_parse(old), add))
   if not old then redis.call('PEXPIRE', key, ttl) end
 end

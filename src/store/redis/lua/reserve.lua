@@ -79,7 +79,7 @@ if #stale > 0 then
     h.w.vals[h.dim].resv = h.w.vals[h.dim].resv - h.amt
     h.w.changed = true
   end
-  store(gone, now)
+  store(gone, now, true)
 end
 
 -- The states, six values each in one flat list (the reply's tail): state k's value f (1 tag, 2
@@ -276,7 +276,7 @@ if conv_key then
   if conv_state then states[at(conv_state, 4)] = states[at(conv_state, 4)] + amt end
 end
 if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state, 3)] + 1 end
-if store(ws, now) then tidy_tombstones(prefix, now) end
+if store(ws, now, true) then tidy_tombstones(prefix, now) end
 redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
 
 return reply(1, out)

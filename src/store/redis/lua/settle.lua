@@ -111,7 +111,7 @@ if not rec then
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
--- of the day's counters: read and written with them), holding its ROLLUP_FIELDS (rollup_sum). A
+-- of the day's counters: read and written with them), holding its ROLLUP_FIELDS (rollup_add). A
 -- hash holding a rollup is kept history days (`hist`) past its day.
 local lf = {}
 for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
@@ -167,10 +167,10 @@ for i = 1, #direct_w do charge(direct_w[i], direct_dim[i], direct_amt[i]) end
 if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
 end
-set_field(day, rollup_field, rollup_sum(day.extra_val[rollup_field], {
+rollup_add(day, rollup_field, {
   num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
   num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
-}))
+})
 if store(ws, now) then tidy_tombstones(prefix, now) end
 -- Out of the requests in flight, and settled: a second settle of this id changes nothing.
 redis.call('ZADD', resvs_key, int(tombstone(now)), rid)
