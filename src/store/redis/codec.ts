@@ -86,9 +86,10 @@ export interface SettleArgs {
   /**
    * The limited counters with thresholds, five values each in one flat list: dim, window, limit,
    * the first point, and every threshold as `label|point`, comma-separated (read only once the
-   * counter reaches the first point).
+   * counter reaches the first point); the list as one JSON string ('' for none), which the script
+   * decodes once a call for the requests that send the same (those of one plan).
    */
-  readonly watch: ReadonlyArray<string | number>;
+  readonly watch: string;
   readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
   /** How long past its day a per-day rollup is kept, ms. */
@@ -127,7 +128,7 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
   }
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    direct: direct.join(','), limited: limited.join(','), watch, ledger, cal: calendarArg(req.calendar), hist,
+    direct: direct.join(','), limited: limited.join(','), watch: watch.length > 0 ? JSON.stringify(watch) : '', ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }

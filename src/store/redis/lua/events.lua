@@ -19,17 +19,40 @@ local function record_event(prefix, marker_key, marker, now, e)
   events_recorded = events_recorded + 1
 end
 
--- watch[b ..] is a settle check with thresholds: dim, window, limit, its first point, and its
--- thresholds as 'label|point,...'. Records every threshold that a charge from `before` to `after`
--- on its counter (in window hash `key`, period starting `start`) crosses; the marker is the field
+-- A settle's limited counters with thresholds, by window and dim: `watch` is their list as one
+-- JSON string (settle.lua), decoded once a script call for each list (the requests of one plan
+-- send the same); nil when there are none.
+local watch_lists = {}
+local function watched_of(watch)
+  if watch == '' then return nil end
+  local by = watch_lists[watch]
+  if not by then
+    by = {}
+    local list = cjson.decode(watch)
+    for b = 1, #list, 5 do
+      local of = by[list[b + 1]]
+      if not of then
+        of = {}
+        by[list[b + 1]] = of
+      end
+      of[list[b]] = { list[b], list[b + 1], list[b + 2], list[b + 3], list[b + 4] }
+    end
+    watch_lists[watch] = by
+  end
+  return by
+end
+
+-- t is a settle check with thresholds: { dim, window, limit, its first point, its thresholds as
+-- 'label|point,...' }. Records every threshold that a charge from `before` to `after` on its
+-- counter (in window hash `key`, period starting `start`) crosses; the marker is the field
 -- `<dim>:ev:<label>` of that hash. Below the first point nothing is parsed.
-local function threshold_events(prefix, key, watch, b, start, before, after, now)
-  if after < watch[b + 3] then return end
-  local dim = watch[b]
-  for label, point in string.gmatch(watch[b + 4], '([^|,]+)|([^|,]+)') do
+local function threshold_events(prefix, key, t, start, before, after, now)
+  if after < t[4] then return end
+  local dim = t[1]
+  for label, point in string.gmatch(t[5], '([^|,]+)|([^|,]+)') do
     point = tonumber(point)
     if before < point and after >= point then
-      record_event(prefix, key, dim .. ':ev:' .. label, now, { 'threshold', dim, watch[b + 1], 'user', watch[b + 2], after, label, int(start), '' })
+      record_event(prefix, key, dim .. ':ev:' .. label, now, { 'threshold', dim, t[2], 'user', t[3], after, label, int(start), '' })
     end
   end
 end

@@ -8,9 +8,10 @@
 --   root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0), direct =
 --   'dim|window|amount,...' (the counters kept only for reporting, charged here in the current
 --   period), limited = 'dim|window|amount,...' (the limited counters: charged here in the current
---   period only when the reservation is gone; read only then), watch = [dim, window, limit, first
---   point, 'label|point,...', dim, ...] (the limited counters with thresholds; the list is read only
---   once a counter reaches its first point), ledger = [field, value, ...] (strings), cal = the
+--   period only when the reservation is gone; read only then), watch = the limited counters with
+--   thresholds, one JSON string ('' = none) of [dim, window, limit, first point, 'label|point,...',
+--   dim, ...] (decoded once a call for each list: watched_of; a list is read only once a counter
+--   reaches its first point), ledger = [field, value, ...] (strings), cal = the
 --   user's calendar (see `period`) | null, hist = how long past its day a per-day rollup is kept (ms).
 --   Counters whose amount is 0 are not sent.
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
@@ -35,13 +36,8 @@ end
 
 local actual = args.actual
 local cal = type(args.cal) == 'table' and args.cal or nil
--- Checks with thresholds: their place in `watch` by `dim:window` (only they cost more than a comparison).
-local watch = args.watch
-local watched = nil
-for b = 1, #watch, 5 do
-  watched = watched or {}
-  watched[watch[b] .. ':' .. watch[b + 1]] = b
-end
+-- Checks with thresholds, by window and dim (only they cost more than a comparison).
+local watched = watched_of(args.watch)
 
 -- Charges `amt` to counter `dim` of window hash `w` (loaded), and records the thresholds it
 -- crosses; returns the counter's use after it.
@@ -49,8 +45,9 @@ local function charge(w, dim, amt)
   local v = w.vals[dim]
   v.used = v.used + amt
   w.changed = true
-  local b = watched and watched[dim .. ':' .. w.window]
-  if b then threshold_events(prefix, w.key, watch, b, w.start, v.used - amt, v.used, now) end
+  local of = watched and watched[w.window]
+  local t = of and of[dim]
+  if t then threshold_events(prefix, w.key, t, w.start, v.used - amt, v.used, now) end
   return v.used
 end
 
