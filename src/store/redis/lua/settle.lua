@@ -64,28 +64,49 @@ local function charge_tree(root)
   end
 end
 
--- Adds `amt` (an integer, as the string sent) to counter `dim` of window hash `w` with HINCRBY,
--- without reading the hash. The first time in a script call a hash is added to this way, its marker
--- `x` is set if it is new, with the expiry `store` gives a hash it makes; the first time a counter
--- is, one new here (HINCRBY returned just `amt`, and no reservation field: `store` never wrote it)
--- carries over what the earlier layout counted, as `load` does.
+-- Adds `amt` (an integer, as the string sent) to counter `dim` of window hash `w` without reading
+-- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
+-- with the window (`w.blind`); a later request of the call adds to that and queues the sum in
+-- `sums`, written with one HSET a window (write_sums). An HINCRBY that returns just `amt` made the
+-- counter (or found it 0): then the hash may be new (its marker `x` and the expiry `store` gives a
+-- hash it makes), and a counter with no reservation field (`store` never wrote it) carries over what
+-- the earlier layout counted, as `load` does.
+local sums, sum_list = {}, {}
 local function add_blind(w, dim, amt)
+  local known = w.blind
+  if not known then
+    known = {}
+    w.blind = known
+  end
+  local was = known[dim]
+  if was then
+    local v = was + tonumber(amt)
+    known[dim] = v
+    local set = sums[w]
+    if not set then
+      set = { w.key }
+      sums[w] = set
+      sum_list[#sum_list + 1] = set
+    end
+    set[#set + 1] = dim
+    set[#set + 1] = int(v)
+    return
+  end
   local after = redis.call('HINCRBY', w.key, dim, amt)
-  local seen = w.blind
-  if not seen then
-    seen = {}
-    w.blind = seen
+  known[dim] = after
+  if after == tonumber(amt) then
     if redis.call('HSETNX', w.key, 'x', '1') == 1 and w.finish then
       redis.call('PEXPIRE', w.key, w.finish + RETENTION[w.window] - now)
     end
-  end
-  if not seen[dim] then
-    seen[dim] = true
-    if after == tonumber(amt) and redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
+    if redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
       local old = tonumber(redis.call('HGET', legacy_key(prefix, dim, w.window, w.start), 'used'))
-      if old and old ~= 0 then redis.call('HINCRBY', w.key, dim, int(old)) end
+      if old and old ~= 0 then known[dim] = redis.call('HINCRBY', w.key, dim, int(old)) end
     end
   end
+end
+
+local function write_sums()
+  for _, set in ipairs(sum_list) do redis.call('HSET', unpack(set)) end
 end
 
 -- Every counter this settle touches, read with one HMGET and written with one HSET per window
@@ -120,12 +141,13 @@ day.keep = day.start + DAY + num(args.hist)
 want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing, so one in a window hash this request does
 -- not read anyway (a month's, in the common case), and that no request of this call has read, is
--- added where it is with HINCRBY (add_blind); the others are charged with the counters read.
+-- added where it is (add_blind); the others are charged with the counters read.
 for dim, window, amt in string.gmatch(args.direct, '([^|,]+)|([^|,]+)|([^|,]+)') do
   local start, finish = period_of(window)
   local w = window_of(ws, window, start, finish)
   if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, tonumber(amt)) else add_blind(w, dim, amt) end
 end
+write_sums()
 load(ws)
 
 local drawn = nil
