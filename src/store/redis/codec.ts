@@ -84,10 +84,10 @@ export interface SettleArgs {
    */
   readonly limited: string;
   /**
-   * The limited counters with thresholds, five values each in one flat list: dim, window, limit,
-   * the first point, and every threshold as `label|point`, comma-separated (read only once the
-   * counter reaches the first point); the list as one JSON string ('' for none), which the script
-   * decodes once a call for the requests that send the same (those of one plan).
+   * The limited counters with thresholds as `dim window limit first label|point,...`, `;`-separated
+   * ('' for none): the first point, then every threshold (parsed only once the counter reaches the
+   * first point). The script reads a list once a call for the requests that send the same (those
+   * of one plan). Dims, windows and labels hold no space, `;`, `|` nor `,`.
    */
   readonly watch: string;
   readonly ledger: readonly string[];
@@ -114,12 +114,12 @@ function thresholdsArg(list: readonly Threshold[]): readonly [number, string] {
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
   const direct: string[] = [];
   const limited: string[] = [];
-  const watch: Array<string | number> = [];
+  const watch: string[] = [];
   for (const c of req.checks) {
     const dim = scopedDimension(c);
     if (c.limit !== null && c.thresholds && c.thresholds.length > 0) {
       const [first, list] = thresholdsArg(c.thresholds);
-      watch.push(dim, c.window, c.limit, first, list);
+      watch.push(`${dim} ${c.window} ${c.limit} ${first} ${list}`);
     }
     const amount = req.actual[c.dimension] ?? 0;
     if (amount === 0) continue;
@@ -128,7 +128,7 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
   }
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    direct: direct.join(','), limited: limited.join(','), watch: watch.length > 0 ? JSON.stringify(watch) : '', ledger, cal: calendarArg(req.calendar), hist,
+    direct: direct.join(','), limited: limited.join(','), watch: watch.join(';'), ledger, cal: calendarArg(req.calendar), hist,
   };
   return JSON.stringify(args);
 }

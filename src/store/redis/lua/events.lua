@@ -20,30 +20,29 @@ local function record_event(prefix, marker_key, marker, now, e)
 end
 
 -- A settle's limited counters with thresholds, by window and dim: `watch` is their list as one
--- JSON string (settle.lua), decoded once a script call for each list (the requests of one plan
--- send the same); nil when there are none.
+-- string (settle.lua), read once a script call for each list (the requests of one plan send the
+-- same); nil when there are none.
 local watch_lists = {}
 local function watched_of(watch)
   if watch == '' then return nil end
   local by = watch_lists[watch]
   if not by then
     by = {}
-    local list = cjson.decode(watch)
-    for b = 1, #list, 5 do
-      local of = by[list[b + 1]]
+    for dim, window, limit, first, list in string.gmatch(watch, '([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+)') do
+      local of = by[window]
       if not of then
         of = {}
-        by[list[b + 1]] = of
+        by[window] = of
       end
-      of[list[b]] = { list[b], list[b + 1], list[b + 2], list[b + 3], list[b + 4] }
+      of[dim] = { dim, window, limit, tonumber(first), list }
     end
     watch_lists[watch] = by
   end
   return by
 end
 
--- t is a settle check with thresholds: { dim, window, limit, its first point, its thresholds as
--- 'label|point,...' }. Records every threshold that a charge from `before` to `after` on its
+-- t is a settle check with thresholds: { dim, window, limit (as sent), its first point, its
+-- thresholds as 'label|point,...' }. Records every threshold that a charge from `before` to `after` on its
 -- counter (in window hash `key`, period starting `start`) crosses; the marker is the field
 -- `<dim>:ev:<label>` of that hash. Below the first point nothing is parsed.
 local function threshold_events(prefix, key, t, start, before, after, now)
@@ -52,7 +51,7 @@ local function threshold_events(prefix, key, t, start, before, after, now)
   for label, point in string.gmatch(t[5], '([^|,]+)|([^|,]+)') do
     point = tonumber(point)
     if before < point and after >= point then
-      record_event(prefix, key, dim .. ':ev:' .. label, now, { 'threshold', dim, t[2], 'user', t[3], after, label, int(start), '' })
+      record_event(prefix, key, dim .. ':ev:' .. label, now, { 'threshold', dim, t[2], 'user', tonumber(t[3]), after, label, int(start), '' })
     end
   end
 end

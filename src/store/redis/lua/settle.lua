@@ -9,8 +9,8 @@
 --   'dim|window|amount,...' (the counters kept only for reporting, charged here in the current
 --   period), limited = 'dim|window|amount,...' (the limited counters: charged here in the current
 --   period only when the reservation is gone; read only then), watch = the limited counters with
---   thresholds, one JSON string ('' = none) of [dim, window, limit, first point, 'label|point,...',
---   dim, ...] (decoded once a call for each list: watched_of; a list is read only once a counter
+--   thresholds, one string ('' = none): 'dim window limit first-point label|point,...;dim ...'
+--   (read once a call for each list: watched_of; a counter's thresholds are parsed only once it
 --   reaches its first point), ledger = [field, value, ...] (strings), cal = the
 --   user's calendar (see `period`) | null, hist = how long past its day a per-day rollup is kept (ms).
 --   Counters whose amount is 0 are not sent.
