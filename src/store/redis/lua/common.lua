@@ -217,6 +217,16 @@ local function window_of(ws, window, start, finish)
   return w
 end
 
+-- A window's start as a reservation record names it (formatted once a script call).
+local function start_of(w)
+  local s = w.start_s
+  if not s then
+    s = int(w.start)
+    w.start_s = s
+  end
+  return s
+end
+
 local function win(ws, window, start, finish)
   local w = window_of(ws, window, start, finish)
   if not ws.seen[w] then

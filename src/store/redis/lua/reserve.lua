@@ -247,7 +247,7 @@ for i = 1, n do
   v.resv = v.resv + amt
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  record.c[i] = grantable and { w.window, int(w.start), dim, int(amt), int(list[b + 4]) } or { w.window, int(w.start), dim, int(amt) }
+  record.c[i] = grantable and { w.window, start_of(w), dim, int(amt), int(list[b + 4]) } or { w.window, start_of(w), dim, int(amt) }
   local r = at(first + i - 1, 4)
   states[r] = states[r] + amt
 end
