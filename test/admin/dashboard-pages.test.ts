@@ -87,6 +87,9 @@ describe('dashboard pages in Chromium', () => {
   }, 60_000);
 
   it('pages the usage table and a user\'s requests with the next cursor, never asking for everything', async () => {
+    // The page refreshes itself every 30 s; on a slow run that would ask for the first page again
+    // between the calls counted here.
+    await page.evaluate('clearInterval(timer)');
     for (let i = 0; i < 60; i++) expect((await gw.admin('POST', '/admin/users', { id: `bulk-${String(i).padStart(3, '0')}` })).status).toBe(201);
     const key = (await gw.admin('POST', '/admin/users/kai/keys', {})).json.key as string;
     for (let i = 0; i < 20; i++) await chat(key);
@@ -98,10 +101,11 @@ describe('dashboard pages in Chromium', () => {
     await page.click('#more');
     await expect.poll(() => rows('#usage').count()).toBe(61);
     expect(await page.isVisible('#more')).toBe(false);
+    // The first page, then the next from its cursor. The first page may be asked for twice: the
+    // refresh that going back starts can land after the count starts (seen on loaded runs).
     const pages = usageCalls.filter((q) => q.includes('sort=id'));
-    expect(pages).toHaveLength(2);
     expect(pages[0]).not.toContain('cursor=');
-    expect(pages[1]).toContain('cursor=bulk-049');
+    expect(pages.filter((q) => q.includes('cursor='))).toEqual([expect.stringContaining('cursor=bulk-049')]);
     expect(usageCalls.every((q) => /limit=(5|50)\b/.test(q))).toBe(true);
 
     // Sorted by spend, the table pages the usage index: only users with usage, largest first.
