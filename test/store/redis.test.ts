@@ -58,6 +58,22 @@ describe('RedisStore specifics', () => {
     await client.quit();
   });
 
+  it('a refusal in a period nobody reserved in yet makes its hash with the marker, and the hash expires', async () => {
+    const client = testRedis();
+    const clock = createManualClock(Date.UTC(2020, 0, 1, 12));
+    const store = createRedisStore({ client: testRedis(), clock });
+    const user = uniqueId('refused');
+    expect((await reservePlain(store, user, 'r1', [check('tokens', 'day', 5, 10)], 1000)).ok).toBe(false);
+    const key = `tg:{u:${user}}:w:day:${Date.UTC(2020, 0, 1) / 1000}`;
+    expect(await client.hget(key, 'tokens:ev:refused')).toBe('1');
+    // Half a day left in the window, then the three days a day counter is kept.
+    const ttl = await client.pttl(key);
+    expect(ttl).toBeGreaterThan(3.5 * 86_400_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(3.5 * 86_400_000);
+    await store.close();
+    await client.quit();
+  });
+
   it('reclaims and honours reservations written by the previous record format (rolling upgrade)', async () => {
     const client = testRedis();
     const clock = createManualClock(Date.UTC(2026, 10, 23, 12));

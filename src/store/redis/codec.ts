@@ -123,8 +123,7 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
     }
     const amount = req.actual[c.dimension] ?? 0;
     if (amount === 0) continue;
-    if (c.limit === null) direct.push(`${dim}|${c.window}|${amount}`);
-    else limited.push(`${dim}|${c.window}|${amount}`);
+    (c.limit === null ? direct : limited).push(`${dim}|${c.window}|${amount}`);
   }
   const args: SettleArgs = {
     now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,

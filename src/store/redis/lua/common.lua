@@ -352,6 +352,14 @@ local function load(ws)
   end
 end
 
+-- When a window hash made now expires: its period's end plus the window's retention (nil for a
+-- window that never ends). The end is worked out from the start where it is not known (a hash a
+-- settle makes for a counter held in an earlier period).
+local function made_expiry(w, cal)
+  local finish = w.finish or select(2, period(w.window, w.start, cal))
+  return finish and finish + RETENTION[w.window]
+end
+
 -- Returns whether it made a hash (the first write of a period: about once a minute a user).
 -- `resv_only`: only reservations changed (a reserve, a sweep), so only the `<dim>:r` fields are
 -- written (and a counter's use carried over from the earlier layout).
@@ -400,9 +408,8 @@ local function store(ws, now, resv_only)
       end
       if n > 1 then redis.call('HSET', unpack(args)) end
       if w.fresh then
-        -- A hash made here by a settle of a counter held elsewhere: its period's end, from its start.
-        local finish = w.finish or select(2, period(w.window, w.start, ws.cal))
-        if finish and (not expire or finish + RETENTION[w.window] > expire) then expire = finish + RETENTION[w.window] end
+        local lasts = made_expiry(w, ws.cal)
+        if lasts and (not expire or lasts > expire) then expire = lasts end
       end
       if expire then redis.call('PEXPIRE', w.key, expire - now) end
       if args[3] == 'h' then w.x = 'h' end

@@ -211,8 +211,8 @@ if denied ~= 0 then
       -- A refusal in a period no request has reserved in yet makes the hash with the marker.
       local fresh = w.fresh and redis.call('EXISTS', w.key) == 0
       record_event(prefix, w.key, dim .. ':ev:refused', now, { 'refused', dim, window, 'user', limit, used, '', int(w.start), '' })
-      local resets = states[at(denied, 5)]
-      if fresh and resets ~= -1 then redis.call('PEXPIRE', w.key, resets + RETENTION[window] - now) end
+      local expire = fresh and made_expiry(w, cal)
+      if expire then redis.call('PEXPIRE', w.key, expire - now) end
     end
   elseif tag == 'conv' and not conv_fresh then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', limit, used, '', '', conv_root })

@@ -34,6 +34,11 @@ if not rec then
   if redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
 end
 
+-- The counters of `direct` or `limited` ('dim|window|amount,...'): dim, window, amount (a string).
+local function amounts(list)
+  return string.gmatch(list, '([^|,]+)|([^|,]+)|([^|,]+)')
+end
+
 local actual = args.actual
 local cal = type(args.cal) == 'table' and args.cal or nil
 -- Checks with thresholds, by window and dim (only they cost more than a comparison).
@@ -95,8 +100,9 @@ local function add_blind(w, dim, amt)
   local after = redis.call('HINCRBY', w.key, dim, amt)
   known[dim] = after
   if after == tonumber(amt) then
-    if redis.call('HSETNX', w.key, 'x', '1') == 1 and w.finish then
-      redis.call('PEXPIRE', w.key, w.finish + RETENTION[w.window] - now)
+    if redis.call('HSETNX', w.key, 'x', '1') == 1 then
+      local expire = made_expiry(w, cal)
+      if expire then redis.call('PEXPIRE', w.key, expire - now) end
     end
     if redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
       local old = tonumber(redis.call('HGET', legacy_key(prefix, dim, w.window, w.start), 'used'))
@@ -125,7 +131,7 @@ local function charge_directly(dim, window, amt)
   direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
 end
 if not rec then
-  for dim, window, amt in string.gmatch(args.limited, '([^|,]+)|([^|,]+)|([^|,]+)') do charge_directly(dim, window, tonumber(amt)) end
+  for dim, window, amt in amounts(args.limited) do charge_directly(dim, window, tonumber(amt)) end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
@@ -142,7 +148,7 @@ want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing, so one in a window hash this request does
 -- not read anyway (a month's, in the common case), and that no request of this call has read, is
 -- added where it is (add_blind); the others are charged with the counters read.
-for dim, window, amt in string.gmatch(args.direct, '([^|,]+)|([^|,]+)|([^|,]+)') do
+for dim, window, amt in amounts(args.direct) do
   local start, finish = period_of(window)
   local w = window_of(ws, window, start, finish)
   if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, tonumber(amt)) else add_blind(w, dim, amt) end
