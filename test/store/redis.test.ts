@@ -24,6 +24,24 @@ eventsContract('redis', async (clock) => createRedisStore({ client: testRedis(`$
 const reservePlain = (store: Store, userId: string, requestId: string, checks: CounterCheck[], ttlMs: number) =>
   store.reserve(plainReservation({ userId, requestId, checks, ttlMs }));
 
+/** A store on a manual clock at `at`, a new user and its key prefix, and a client for Redis's own view; `done` closes both. */
+function storeAt(label: string, at = Date.UTC(2026, 10, 23, 12)) {
+  const client = testRedis();
+  const clock = createManualClock(at);
+  const store = createRedisStore({ client: testRedis(), clock });
+  const user = uniqueId(label);
+  const done = async () => {
+    await store.close();
+    await client.quit();
+  };
+  return { client, clock, store, user, p: `tg:{u:${user}}:`, done };
+}
+
+/** A successful request's ledger record, model `m`, one prompt and one completion token unless `tokens` says otherwise. */
+const recordOf = (requestId: string, user: string, time: number, tokens = { promptTokens: 1, completionTokens: 1 }) => ({
+  requestId, time, user, model: 'm', conversation: null, ...tokens, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false,
+});
+
 describe('RedisStore specifics', () => {
   it('reads Redis TIME when no clock is injected, and keys carry the user hash tag', async () => {
     const client = testRedis();
@@ -59,10 +77,7 @@ describe('RedisStore specifics', () => {
   });
 
   it('a refusal in a period nobody reserved in yet makes its hash with the marker, and the hash expires', async () => {
-    const client = testRedis();
-    const clock = createManualClock(Date.UTC(2020, 0, 1, 12));
-    const store = createRedisStore({ client: testRedis(), clock });
-    const user = uniqueId('refused');
+    const { client, store, user, done } = storeAt('refused', Date.UTC(2020, 0, 1, 12));
     expect((await reservePlain(store, user, 'r1', [check('tokens', 'day', 5, 10)], 1000)).ok).toBe(false);
     const key = `tg:{u:${user}}:w:day:${Date.UTC(2020, 0, 1) / 1000}`;
     expect(await client.hget(key, 'tokens:ev:refused')).toBe('1');
@@ -70,16 +85,11 @@ describe('RedisStore specifics', () => {
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(3.5 * 86_400_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(3.5 * 86_400_000);
-    await store.close();
-    await client.quit();
+    await done();
   });
 
   it('reclaims and honours reservations written by the previous record format (rolling upgrade)', async () => {
-    const client = testRedis();
-    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-    const store = createRedisStore({ client: testRedis(), clock });
-    const user = uniqueId('upgrade');
-    const p = `tg:{u:${user}}:`;
+    const { client, clock, store, user, p, done } = storeAt('upgrade');
     const counter = `${p}tokens:day:${Date.UTC(2026, 10, 23) / 1000}`;
     const checks = [check('tokens', 'day', 1000, 10)];
     // An earlier Tollgate held 400 tokens as a hash record and then crashed; another request of it was settled.
@@ -90,22 +100,16 @@ describe('RedisStore specifics', () => {
     clock.advance(2000);
     const r = await reservePlain(store, user, 'new-1', checks, 60_000);
     expect(r.states[0]).toMatchObject({ used: 0, reserved: 10 });
-    const record = { requestId: 'old-2', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
-      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const record = recordOf('old-2', user, clock.now());
     const actual = { requests: 0, messages: 0, tokens: 5, credits: 0, spend_micros: 0 };
     expect(await store.settle({ userId: user, requestId: 'old-2', checks, actual, conversationRoot: null, record })).toEqual({ applied: false });
     const [state] = await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null });
     expect(state).toMatchObject({ used: 0, reserved: 10 });
-    await store.close();
-    await client.quit();
+    await done();
   });
 
   it('carries the counters of the current periods over from the earlier layout (a hash per counter)', async () => {
-    const client = testRedis();
-    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-    const store = createRedisStore({ client: testRedis(), clock });
-    const user = uniqueId('layout');
-    const p = `tg:{u:${user}}:`;
+    const { client, clock, store, user, p, done } = storeAt('layout');
     const day = Date.UTC(2026, 10, 23) / 1000;
     const checks = [check('tokens', 'day', 1000, 100), check('requests', 'day', null, 1)];
     // An earlier Tollgate counted 700 tokens today, 50 of them still held by a reservation in flight, and 3 requests.
@@ -118,29 +122,22 @@ describe('RedisStore specifics', () => {
     expect((await reservePlain(store, user, 'big', [check('tokens', 'day', 1000, 300)], 60_000)).ok).toBe(false);
     expect((await reservePlain(store, user, 'new-1', checks, 60_000)).states[0]).toMatchObject({ used: 700, reserved: 150 });
     // The old reservation settles into the new layout.
-    const record = { requestId: 'old-1', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
-      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const record = recordOf('old-1', user, clock.now());
     const actual = { requests: 1, messages: 0, tokens: 40, credits: 0, spend_micros: 0 };
     expect(await store.settle({ userId: user, requestId: 'old-1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
     expect((await store.peek({ userId: user, checks, parallelLimit: null, conversationId: null })).map((s) => [s.used, s.reserved])).toEqual([[740, 100], [4, 0]]);
-    await store.close();
-    await client.quit();
+    await done();
   });
 
   it('adds the counters kept only for reporting without reading their hash: carried over from the earlier layout once, and a hash it makes expires', async () => {
-    const client = testRedis();
-    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-    const store = createRedisStore({ client: testRedis(), clock });
-    const user = uniqueId('blind');
-    const p = `tg:{u:${user}}:`;
+    const { client, clock, store, user, p, done } = storeAt('blind');
     const month = Date.UTC(2026, 10, 1) / 1000;
     // An earlier Tollgate counted 3 requests this month (a hash per counter); tokens it never counted.
     await client.hset(`${p}requests:month:${month}`, 'used', 3);
     const checks = [check('tokens', 'day', 1000, 10), check('requests', 'month', null, 1), check('tokens', 'month', null, 10)];
     for (const id of ['a', 'b']) {
       expect((await reservePlain(store, user, id, checks, 60_000)).ok).toBe(true);
-      const record = { requestId: id, time: clock.now(), user, model: 'm', conversation: null, promptTokens: 7, completionTokens: 0,
-        cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+      const record = recordOf(id, user, clock.now(), { promptTokens: 7, completionTokens: 0 });
       const actual = { requests: 1, messages: 0, tokens: 7, credits: 0, spend_micros: 0 };
       expect(await store.settle({ userId: user, requestId: id, checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
     }
@@ -150,16 +147,11 @@ describe('RedisStore specifics', () => {
     const end = Date.UTC(2026, 11, 1) + 40 * 86_400_000 - clock.now();
     expect(ttl).toBeGreaterThan(end - 60_000);
     expect(ttl).toBeLessThanOrEqual(end);
-    await store.close();
-    await client.quit();
+    await done();
   });
 
   it('settles and reclaims reservations whose record names its window hashes (the format before records named window and start)', async () => {
-    const client = testRedis();
-    const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-    const store = createRedisStore({ client: testRedis(), clock });
-    const user = uniqueId('record-w');
-    const p = `tg:{u:${user}}:`;
+    const { client, clock, store, user, p, done } = storeAt('record-w');
     const day = Date.UTC(2026, 10, 23) / 1000;
     const checks = [check('tokens', 'day', 1000, 100)];
     // Two requests in flight, reserved by the previous build: 60 and 30 tokens; the second one's gateway died.
@@ -168,15 +160,13 @@ describe('RedisStore specifics', () => {
     await client.set(`${p}resv:old-2`, JSON.stringify({ c: [[`w:day:${day}`, 'tokens', '30']] }), 'PX', 600_000);
     await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1', clock.now() + 1_000, 'old-2');
     clock.advance(2000);
-    const record = { requestId: 'old-1', time: clock.now(), user, model: 'm', conversation: null, promptTokens: 1, completionTokens: 1,
-      cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok' as const, estimated: false };
+    const record = recordOf('old-1', user, clock.now());
     const actual = { requests: 1, messages: 0, tokens: 45, credits: 0, spend_micros: 0 };
     expect(await store.settle({ userId: user, requestId: 'old-1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
     // old-1 gave back its 60 and used 45; the next reserve reclaims old-2's 30 and holds its own 100.
     const r = await reservePlain(store, user, 'new-1', checks, 60_000);
     expect(r.states[0]).toMatchObject({ used: 545, reserved: 100 });
-    await store.close();
-    await client.quit();
+    await done();
   });
 
   it('stores a ledger record whose model name is not well-formed UTF-16 (U+FFFD for the lone surrogate)', async () => {
