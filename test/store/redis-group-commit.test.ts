@@ -75,11 +75,29 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 interface Held { user: number; id: string; checks: readonly CounterCheck[]; root: string | null }
 
 /**
+ * A user's window hashes as Redis holds them: each hash's fields and whether it expires. Fields
+ * are sorted (a batch may add a field in another order than the calls one by one would, which
+ * nothing reads) and those at 0 left out (a batch may write a counter of a window at 0 where a
+ * call of its own would leave it absent: the requests of a batch share what they read of a window,
+ * and a read counts an absent counter as 0).
+ */
+async function windowHashes(raw: Redis, userId: string): Promise<Array<[string, Record<string, string>, boolean]>> {
+  const prefix = `tg:{u:${userId}}:`;
+  const keys = (await raw.keys(`${prefix}w:*`)).sort();
+  return Promise.all(keys.map(async (key) => {
+    const fields = await raw.hgetall(key);
+    const sorted = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== '0').sort(([a], [b]) => (a < b ? -1 : 1)));
+    return [key.slice(prefix.length), sorted, (await raw.pttl(key)) > 0] as [string, Record<string, string>, boolean];
+  }));
+}
+
+/**
  * Runs turns of operations against `store`: `together` issues each turn's calls in one turn (one
  * batch), otherwise each call waits for the one before. Returns every answer (errors by name and
- * message) and the end state, with the users' ids replaced by their number.
+ * message) and the end state, with the users' ids replaced by their number: what the store's reads
+ * answer, and what Redis holds in the users' window hashes (read with `raw`).
  */
-async function play(store: Store, users: readonly string[], turns: readonly Op[][], together: boolean): Promise<string> {
+async function play(store: Store, raw: Redis, users: readonly string[], turns: readonly Op[][], together: boolean): Promise<string> {
   const answers: unknown[] = [];
   const held: Held[] = [];
   const ids: string[] = [];
@@ -128,6 +146,7 @@ async function play(store: Store, users: readonly string[], turns: readonly Op[]
     end.push((await store.ledger(userId, 1000)).map((r) => ({ ...r, user: users.indexOf(r.user) })));
     // The day's rollups, by model.
     end.push((await store.history({ userId, from: T, to: T })).map((d) => d.models));
+    end.push(await windowHashes(raw, userId));
   }
   return JSON.stringify({ answers, end });
 }
@@ -193,6 +212,23 @@ describe('Redis store group commit', () => {
     expect(await store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 0, reserved: 30 }]);
   });
 
+  it('a counter that settles of a batch added to without reading it is read, later in that batch, as those adds left it', async () => {
+    // Settles add to a counter kept only for reporting without reading its hash, and write the
+    // batch's sum once at its end; a request of the same batch that limits that counter reads it.
+    const userId = uniqueId('blind');
+    const reporting = [check('messages', 'month', null, 1)];
+    const limited = [check('messages', 'month', 5, 1)];
+    for (const id of ['a', 'b']) expect((await store.reserve(plainReservation({ userId, requestId: id, checks: reporting }))).ok).toBe(true);
+    const settle = (requestId: string) => {
+      const record: LedgerRecord = { requestId, time: 0, user: userId, model: 'm', conversation: null, promptTokens: 0,
+        completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok', estimated: false, anomaly: null };
+      return store.settle({ userId, requestId, checks: reporting, actual: { requests: 1, messages: 1, tokens: 0, credits: 0, spend_micros: 0 }, conversationRoot: null, record });
+    };
+    const [, , reserved] = await Promise.all([settle('a'), settle('b'), store.reserve(plainReservation({ userId, requestId: 'c', checks: limited }))]);
+    expect(reserved).toMatchObject({ ok: true, states: [{ used: 2, reserved: 1 }] });
+    expect(await store.peek({ userId, checks: limited, parallelLimit: null, conversationId: null })).toMatchObject([{ used: 2, reserved: 1 }]);
+  });
+
   it('reclaims, later in the same batch, a reservation that expired as it was made', async () => {
     // A user's expired reservations are looked for once per batch instant, unless one expires at once.
     const userId = uniqueId('at-once');
@@ -224,14 +260,14 @@ describe('Redis store group commit', () => {
     expect((await second).ok).toBe(true);
   });
 
-  it('decides every request of a batch exactly as its own call would: the same answers, counters, trees, ledgers and rollups', async () => {
+  it('decides every request of a batch exactly as its own call would: the same answers, counters, trees, ledgers, rollups and window hashes', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 12 }), async (turns) => {
       const clock = createManualClock(T);
       const batched = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
       const alone = createRedisStore({ client: new Redis({ ...redisOptionsFor(server.url), ...CLIENT_OPTIONS }), clock });
       try {
         const users = (label: string) => Array.from({ length: USERS }, (_, i) => uniqueId(`${label}${i}`));
-        expect(await play(batched, users('gc-b'), turns, true)).toBe(await play(alone, users('gc-a'), turns, false));
+        expect(await play(batched, admin, users('gc-b'), turns, true)).toBe(await play(alone, admin, users('gc-a'), turns, false));
       } finally {
         await batched.close();
         await alone.close();

@@ -2,7 +2,8 @@
 -- Cluster slot, in one script call. Each runs exactly as its own call would, in the order they
 -- were made, one after another (a script is atomic: nothing runs between them), so a batch
 -- decides every request as the same calls sent one by one would; only Redis's per-call cost and
--- the client's are paid once.
+-- the client's are paid once, and each window hash the batch changed is written once, as it ends
+-- (common.lua, `store` and flush_windows), rather than by each request.
 --
 -- KEYS: for request i, KEYS[2i-1] its user's prefix `tg:{u:<id>}:` and KEYS[2i] the outbox stream
 --   of its slot (events.lua)
@@ -26,4 +27,6 @@ for i = 1, #kinds do
     replies[i] = { '!err', type(reply) == 'table' and tostring(reply.err) or tostring(reply) }
   end
 end
+-- The window hashes' writes the requests queued, each hash written once (common.lua, flush_windows).
+flush_all_windows()
 return replies

@@ -174,26 +174,21 @@ local function legacy_key(prefix, dim, window, start)
 end
 
 -- The window hashes one request touches: `win` names one (and what it holds), `want` a counter in
--- it; `load` reads what is not read yet, with one HMGET a hash; `store` writes the changed ones with
--- one HSET each (and sets the expiry of those it makes). A hash read by one request of a batch
--- (batch.lua) is not read again by the next requests of that user: what a window object holds is
--- what Redis holds, as every change is written by `store` before the request ends (a request that
--- fails drops its user's objects: forget_windows). Found by window and start: naming a hash
--- again builds no key.
+-- it; `load` reads what is not read yet, with one HMGET a hash; `store` queues what the request
+-- changed, and `flush_windows` writes each hash once, with one HSET (and the expiry of those it
+-- made), when the script call ends. A hash read by one request of a batch (batch.lua) is not read
+-- again by the next requests of that user, nor written by each: what a window object holds is what
+-- Redis holds plus the writes queued for it, and nothing reads a hash's counter fields in this call
+-- but `load`. Found by window and start: naming a hash again builds no key.
 local read_windows = {}
 
 -- When each user's expired reservations were last reclaimed in this script call (reserve.lua).
 local swept_at = {}
 
-local function forget_windows(prefix)
-  read_windows[prefix] = nil
-  swept_at[prefix] = nil
-end
-
 local function windows(prefix, cal)
   local known = read_windows[prefix]
   if not known then
-    known = {}
+    known = { qhead = nil }
     read_windows[prefix] = known
   end
   return { prefix = prefix, cal = cal, list = {}, by = known, seen = {} }
@@ -209,7 +204,9 @@ local function window_of(ws, window, start, finish)
   end
   local w = of[start]
   if not w then
-    w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false, read = false }
+    -- (Made with every field it takes in common, nil ones too: a field added later grows the table.)
+    w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false,
+      x = nil, qmark = nil, qnext = nil }
     of[start] = w
   elseif finish and not w.finish then
     w.finish = finish
@@ -243,7 +240,7 @@ local function want(w, dim, direct)
   local v = w.vals[dim]
   if not v then
     w.dims[#w.dims + 1] = dim
-    v = { used = 0, resv = 0, direct = direct == true, read = false, resv_read = false }
+    v = { used = 0, resv = 0, direct = direct == true, read = false, resv_read = false, pu = false, pr = false }
     w.vals[dim] = v
   elseif not direct then
     v.direct = false
@@ -282,12 +279,109 @@ local function set_field(w, field, value)
   w.changed = true
 end
 
+-- Writes queued by `store` and settle's blind adds: a user's window objects with a write queued are
+-- chained from `qhead` of its objects' table (read_windows[prefix]) through `qnext`; `qmark` is
+-- nil for a window not queued, else false, or (the hash is new, or becomes a day kept for history)
+-- its marker `x` (w.x) is written, with its expiry if `qmark` is a number (ms from now). What else a
+-- window queues: a counter's `pu` and `pr` (its `<dim>` and `<dim>:r`, numbers formatted when
+-- written), a field of `extra` its value in place of `true`, `bdirty` the counters whose blind adds'
+-- sum is not written. Each is what the request that queued it last ended with, so a request that
+-- fails changes nothing queued. (Lua's tables cost by what they allocate and grow: no table per
+-- write, and no field an object is not made with.)
+local queued_prefixes = {}
+
+local function enqueue(w, known, prefix)
+  if w.qmark ~= nil then return end
+  w.qmark = false
+  if not known.qhead then queued_prefixes[#queued_prefixes + 1] = prefix end
+  w.qnext = known.qhead
+  known.qhead = w
+end
+
+-- Writes the queued writes of `prefix`'s window hashes: one HSET (and PEXPIRE) a hash.
+local function flush_windows(prefix)
+  local known = read_windows[prefix]
+  local w = known and known.qhead
+  if not w then return end
+  known.qhead = nil
+  while w do
+    local marker = w.qmark
+    local args, n = { w.key }, 1
+    if marker then
+      args[2] = 'x'
+      args[3] = w.x
+      n = 3
+    end
+    local vals = w.vals
+    for _, d in ipairs(w.dims) do
+      local v = vals[d]
+      if v.pu then
+        args[n + 1] = d
+        args[n + 2] = int(v.pu)
+        n = n + 2
+        v.pu = false
+      end
+      if v.pr then
+        args[n + 1] = resv_field[d]
+        args[n + 2] = int(v.pr)
+        n = n + 2
+        v.pr = false
+      end
+    end
+    local extra = w.extra
+    if extra then
+      -- In the order the fields were first named (a new field is added to the hash in that order,
+      -- as the writes of the requests one by one would have added it: history lists models so).
+      for _, f in ipairs(extra) do
+        local value = extra[f]
+        if value ~= true then
+          args[n + 1] = f
+          args[n + 2] = value
+          n = n + 2
+          extra[f] = true
+        end
+      end
+    end
+    if w.bdirty then
+      for d in pairs(w.bdirty) do
+        if not vals[d] then
+          args[n + 1] = d
+          args[n + 2] = int(w.blind[d])
+          n = n + 2
+        end
+      end
+      w.bdirty = nil
+    end
+    if n > 1 then redis.call('HSET', unpack(args)) end
+    if type(marker) == 'number' then redis.call('PEXPIRE', w.key, marker) end
+    local next_w = w.qnext
+    w.qmark, w.qnext = nil, nil
+    w = next_w
+  end
+end
+
+-- Every queued write, as the script call ends (batch.lua, reset.lua).
+local function flush_all_windows()
+  for i = 1, #queued_prefixes do
+    flush_windows(queued_prefixes[i])
+    queued_prefixes[i] = nil
+  end
+end
+
+-- Drops a user's window objects (a request of theirs failed: what it changed in memory is not in
+-- Redis), after writing what the requests before it queued; the next request reads again.
+local function forget_windows(prefix)
+  flush_windows(prefix)
+  read_windows[prefix] = nil
+  swept_at[prefix] = nil
+end
+
 -- Reads, with one HMGET a hash, the fields of `ws`'s hashes not read yet (none, for a hash an
 -- earlier request of the batch read for the same counters).
 local function load(ws)
   for _, w in ipairs(ws.list) do
     local fields = {}
-    if not w.read then fields[1] = 'x' end
+    if w.x == nil then fields[1] = 'x' end
     local dims, vals = w.dims, w.vals
     for i = 1, #dims do
       local d = dims[i]
@@ -309,8 +403,9 @@ local function load(ws)
       -- The replies, in the order the fields were named above.
       local got = redis.call('HMGET', w.key, unpack(fields))
       local k = 1
-      if not w.read then
-        w.read, w.fresh, w.x = true, not got[1], got[1]
+      if w.x == nil then
+        -- (x: nil until read, then false when the hash does not exist.)
+        w.fresh, w.x = not got[1], got[1]
         k = 2
       end
       for i = 1, #dims do
@@ -334,7 +429,11 @@ local function load(ws)
             end
             if used or resv then w.changed, v.carried = true, true end
           end
-          v.used, v.resv, v.read = tonumber(used) or 0, tonumber(resv) or 0, true
+          -- A counter settle added to without reading (its blind adds) is what those adds made it:
+          -- Redis does not hold their sum until the call ends.
+          local blind = w.blind and w.blind[d]
+          v.used, v.resv, v.read = blind or tonumber(used) or 0, tonumber(resv) or 0, true
+          if w.bdirty and w.bdirty[d] then v.pu = blind end
         elseif not v.direct and not v.resv_read then
           v.resv, v.resv_read = tonumber(got[k]) or 0, true
           k = k + 1
@@ -360,7 +459,8 @@ local function made_expiry(w, cal)
   return finish and finish + RETENTION[w.window]
 end
 
--- Returns whether it made a hash (the first write of a period: about once a minute a user).
+-- Queues the writes of the hashes `ws`'s request changed (flush_windows writes them). Returns
+-- whether it made a hash (the first write of a period: about once a minute a user).
 -- `resv_only`: only reservations changed (a reserve, a sweep), so only the `<dim>:r` fields are
 -- written (and a counter's use carried over from the earlier layout).
 local function store(ws, now, resv_only)
@@ -368,51 +468,38 @@ local function store(ws, now, resv_only)
   for _, w in ipairs(ws.list) do
     if w.fresh then made = true end
     if w.changed or w.fresh then
-      local args = { w.key }
+      enqueue(w, ws.by, ws.prefix)
+      local marker = nil
       if w.fresh then
-        args[2] = 'x'
-        args[3] = '1'
+        marker = true
+        if w.x ~= 'h' then w.x = '1' end
       end
       -- A day's hash that holds its rollup is kept as long as history (`keep`, ms): marked `x` = `h`.
       local expire = nil
       if w.keep and w.x ~= 'h' then
-        args[2] = 'x'
-        args[3] = 'h'
+        marker, w.x = true, 'h'
         expire = w.keep
       end
-      local n = #args
       for _, d in ipairs(w.dims) do
         local v = w.vals[d]
         if not resv_only or v.carried then
-          args[n + 1] = d
-          args[n + 2] = int(v.used)
-          n = n + 2
+          v.pu = v.used
           v.carried = nil
         end
-        if not v.direct then
-          args[n + 1] = resv_field[d]
-          args[n + 2] = int(v.resv)
-          n = n + 2
-        end
+        if not v.direct then v.pr = v.resv end
       end
       local extra = w.extra
       if extra and not resv_only then
         for _, f in ipairs(extra) do
           local value = w.extra_val[f]
-          if value then
-            args[n + 1] = f
-            args[n + 2] = value
-            n = n + 2
-          end
+          if value then extra[f] = value end
         end
       end
-      if n > 1 then redis.call('HSET', unpack(args)) end
       if w.fresh then
         local lasts = made_expiry(w, ws.cal)
         if lasts and (not expire or lasts > expire) then expire = lasts end
       end
-      if expire then redis.call('PEXPIRE', w.key, expire - now) end
-      if args[3] == 'h' then w.x = 'h' end
+      if marker then w.qmark = expire and expire - now or true end
       w.fresh = false
       w.changed = false
     end

@@ -19,5 +19,6 @@ for _, w in ipairs(ws.list) do
   end
 end
 store(ws, now)
+flush_all_windows()
 append_ledger(prefix, args.ledger)
 return 1

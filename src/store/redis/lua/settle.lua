@@ -69,14 +69,17 @@ local function charge_tree(root)
   end
 end
 
+-- The window hashes this settle touches (common.lua).
+local ws = windows(prefix, cal)
+
 -- Adds `amt` (an integer, as the string sent) to counter `dim` of window hash `w` without reading
 -- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
--- with the window (`w.blind`); a later request of the call adds to that and queues the sum in
--- `sums`, written with one HSET a window (write_sums). An HINCRBY that returns just `amt` made the
--- counter (or found it 0): then the hash may be new (its marker `x` and the expiry `store` gives a
--- hash it makes), and a counter with no reservation field (`store` never wrote it) carries over what
--- the earlier layout counted, as `load` does.
-local sums, sum_list = {}, {}
+-- with the window (`w.blind`, which `load` takes over if a later request reads the counter); a
+-- later request of the call adds to that and queues the sum (written once when the call ends,
+-- flush_windows). An HINCRBY that returns just `amt` made the counter (or found it 0): then the
+-- hash may be new (its marker `x` and the expiry `store` gives a hash it makes), and a counter with
+-- no reservation field (`store` never wrote it) carries over what the earlier layout counted, as
+-- `load` does.
 local function add_blind(w, dim, amt)
   local known = w.blind
   if not known then
@@ -85,16 +88,10 @@ local function add_blind(w, dim, amt)
   end
   local was = known[dim]
   if was then
-    local v = was + tonumber(amt)
-    known[dim] = v
-    local set = sums[w]
-    if not set then
-      set = { w.key }
-      sums[w] = set
-      sum_list[#sum_list + 1] = set
-    end
-    set[#set + 1] = dim
-    set[#set + 1] = int(v)
+    known[dim] = was + tonumber(amt)
+    w.bdirty = w.bdirty or {}
+    w.bdirty[dim] = true
+    enqueue(w, ws.by, prefix)
     return
   end
   local after = redis.call('HINCRBY', w.key, dim, amt)
@@ -111,15 +108,10 @@ local function add_blind(w, dim, amt)
   end
 end
 
-local function write_sums()
-  for _, set in ipairs(sum_list) do redis.call('HSET', unpack(set)) end
-end
-
 -- Every counter this settle touches, read with one HMGET and written with one HSET per window
 -- hash: what the reservation held (given back, then charged what was used), and the counters
 -- charged directly in the current period (those kept only for reporting, and all of them when
 -- the reservation is gone: reclaimed by a sweep). `dim` is `k:<keyId>:<dim>` for a key's own.
-local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
 -- Charged directly: counter i is direct_w[i] (its window hash), direct_dim[i], direct_amt[i].
@@ -153,7 +145,6 @@ for dim, window, amt in amounts(args.direct) do
   local w = window_of(ws, window, start, finish)
   if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, tonumber(amt)) else add_blind(w, dim, amt) end
 end
-write_sums()
 load(ws)
 
 local drawn = nil
