@@ -91,7 +91,14 @@ local function at(k, f)
 end
 local function state(tag, limit, used, resv, resets, window)
   local b = #states
-  states[b + 1], states[b + 2], states[b + 3], states[b + 4], states[b + 5], states[b + 6] = tag, limit, used, resv, resets, window
+  -- One at a time, in order: a multiple assignment is made right to left, and would put b + 6 in
+  -- the table's hash part first.
+  states[b + 1] = tag
+  states[b + 2] = limit
+  states[b + 3] = used
+  states[b + 4] = resv
+  states[b + 5] = resets
+  states[b + 6] = window
   return b / 6 + 1
 end
 
@@ -194,9 +201,8 @@ end
 
 -- The reply: its header, then the states.
 local function reply(ok, output)
-  local flat = { ok, output, denied, conv_root, table.concat(stale, ' ') }
-  for k = 1, #states do flat[k + 5] = states[k] end
-  return flat
+  -- (Made in one go: a table filled one element at a time is grown again and again.)
+  return { ok, output, denied, conv_root, table.concat(stale, ' '), unpack(states) }
 end
 
 if denied ~= 0 then

@@ -129,9 +129,25 @@ end
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
 -- of the day's counters: read and written with them), holding its ROLLUP_FIELDS (rollup_add). A
 -- hash holding a rollup is kept history days (`hist`) past its day.
-local lf = {}
-for i = 1, #args.ledger, 2 do lf[args.ledger[i]] = args.ledger[i + 1] end
-local model = lf.model
+-- The ledger record's fields the rollup takes (found by name: a table of every field would cost more).
+local model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens
+do
+  local ledger = args.ledger
+  for i = 1, #ledger, 2 do
+    local f = ledger[i]
+    if f == 'model' then
+      model = ledger[i + 1]
+    elseif f == 'promptTokens' then
+      prompt_tokens = ledger[i + 1]
+    elseif f == 'completionTokens' then
+      completion_tokens = ledger[i + 1]
+    elseif f == 'cachedTokens' then
+      cached_tokens = ledger[i + 1]
+    elseif f == 'reasoningTokens' then
+      reasoning_tokens = ledger[i + 1]
+    end
+  end
+end
 if not model or model == '' then model = '-' end
 local rollup_field = 'h:' .. model
 local day = win(ws, 'day', period('day', now))
@@ -184,8 +200,8 @@ if not rec and args.root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
 end
 rollup_add(day, rollup_field, {
-  num(actual.requests), num(actual.messages), num(actual.tokens), num(lf.promptTokens), num(lf.completionTokens),
-  num(lf.cachedTokens), num(lf.reasoningTokens), num(actual.spend_micros),
+  num(actual.requests), num(actual.messages), num(actual.tokens), num(prompt_tokens), num(completion_tokens),
+  num(cached_tokens), num(reasoning_tokens), num(actual.spend_micros),
 })
 if store(ws, now) then tidy_tombstones(prefix, now) end
 -- Out of the requests in flight, and settled: a second settle of this id changes nothing.
