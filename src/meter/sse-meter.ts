@@ -1,30 +1,24 @@
 // Reads usage from an SSE stream on its way to the client, adding no delay.
 //
 // Design, for speed: the stream is cut into whole events at blank lines (event-boundaries.ts, a
-// native byte search), and an event goes through eventsource-parser only when its text could
-// matter now — when it mentions "usage", "error", a Responses event, an `event:` field or [DONE]
-// (see worthParsing). Every other event is kept as text (bounded) and parsed only if the report's
-// `outputText`, `sawOutput`, `events` or a missing `model` are asked for, which happens only when
-// a stream ended without usage. Without hideUsageChunk, push() returns the very chunk it was
-// given. With it, bytes are held only until the end of the event they belong to, so the
-// usage-only chunk can be dropped whole.
+// native byte search), the events of a chunk are decoded in one go, and an event goes through
+// eventsource-parser only when its text could matter now — when it mentions "usage", "error", a
+// Responses event, an `event:` field or [DONE] (worth-parsing.ts). Every other event is kept as
+// text (bounded) and parsed only if the report's `outputText`, `sawOutput`, `events` or a missing
+// `model` are asked for, which happens only when a stream ended without usage. Without
+// hideUsageChunk, push() returns the very chunk it was given. With it, bytes are held only until
+// the end of the event they belong to, so the usage-only chunk can be dropped whole.
 //
 // An event that grows past maxPendingBytes without a blank line ends that: from there on every
 // byte goes straight to the parser as it comes (and nothing more is hidden).
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { createBoundaryScanner } from './event-boundaries.js';
+import { nextWorth, worthParsing } from './worth-parsing.js';
 import type { UsageDialect } from './dialect.js';
 import type { Usage } from './usage.js';
+import { Report, type ReportSource, type StreamReport } from './stream-report.js';
 
-export interface StreamReport {
-  readonly usage: Usage | null;
-  readonly model: string | null;
-  readonly outputText: string;
-  readonly sawOutput: boolean;
-  readonly events: number;
-  readonly error: { message: string; code: string | null } | null;
-  readonly done: boolean;
-}
+export type { StreamReport } from './stream-report.js';
 
 export interface SseMeterOptions {
   /** How this stream's format reports usage (its provider's dialect). */
@@ -44,18 +38,6 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 /** A block with a data line: the parser dispatches it as an event. */
 const DISPATCHES = /^data(?::|\r?$)/m;
-
-// One regular expression, not several includes(): a needle that starts with '"' stops at every
-// quote of a JSON chunk, and separate searches cost several times this one.
-const WORTH = /"(?:usage"|error"|response\.)|^event:|\[DONE\]/m;
-
-/**
- * Cheap test on an event's raw text (or its data): could it carry usage, an error, the end of the
- * stream or of a Responses stream? An event with an `event:` field is always read.
- */
-function worthParsing(text: string): boolean {
-  return WORTH.test(text);
-}
 
 export function createSseMeter(options: SseMeterOptions): SseMeter {
   const dialect = options.dialect.forStream?.() ?? options.dialect;
@@ -131,13 +113,8 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
     }
   };
 
-  /** One whole event: parsed now when it can matter, else kept as text. True: hide it. */
-  const take = (bytes: Buffer): boolean => {
-    const text = bytes.toString('utf8');
-    if (!worthParsing(text)) {
-      keep(kept, text, true);
-      return false;
-    }
+  /** One whole event's text, worth parsing: parsed now. True: hide it. */
+  const takeWorth = (text: string): boolean => {
     hideThis = false;
     reported = false;
     feed(text);
@@ -145,6 +122,63 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
     if (reported) uncounted++;
     else keep(kept, text, true);
     return hideThis;
+  };
+
+  /** One whole event: parsed now when it can matter, else kept as text. True: hide it. */
+  const take = (text: string): boolean => {
+    if (worthParsing(text)) return takeWorth(text);
+    keep(kept, text, true);
+    return false;
+  };
+
+  /**
+   * Events `first` to `last` (exclusive) of an ASCII text, none worth parsing: kept as one text
+   * (the lazy parse reads the kept texts in order, so a run is as good as its events one by one),
+   * or event by event where the run would pass maxTextChars.
+   */
+  const keepRun = (text: string, ends: readonly number[], first: number, last: number) => {
+    if (first === last) return;
+    const from = first === 0 ? 0 : (ends[first - 1] as number);
+    const to = ends[last - 1] as number;
+    if (keptChars + (to - from) <= maxText) {
+      keep(kept, from === 0 && to === text.length ? text : text.slice(from, to), true);
+      return;
+    }
+    for (let k = first; k < last; k++) keep(kept, text.slice(k === 0 ? 0 : ends[k - 1], ends[k]), true);
+  };
+
+  /**
+   * The events a push completed, decoded in one go. ASCII (every byte one character, so bytes
+   * and characters line up): one search finds the events worth parsing, and the runs between
+   * them are kept whole. Otherwise, unless nothing is worth parsing, each event is decoded and
+   * taken on its own. Hidden events' byte ranges go into `hidden`.
+   */
+  const readEvents = (bytes: Buffer, ends: readonly number[], hidden: number[] | null) => {
+    const text = bytes.toString('utf8');
+    if (text.length !== bytes.length) {
+      if (!worthParsing(text) && keptChars + text.length <= maxText) {
+        keep(kept, text, true);
+        return;
+      }
+      let start = 0;
+      for (const end of ends) {
+        if (take(bytes.toString('utf8', start, end)) && hidden) hidden.push(start, end);
+        start = end;
+      }
+      return;
+    }
+    let run = 0;
+    let k = 0;
+    for (let at = nextWorth(text, 0); at !== -1;) {
+      while ((ends[k] as number) <= at) k++;
+      const start = k === 0 ? 0 : (ends[k - 1] as number);
+      const end = ends[k] as number;
+      keepRun(text, ends, run, k);
+      if (takeWorth(text.slice(start, end)) && hidden) hidden.push(start, end);
+      run = ++k;
+      at = k < ends.length ? nextWorth(text, end) : -1;
+    }
+    keepRun(text, ends, run, ends.length);
   };
 
   /** From an oversized event on, bytes are parsed as they come: the pending ones first. */
@@ -157,21 +191,26 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
   const feedDirect = (bytes: Uint8Array) => feed((direct as TextDecoder).decode(bytes, { stream: true }));
 
   function pushEvents(chunk: Uint8Array): Uint8Array {
-    const ready = scanner.push(chunk);
-    if (!hiding) {
-      for (const bytes of ready) take(bytes);
-      const pending = scanner.pending();
+    const { bytes, ends } = scanner.push(chunk);
+    const hidden: number[] | null = hiding ? [] : null;
+    if (ends.length > 0) readEvents(bytes, ends, hidden);
+    const pending = scanner.pending();
+    if (!hidden) {
       if (pending.length > maxPending) goDirect(pending);
       return chunk;
     }
+    // The complete events but the hidden ones.
     const out: Uint8Array[] = [];
     let size = 0;
-    for (const bytes of ready) {
-      if (take(bytes)) continue;
-      out.push(bytes);
-      size += bytes.length;
+    let at = 0;
+    for (let i = 0; i < hidden.length; i += 2) {
+      const from = hidden[i] as number;
+      if (from > at) out.push(bytes.subarray(at, from));
+      size += from - at;
+      at = hidden[i + 1] as number;
     }
-    const pending = scanner.pending();
+    if (at < bytes.length) out.push(at === 0 ? bytes : bytes.subarray(at));
+    size += bytes.length - at;
     if (pending.length > maxPending) {
       // No event boundary in sight: stop holding bytes back, and stop hiding.
       out.push(pending);
@@ -242,48 +281,13 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
       // A last event the upstream never closed with a blank line.
       const rest = scanner.pending();
       scanner.clear();
-      if (rest.length > 0) take(Buffer.concat([rest, Buffer.from('\n\n')]));
+      if (rest.length > 0) take(`${rest.toString('utf8')}\n\n`);
       return hiding ? rest : EMPTY;
     },
     report() {
       return new Report(usage, error, done, source);
     },
   };
-}
-
-/** What a report reads only when asked: the kept events, parsed then (once). */
-interface ReportSource {
-  events(): number;
-  model(): string | null;
-  outputText(): string;
-  sawOutput(): boolean;
-}
-
-// A class, not an object literal with getters: V8 builds such a literal's accessors at run time,
-// about a microsecond each, on every stream.
-class Report implements StreamReport {
-  constructor(
-    readonly usage: Usage | null,
-    readonly error: StreamReport['error'],
-    readonly done: boolean,
-    private readonly source: ReportSource,
-  ) {}
-
-  get events(): number {
-    return this.source.events();
-  }
-
-  get model(): string | null {
-    return this.source.model();
-  }
-
-  get outputText(): string {
-    return this.source.outputText();
-  }
-
-  get sawOutput(): boolean {
-    return this.source.sawOutput();
-  }
 }
 
 function join(parts: Uint8Array[], size: number): Uint8Array {

@@ -2,7 +2,7 @@
 // out exactly once, and (with LF line endings, what providers send) at the same event boundaries.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBoundaryScanner } from '../../src/meter/event-boundaries.js';
+import { createBoundaryScanner, type ScannedEvents } from '../../src/meter/event-boundaries.js';
 
 /** Events of a whole LF-only text, by reading it a line at a time: an empty line ends an event. */
 function referenceEvents(text: string): { events: string[]; rest: string } {
@@ -20,13 +20,19 @@ function referenceEvents(text: string): { events: string[]; rest: string } {
   return { events, rest: text.slice(start) };
 }
 
+/** Each event a push completed, as text. */
+function eventsOf({ bytes, ends }: ScannedEvents): string[] {
+  expect(bytes.length).toBe(ends.at(-1) ?? 0);
+  return ends.map((end, i) => bytes.toString('latin1', i === 0 ? 0 : ends[i - 1], end));
+}
+
 function scanSplit(bytes: Buffer, cuts: number[]): { events: string[]; rest: string } {
   const scanner = createBoundaryScanner();
   const events: string[] = [];
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   let from = 0;
   for (const to of [...points, bytes.length]) {
-    for (const e of scanner.push(bytes.subarray(from, to))) events.push(Buffer.from(e).toString('latin1'));
+    events.push(...eventsOf(scanner.push(bytes.subarray(from, to))));
     from = to;
   }
   return { events, rest: Buffer.from(scanner.pending()).toString('latin1') };
@@ -57,8 +63,8 @@ describe('SSE event boundaries', () => {
 
   it('ends events at CRLF CRLF and CR CR as at LF LF', () => {
     const scanner = createBoundaryScanner();
-    const out = scanner.push(Buffer.from('data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d'));
-    expect(out.map((e) => Buffer.from(e).toString())).toEqual(['data: a\r\n\r\n', 'data: b\r\r', 'data: c\n\n']);
+    const out = eventsOf(scanner.push(Buffer.from('data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d')));
+    expect(out).toEqual(['data: a\r\n\r\n', 'data: b\r\r', 'data: c\n\n']);
     expect(Buffer.from(scanner.pending()).toString()).toBe('data: d');
   });
 });

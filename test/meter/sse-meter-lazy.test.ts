@@ -87,6 +87,34 @@ describe('SSE meter: lazy parsing reports what parsing everything reports', () =
     ), { numRuns: 400 });
   });
 
+  it('keeps event texts up to maxTextChars, event by event, however the events arrive', () => {
+    fc.assert(fc.property(
+      fc.array(fc.oneof(...EVENTS), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), fc.constantFrom(40, 200, 1000),
+      (events, cuts, hide, maxTextChars) => {
+        const data = Buffer.from(events.join(''));
+        const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: hide, maxTextChars });
+        const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+        let from = 0;
+        for (const to of [...points, data.length]) {
+          meter.push(data.subarray(from, to));
+          from = to;
+        }
+        meter.flush();
+        // What keeping each event's text while it fits gives: those that reported usage or the end are not kept.
+        let kept = 0;
+        let output = '';
+        for (const text of data.toString('utf8').split(/(?<=\n\n)/)) {
+          const parsed = reference(text);
+          if (parsed.usage || parsed.done || kept + text.length > maxTextChars) continue;
+          kept += text.length;
+          output += parsed.output;
+        }
+        const r = meter.report();
+        expect({ events: r.events, output: r.outputText }).toEqual({ events: reference(data.toString('utf8')).events, output });
+      },
+    ), { numRuns: 400 });
+  });
+
   it('counts a stream of comments only as no event (it costs nothing)', () => {
     const meter = createSseMeter({ dialect: ENDPOINTS.chat.usage, hideUsageChunk: false });
     meter.push(Buffer.from(': keep-alive\n\n: keep-alive\n\n'));
