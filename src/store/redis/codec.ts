@@ -47,25 +47,49 @@ export interface ReserveArgs {
   readonly cal: CalendarArg | null;
 }
 
-function limitedChecks(checks: readonly CounterCheck[]): Array<string | number> {
-  const out: Array<string | number> = [];
-  for (let i = 0; i < checks.length; i++) {
-    const k = checks[i] as CounterCheck;
-    if (k.limit !== null) out.push(i + 1, scopedDimension(k), k.window, k.limit, k.fixed, k.perOutput);
-  }
-  return out;
+/** A JSON string's content: the text between its quotes. */
+const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
+
+/** A number as JSON.stringify writes it. */
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+
+/** How a counter is named in the scripts' JSON: in reserve's `checks` (`"dim","window"`) and in settle's lists (`dim|window|`, escaped). */
+interface CounterWire {
+  readonly check: string;
+  readonly amount: string;
 }
 
+const counterWires = new Map<string, Map<string, CounterWire>>();
+
+const counterWireOf = (dim: string, window: string): CounterWire => ({ check: `${JSON.stringify(dim)},${JSON.stringify(window)}`, amount: escaped(`${dim}|${window}|`) });
+
+/** A counter's names in the scripts' JSON: a user's made once per dimension and window, a key's (k:<keyId>:<dim>) each time. */
+function counterWire(c: CounterCheck): CounterWire {
+  if (c.keyId !== undefined) return counterWireOf(scopedDimension(c), c.window);
+  let byWindow = counterWires.get(c.dimension);
+  if (!byWindow) counterWires.set(c.dimension, (byWindow = new Map()));
+  let wire = byWindow.get(c.window);
+  if (!wire) byWindow.set(c.window, (wire = counterWireOf(c.dimension, c.window)));
+  return wire;
+}
+
+/**
+ * ReserveArgs as JSON, written directly: the same text JSON.stringify makes of it, field for field
+ * (test/store/redis-codec.test.ts compares the two), with the counters' names made once.
+ */
 export function reserveArgs(req: ReserveRequest, now: number): string {
+  let checks = '';
+  for (let i = 0; i < req.checks.length; i++) {
+    const k = req.checks[i] as CounterCheck;
+    if (k.limit === null) continue;
+    checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k).check},${num(k.limit)},${num(k.fixed)},${num(k.perOutput)}`;
+  }
   const c = req.conversation;
-  const args: ReserveArgs = {
-    now, rid: req.requestId, mode: req.mode, out: req.maxOutput, minOut: req.minOutput, parallel: req.parallelLimit, ttl: req.ttlMs,
-    conv: c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null,
-    spend: { fixed: req.spend.fixed, per: req.spend.perOutput, priced: req.spend.priced },
-    checks: limitedChecks(req.checks),
-    cal: calendarArg(req.calendar),
-  };
-  return JSON.stringify(args);
+  const conv: ReserveArgs['conv'] = c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null;
+  const cal = calendarArg(req.calendar);
+  return `{"now":${num(now)},"rid":${JSON.stringify(req.requestId)},"mode":${JSON.stringify(req.mode)},"out":${num(req.maxOutput)},"minOut":${num(req.minOutput)},`
+    + `"parallel":${req.parallelLimit === null ? 'null' : num(req.parallelLimit)},"ttl":${num(req.ttlMs)},"conv":${conv === null ? 'null' : JSON.stringify(conv)},`
+    + `"spend":{"fixed":${num(req.spend.fixed)},"per":${num(req.spend.perOutput)},"priced":${req.spend.priced}},"checks":[${checks}],"cal":${cal === null ? 'null' : JSON.stringify(cal)}}`;
 }
 
 export interface SettleArgs {
@@ -96,40 +120,43 @@ export interface SettleArgs {
   readonly hist: number;
 }
 
-/** A limit's thresholds as settle.lua reads them: the first point, and `label|point,...` (made once per list: the planner keeps its lists). */
-const thresholdWire = new WeakMap<readonly Threshold[], readonly [number, string]>();
+/**
+ * A limited counter's entry of `watch` as it is written in a settle's JSON: `dim window limit
+ * first label|point,...` (the first point, then every threshold). Made once per thresholds list
+ * (the planner keeps its lists), for the counter it was made for.
+ */
+const watchWire = new WeakMap<readonly Threshold[], { readonly dim: string; readonly window: string; readonly limit: number; readonly wire: string }>();
 
-function thresholdsArg(list: readonly Threshold[]): readonly [number, string] {
-  let wire = thresholdWire.get(list);
-  if (!wire) {
-    let first = Infinity;
-    for (const t of list) first = Math.min(first, t.point);
-    wire = [first, list.map((t) => `${t.label}|${t.point}`).join(',')];
-    thresholdWire.set(list, wire);
-  }
+function watchArg(c: CounterCheck, list: readonly Threshold[], limit: number): string {
+  const dim = scopedDimension(c);
+  const known = watchWire.get(list);
+  if (known && known.dim === dim && known.window === c.window && known.limit === limit) return known.wire;
+  let first = Infinity;
+  for (const t of list) first = Math.min(first, t.point);
+  const wire = escaped(`${dim} ${c.window} ${limit} ${first} ${list.map((t) => `${t.label}|${t.point}`).join(',')}`);
+  watchWire.set(list, { dim, window: c.window, limit, wire });
   return wire;
 }
 
-/** Counters whose amount is 0 change nothing and are not sent (nor decoded: each value costs the script). */
+/**
+ * SettleArgs as JSON, written directly like reserveArgs. Counters whose amount is 0 change nothing
+ * and are not sent (nor decoded: each value costs the script).
+ */
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
-  const direct: string[] = [];
-  const limited: string[] = [];
-  const watch: string[] = [];
+  let direct = '';
+  let limited = '';
+  let watch = '';
   for (const c of req.checks) {
-    const dim = scopedDimension(c);
-    if (c.limit !== null && c.thresholds && c.thresholds.length > 0) {
-      const [first, list] = thresholdsArg(c.thresholds);
-      watch.push(`${dim} ${c.window} ${c.limit} ${first} ${list}`);
-    }
+    if (c.limit !== null && c.thresholds && c.thresholds.length > 0) watch += `${watch === '' ? '' : ';'}${watchArg(c, c.thresholds, c.limit)}`;
     const amount = req.actual[c.dimension] ?? 0;
     if (amount === 0) continue;
-    (c.limit === null ? direct : limited).push(`${dim}|${c.window}|${amount}`);
+    const entry = `${counterWire(c).amount}${amount}`;
+    if (c.limit === null) direct += direct === '' ? entry : `,${entry}`;
+    else limited += limited === '' ? entry : `,${entry}`;
   }
-  const args: SettleArgs = {
-    now, rid: req.requestId, root: req.conversationRoot ?? '', actual: req.actual,
-    direct: direct.join(','), limited: limited.join(','), watch: watch.join(';'), ledger, cal: calendarArg(req.calendar), hist,
-  };
-  return JSON.stringify(args);
+  const cal = calendarArg(req.calendar);
+  return `{"now":${num(now)},"rid":${JSON.stringify(req.requestId)},"root":${JSON.stringify(req.conversationRoot ?? '')},"actual":${JSON.stringify(req.actual)},`
+    + `"direct":"${direct}","limited":"${limited}","watch":"${watch}","ledger":${JSON.stringify(ledger)},"cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`;
 }
 
 export interface PeekArgs {
