@@ -1,6 +1,6 @@
 // Every request gets an id: the client's `x-request-id` when it is a sane token, else a new one.
 // It goes upstream, back to the client, into the log line and the ledger.
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -17,8 +17,23 @@ export function header(c: { env: HttpBindings }, name: string): string | undefin
 /** The address a request came from, as the bad-key limiter counts it. */
 export const clientAddress = (c: { env: HttpBindings }): string => c.env.incoming.socket.remoteAddress ?? 'unknown';
 
-/** A request id of Tollgate's own: unique. */
-export const newRequestId = (): string => `tg_${randomUUID().replaceAll('-', '')}`;
+/** Random bytes for request ids, drawn for 128 ids at a time (as randomUUID draws for its own). */
+const pool = Buffer.alloc(16 * 128);
+let drawn = pool.length;
+
+/**
+ * A request id of Tollgate's own: unique, 128 random bits as 32 hex digits. (Made from a
+ * randomUUID, minus its dashes, it cost three times as much: the replaceAll alone twice this.)
+ */
+export function newRequestId(): string {
+  if (drawn === pool.length) {
+    randomFillSync(pool);
+    drawn = 0;
+  }
+  const id = `tg_${pool.toString('hex', drawn, drawn + 16)}`;
+  drawn += 16;
+  return id;
+}
 
 export function requestIdMiddleware(logger: Logger): MiddlewareHandler<{ Bindings: HttpBindings; Variables: { requestId: string; log: RequestLog } }> {
   return async function requestId(c, next) {
