@@ -83,14 +83,36 @@ export function createIndexBatcher(redis: ScriptedRedis, historyMs: number, flus
     else addRollup(cur.rollup, e.rollup);
   };
 
-  return {
-    add(user, model, at, amounts, rollup) {
+  /**
+   * The day and month of the latest settle: every settle of that UTC day has the same ones, so they
+   * are worked out again only when a settle's time leaves that day.
+   */
+  let span: { readonly day: number; readonly dayEnd: number; readonly month: number; readonly monthEnd: number | null; readonly key: string } | null = null;
+  const spanOf = (at: number) => {
+    if (!span || at < span.day || at >= span.dayEnd) {
       const day = periodOf('day', at);
       const month = periodOf('month', at);
-      const dayEnd = day.start + DAY;
-      merge(users, `${day.start}:${user}`, { user, day: day.start, month: month.start, dayTtl: dayEnd + retentionMs('day') - at,
-        monthTtl: (month.end ?? at) + retentionMs('month') - at, amounts: ROLLUP_DIMS.map((d) => amounts[d] ?? 0) });
-      mergeModel(`${day.start}:${model}`, { day: day.start, model, ttl: dayEnd + historyMs - at, rollup: { ...rollup } });
+      span = { day: day.start, dayEnd: day.start + DAY, month: month.start, monthEnd: month.end, key: `${day.start}:` };
+    }
+    return span;
+  };
+
+  return {
+    // A user's or model's second settle of a day adds to the entry in place: no entry is made only to be merged.
+    add(user, model, at, amounts, rollup) {
+      const s = spanOf(at);
+      const userKey = s.key + user;
+      const entry = users.get(userKey);
+      if (entry) {
+        for (let i = 0; i < ROLLUP_DIMS.length; i++) entry.amounts[i] = (entry.amounts[i] ?? 0) + (amounts[ROLLUP_DIMS[i] as keyof Amounts] ?? 0);
+      } else {
+        users.set(userKey, { user, day: s.day, month: s.month, dayTtl: s.dayEnd + retentionMs('day') - at,
+          monthTtl: (s.monthEnd ?? at) + retentionMs('month') - at, amounts: ROLLUP_DIMS.map((d) => amounts[d] ?? 0) });
+      }
+      const modelKey = s.key + model;
+      const totals = models.get(modelKey);
+      if (totals) addRollup(totals.rollup, rollup);
+      else models.set(modelKey, { day: s.day, model, ttl: s.dayEnd + historyMs - at, rollup: { ...rollup } });
       schedule();
     },
     flush,
