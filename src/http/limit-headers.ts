@@ -1,13 +1,38 @@
 // Limit headers in OpenAI's names and formats (the tightest window of each dimension), the same
 // triple for messages, credits and spend, and the IETF RateLimit-Policy / RateLimit pair.
-import { DIMENSION_INFO, DIMENSIONS, WINDOW_INFO, type Window } from '../limits/vocabulary.js';
+import { DIMENSION_INFO, DIMENSIONS, WINDOW_INFO, WINDOWS } from '../limits/vocabulary.js';
 import type { LimitState } from '../store/types.js';
 
-/** Header names of each dimension that has them (the registry's `header`), made once. */
+/** What a limit writes the same in every response: its value as text and its RateLimit-Policy entry. */
+interface PolicyWire { readonly limit: string; readonly policy: string }
+
+const MAX_LIMITS = 1000;
+
+/** A window of a dimension in the IETF pair: its id, and each limit's PolicyWire (made once per limit, at most MAX_LIMITS). */
+class WindowWire {
+  private readonly byLimit = new Map<number, PolicyWire>();
+
+  constructor(readonly id: string, private readonly w: string) {}
+
+  of(limit: number): PolicyWire {
+    let wire = this.byLimit.get(limit);
+    if (!wire) {
+      if (this.byLimit.size >= MAX_LIMITS) this.byLimit.clear();
+      wire = { limit: String(limit), policy: `${this.id};q=${limit}${this.w}` };
+      this.byLimit.set(limit, wire);
+    }
+    return wire;
+  }
+}
+
+/** Header names of each dimension that has them (the registry's `header`), and its windows' wires, made once. */
 const HEADERS = new Map(DIMENSIONS.flatMap((dimension) => {
   const name: string | null = DIMENSION_INFO[dimension].header;
-  return name === null ? [] : [[dimension as string, {
-    name, limit: `x-ratelimit-limit-${name}`, remaining: `x-ratelimit-remaining-${name}`, reset: `x-ratelimit-reset-${name}`,
+  if (name === null) return [];
+  const windows = new Map<string, WindowWire>(WINDOWS.map((w) => [w, new WindowWire(`"${name}-${w}"`, WINDOW_INFO[w].seconds ? `;w=${WINDOW_INFO[w].seconds}` : '')]));
+  windows.set('instant', new WindowWire(`"${name}-instant"`, ''));
+  return [[dimension as string, {
+    name, limit: `x-ratelimit-limit-${name}`, remaining: `x-ratelimit-remaining-${name}`, reset: `x-ratelimit-reset-${name}`, windows,
   }] as const];
 }));
 
@@ -53,15 +78,14 @@ export function limitHeaders(states: readonly LimitState[], now: number, h: Reco
     const names = HEADERS.get(s.dimension) as NonNullable<ReturnType<typeof HEADERS.get>>;
     const resetMs = s.resetsAt === null ? 0 : s.resetsAt - now;
     const left = String(remainingOf(s));
-    const limit = String(s.limit);
-    h[names.limit] = limit;
+    const window = names.windows.get(s.window) as WindowWire;
+    const wire = window.of(s.limit);
+    h[names.limit] = wire.limit;
     h[names.remaining] = left;
     h[names.reset] = formatDuration(resetMs);
-    const id = `"${names.name}-${s.window}"`;
-    const w = s.window === 'instant' ? null : WINDOW_INFO[s.window as Window].seconds;
     const sep = policies === '' ? '' : ', ';
-    policies += `${sep}${id};q=${limit}${w ? `;w=${w}` : ''}`;
-    current += `${sep}${id};r=${left};t=${Math.max(0, Math.ceil(resetMs / 1000))}`;
+    policies += `${sep}${wire.policy}`;
+    current += `${sep}${window.id};r=${left};t=${Math.max(0, Math.ceil(resetMs / 1000))}`;
   }
   const tree = states.find((s) => s.scope === 'conversation' && s.limit >= 0);
   if (tree) h['x-conversation-spend-remaining-micros'] = String(remainingOf(tree));

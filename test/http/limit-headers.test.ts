@@ -31,6 +31,16 @@ describe('limit headers', () => {
     expect(h.ratelimit).toBe('"requests-day";r=4;t=43200, "tokens-day";r=700;t=43200, "spend-micros-month";r=4999990;t=86400');
   });
 
+  it('writes each call\'s own limits, whatever limits came before', () => {
+    const state = (limit: number, window: LimitState['window']): LimitState => ({ dimension: 'messages', window, scope: 'key', limit, used: 1, reserved: 0, resetsAt: NOW + 60_000 });
+    for (const [limit, window, policy] of [[10, 'week', '"messages-week";q=10;w=604800'], [20, 'week', '"messages-week";q=20;w=604800'],
+      [10, 'week', '"messages-week";q=10;w=604800'], [10, 'minute', '"messages-minute";q=10;w=60']] as const) {
+      const h = limitHeaders([state(limit, window)], NOW);
+      expect(h['x-ratelimit-limit-messages']).toBe(String(limit));
+      expect(h['ratelimit-policy']).toBe(policy);
+    }
+  });
+
   it('sends nothing for a dimension with no limit', () => {
     expect(limitHeaders([], NOW)).toEqual({});
   });
