@@ -98,7 +98,8 @@ async function call(kind, batch, from) {
     kinds += kind;
     args.push(kind === 'r' ? reserveArgs(reserveReq(rid, user), 0) : settleArgs({ userId: user, requestId: rid, checks, actual, conversationRoot: null, record: record(rid, user) }, 0, recordFields(record(rid, user)), 400 * 86_400_000));
   }
-  if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args);
+  // (A build before 2026-12-01 evening sends each request's arguments as one string.)
+  if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args.flat());
   else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
 

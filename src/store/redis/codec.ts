@@ -1,6 +1,6 @@
 // Turns store requests into script arguments and script replies back into LimitStates.
 import type { Calendar } from '../../limits/calendar.js';
-import type { Dimension, Window } from '../../limits/vocabulary.js';
+import { DIMENSIONS, type Dimension, type Window } from '../../limits/vocabulary.js';
 import { scopedDimension } from '../keys.js';
 import type { StoredGrant } from '../grants.js';
 import type { Threshold } from '../../limits/thresholds.js';
@@ -8,9 +8,9 @@ import type { CounterCheck, GrantSpec, LimitState, PeekRequest, ReserveRequest, 
 
 type Reply = Array<string | number>;
 
-// Each script takes its arguments by name, as one JSON object: these types are what the scripts
-// read (the comment at the top of each .lua file names the same fields), so an argument added
-// here is added for both sides at once.
+// Each script takes its arguments by name, as one JSON object (reserve and settle: see below):
+// these types are what the scripts read (the comment at the top of each .lua file names the same
+// fields), so an argument added here is added for both sides at once.
 
 /** A calendar as the scripts read it: `o` = [base offset, at1, offset1, ...], `a` = anchor day. */
 interface CalendarArg { readonly o: readonly number[]; readonly a: number }
@@ -28,20 +28,31 @@ export function calendarArg(cal: Calendar | undefined): CalendarArg | null {
   return arg;
 }
 
-export interface ReserveArgs {
-  readonly now: number;
-  readonly rid: string;
+// Reserve and settle (batched, lua/batch.lua) take their arguments as JSON too, in two parts: a
+// head that is the request's own, and a plan the requests of one plan share (a string the script
+// decodes once a call however many of its requests send it: each value decoded costs Redis more
+// than anything else about a request). Settle's ledger record follows as arguments of its own.
+// Both are written as JSON text directly, the same text JSON.stringify makes of the types below
+// (test/store/redis-codec.test.ts compares the two), with the counters' names made once.
+
+/**
+ * A reserve's head: [rid, now, out, minOut, spendFixed, conv, fixed...]: conv = [id, parent | null,
+ * budget | null] | null; then each limited check's fixed amount, in the plan's order (a prompt's
+ * estimate is the request's own).
+ */
+export type ReserveHead = [string, number, number, number, number, [string, string | null, number | null] | null, ...number[]];
+
+export interface ReservePlan {
   readonly mode: ReserveRequest['mode'];
-  readonly out: number;
-  readonly minOut: number;
   readonly parallel: number | null;
   readonly ttl: number;
-  readonly conv: { readonly id: string; readonly parent: string | null; readonly budget: number | null } | null;
-  readonly spend: { readonly fixed: number; readonly per: number; readonly priced: boolean };
+  /** Spend per output token (a tree's budget is checked in micro-USD). */
+  readonly per: number;
+  readonly priced: boolean;
   /**
-   * The limited checks, six values each in one flat list: the check's number in the request (1 =
-   * the first; the script's states name it), dim, window, limit, fixed, perOutput. Counters kept
-   * only for reporting are not reserved (settle charges them), so they are not sent.
+   * The limited checks, five values each in one flat list: the check's number in the request (1 =
+   * the first; the script's states name it), dim, window, limit, perOutput. Counters kept only for
+   * reporting are not reserved (settle charges them), so they are not sent.
    */
   readonly checks: ReadonlyArray<string | number>;
   readonly cal: CalendarArg | null;
@@ -53,15 +64,15 @@ const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 /** A number as JSON.stringify writes it. */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
-/** How a counter is named in the scripts' JSON: in reserve's `checks` (`"dim","window"`) and in settle's lists (`dim|window|`, escaped). */
+/** How a counter is named in the scripts' JSON: in reserve's `checks` (`"dim","window"`) and in settle's lists (`dim|window`, escaped). */
 interface CounterWire {
   readonly check: string;
-  readonly amount: string;
+  readonly entry: string;
 }
 
 const counterWires = new Map<string, Map<string, CounterWire>>();
 
-const counterWireOf = (dim: string, window: string): CounterWire => ({ check: `${JSON.stringify(dim)},${JSON.stringify(window)}`, amount: escaped(`${dim}|${window}|`) });
+const counterWireOf = (dim: string, window: string): CounterWire => ({ check: `${JSON.stringify(dim)},${JSON.stringify(window)}`, entry: escaped(`${dim}|${window}`) });
 
 /** A counter's names in the scripts' JSON: a user's made once per dimension and window, a key's (k:<keyId>:<dim>) each time. */
 function counterWire(c: CounterCheck): CounterWire {
@@ -73,48 +84,49 @@ function counterWire(c: CounterCheck): CounterWire {
   return wire;
 }
 
-/**
- * ReserveArgs as JSON, written directly: the same text JSON.stringify makes of it, field for field
- * (test/store/redis-codec.test.ts compares the two), with the counters' names made once.
- */
-export function reserveArgs(req: ReserveRequest, now: number): string {
+/** A reserve's arguments: its head and its plan (ReserveHead, ReservePlan). */
+export function reserveArgs(req: ReserveRequest, now: number): [string, string] {
   let checks = '';
+  let fixed = '';
   for (let i = 0; i < req.checks.length; i++) {
     const k = req.checks[i] as CounterCheck;
     if (k.limit === null) continue;
-    checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k).check},${num(k.limit)},${num(k.fixed)},${num(k.perOutput)}`;
+    checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k).check},${num(k.limit)},${num(k.perOutput)}`;
+    fixed += `,${num(k.fixed)}`;
   }
   const c = req.conversation;
-  const conv: ReserveArgs['conv'] = c ? { id: c.id, parent: c.parentId, budget: c.budgetMicros } : null;
+  const conv = c ? JSON.stringify([c.id, c.parentId, c.budgetMicros]) : 'null';
   const cal = calendarArg(req.calendar);
-  return `{"now":${num(now)},"rid":${JSON.stringify(req.requestId)},"mode":${JSON.stringify(req.mode)},"out":${num(req.maxOutput)},"minOut":${num(req.minOutput)},`
-    + `"parallel":${req.parallelLimit === null ? 'null' : num(req.parallelLimit)},"ttl":${num(req.ttlMs)},"conv":${conv === null ? 'null' : JSON.stringify(conv)},`
-    + `"spend":{"fixed":${num(req.spend.fixed)},"per":${num(req.spend.perOutput)},"priced":${req.spend.priced}},"checks":[${checks}],"cal":${cal === null ? 'null' : JSON.stringify(cal)}}`;
+  return [
+    `[${JSON.stringify(req.requestId)},${num(now)},${num(req.maxOutput)},${num(req.minOutput)},${num(req.spend.fixed)},${conv}${fixed}]`,
+    `{"mode":${JSON.stringify(req.mode)},"parallel":${req.parallelLimit === null ? 'null' : num(req.parallelLimit)},"ttl":${num(req.ttlMs)},`
+      + `"per":${num(req.spend.perOutput)},"priced":${req.spend.priced},"checks":[${checks}],"cal":${cal === null ? 'null' : JSON.stringify(cal)}}`,
+  ];
 }
 
-export interface SettleArgs {
-  readonly now: number;
-  readonly rid: string;
-  readonly root: string;
-  readonly actual: SettleRequest['actual'];
+/**
+ * A settle's head: [rid, now, root ('' = none), the number of ledger arguments, then what was
+ * used of each dimension in DIMENSIONS' order].
+ */
+export type SettleHead = [string, number, string, number, ...number[]];
+
+export interface SettlePlan {
   /**
-   * The counters kept only for reporting as `dim|window|amount`, comma-separated: the script adds
-   * most of them with HINCRBY as sent (nothing to decode or format).
+   * The counters kept only for reporting as `dim|window`, comma-separated: the script adds what was
+   * used of their dimension (most of them with HINCRBY, without reading their hash).
    */
   readonly direct: string;
   /**
-   * The limited counters as `dim|window|amount`, comma-separated: charged in the current period only
-   * when the reservation is gone (reclaimed by a sweep), so the script reads them only then.
+   * The limited counters as `dim|window`, comma-separated: charged in the current period only when
+   * the reservation is gone (reclaimed by a sweep), so the script reads them only then.
    */
   readonly limited: string;
   /**
    * The limited counters with thresholds as `dim window limit first label|point,...`, `;`-separated
    * ('' for none): the first point, then every threshold (parsed only once the counter reaches the
-   * first point). The script reads a list once a call for the requests that send the same (those
-   * of one plan). Dims, windows and labels hold no space, `;`, `|` nor `,`.
+   * first point). Dims, windows and labels hold no space, `;`, `|` nor `,`.
    */
   readonly watch: string;
-  readonly ledger: readonly string[];
   readonly cal: CalendarArg | null;
   /** How long past its day a per-day rollup is kept, ms. */
   readonly hist: number;
@@ -138,25 +150,21 @@ function watchArg(c: CounterCheck, list: readonly Threshold[], limit: number): s
   return wire;
 }
 
-/**
- * SettleArgs as JSON, written directly like reserveArgs. Counters whose amount is 0 change nothing
- * and are not sent (nor decoded: each value costs the script).
- */
-export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string {
+/** A settle's arguments: its head, its plan (SettleHead, SettlePlan), then its ledger record's fields and values. */
+export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string[] {
   let direct = '';
   let limited = '';
   let watch = '';
   for (const c of req.checks) {
     if (c.limit !== null && c.thresholds && c.thresholds.length > 0) watch += `${watch === '' ? '' : ';'}${watchArg(c, c.thresholds, c.limit)}`;
-    const amount = req.actual[c.dimension] ?? 0;
-    if (amount === 0) continue;
-    const entry = `${counterWire(c).amount}${amount}`;
+    const entry = counterWire(c).entry;
     if (c.limit === null) direct += direct === '' ? entry : `,${entry}`;
     else limited += limited === '' ? entry : `,${entry}`;
   }
+  let head = `[${JSON.stringify(req.requestId)},${num(now)},${JSON.stringify(req.conversationRoot ?? '')},${ledger.length}`;
+  for (const d of DIMENSIONS) head += `,${num(req.actual[d] ?? 0)}`;
   const cal = calendarArg(req.calendar);
-  return `{"now":${num(now)},"rid":${JSON.stringify(req.requestId)},"root":${JSON.stringify(req.conversationRoot ?? '')},"actual":${JSON.stringify(req.actual)},`
-    + `"direct":"${direct}","limited":"${limited}","watch":"${watch}","ledger":${JSON.stringify(ledger)},"cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`;
+  return [`${head}]`, `{"direct":"${direct}","limited":"${limited}","watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`, ...ledger];
 }
 
 export interface PeekArgs {

@@ -21,7 +21,8 @@ interface Pending {
   readonly kind: 'r' | 's';
   readonly prefix: string;
   readonly outbox: string;
-  readonly args: string;
+  /** Its arguments (codec.ts: reserveArgs, settleArgs). */
+  readonly args: readonly string[];
   readonly resolve: (reply: BatchReply) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -29,7 +30,7 @@ interface Pending {
 /** A reserve's or settle's part of a batch that failed: the script's message, as a call of its own would have thrown it. */
 export class BatchItemError extends Error {}
 
-export type GroupCommit = (kind: 'r' | 's', userId: string, prefix: string, outbox: string, args: string) => Promise<BatchReply>;
+export type GroupCommit = (kind: 'r' | 's', userId: string, prefix: string, outbox: string, args: readonly string[]) => Promise<BatchReply>;
 
 export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster): GroupCommit {
   const cluster = client.isCluster;
@@ -45,7 +46,7 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
       kinds += it.kind;
     }
     args.push(kinds);
-    for (const it of items) args.push(it.args);
+    for (const it of items) args.push(...it.args);
     redis.tgBatch(2 * items.length, ...args).then((replies) => {
       items.forEach((it, i) => {
         const r = replies[i];

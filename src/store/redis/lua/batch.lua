@@ -2,28 +2,51 @@
 -- Cluster slot, in one script call. Each runs exactly as its own call would, in the order they
 -- were made, one after another (a script is atomic: nothing runs between them), so a batch
 -- decides every request as the same calls sent one by one would; only Redis's per-call cost and
--- the client's are paid once, and each window hash the batch changed is written once, as it ends
--- (common.lua, `store` and flush_windows), rather than by each request.
+-- the client's are paid once, each plan sent is decoded once, and each window hash the batch
+-- changed is written once, as it ends (common.lua, `store` and flush_windows), rather than by each
+-- request.
 --
 -- KEYS: for request i, KEYS[2i-1] its user's prefix `tg:{u:<id>}:` and KEYS[2i] the outbox stream
 --   of its slot (events.lua)
--- ARGV[1]: one letter per request, `r` reserve (reserve.lua) or `s` settle (settle.lua);
---   ARGV[i+1]: request i's arguments, one JSON object
+-- ARGV[1]: one letter per request, `r` reserve (reserve.lua) or `s` settle (settle.lua); then
+--   each request's arguments in turn (../codec.ts): a reserve's head and plan (JSON); a settle's
+--   head and plan (JSON), then its ledger record's fields and values (the head says how many).
 -- Returns one reply per request: what reserve or settle returned, or { '!err', message } when it
 -- failed (a failed request's own writes stay, as with a call of its own; the others are unaffected).
 
+-- The plans of this call, decoded (the requests of one plan send the same string).
+local plans = {}
+local function plan_of(s)
+  local p = plans[s]
+  if not p then
+    p = cjson.decode(s)
+    plans[s] = p
+  end
+  return p
+end
+
 local kinds = ARGV[1]
 local replies = {}
+local a = 2
 for i = 1, #kinds do
   outbox = KEYS[2 * i]
   events_recorded = 0
-  local run = string.sub(kinds, i, i) == 'r' and reserve or settle
-  local ok, reply = pcall(run, KEYS[2 * i - 1], cjson.decode(ARGV[i + 1]))
+  local prefix = KEYS[2 * i - 1]
+  local head = cjson.decode(ARGV[a])
+  local ok, reply
+  if string.sub(kinds, i, i) == 'r' then
+    ok, reply = pcall(reserve, prefix, head, plan_of(ARGV[a + 1]))
+    a = a + 2
+  else
+    local n = head[4]
+    ok, reply = pcall(settle, prefix, head, plan_of(ARGV[a + 1]), a + 2, a + 1 + n)
+    a = a + 2 + n
+  end
   if ok then
     replies[i] = reply
   else
     -- What it changed in memory may not be in Redis: the user's next request reads again.
-    forget_windows(KEYS[2 * i - 1])
+    forget_windows(prefix)
     replies[i] = { '!err', type(reply) == 'table' and tostring(reply.err) or tostring(reply) }
   end
 end

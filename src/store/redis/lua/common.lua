@@ -646,9 +646,10 @@ local function release_rest(prefix, rec)
   end
 end
 
--- Appends a ledger record ([field, value, ...]); the ledger keeps about LEDGER_MAX records.
-local function append_ledger(prefix, fields)
-  redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', LEDGER_MAX, '*', unpack(fields))
+-- Appends a ledger record ([field, value, ...], or fields[from..to] of such a list); the ledger
+-- keeps about LEDGER_MAX records.
+local function append_ledger(prefix, fields, from, to)
+  redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', LEDGER_MAX, '*', unpack(fields, from or 1, to or #fields))
 end
 
 -- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as

@@ -1,36 +1,40 @@
 -- Check every limit that applies to one request and reserve its worst case, or refuse it.
 -- One call, atomic: no other request of this user can pass a check against a stale balance.
 --
--- reserve(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
---   arguments by name, one JSON object (ReserveArgs in ../codec.ts): now (ms, 0 = Redis TIME),
---   rid, mode (hard|soft), out, minOut, parallel (null = none), ttl, conv = {id, parent, budget} |
---   null, spend = {fixed, per, priced}, checks = [number, dim, window, limit, fixed, perOutput,
---   number, ...] (the limited checks, six values each: `number` is the check's place in the
---   request, which its state is tagged with), cal = the user's calendar (see `period`) | null
+-- reserve(prefix, h, p), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; h the request's
+--   head, p its plan (ReserveHead and ReservePlan in ../codec.ts):
+--   h = { rid, now (ms, 0 = Redis TIME), out, minOut, spendFixed, conv = {id, parent|null,
+--   budget|null} | null, then each limited check's fixed amount },
+--   p = { mode (hard|soft), parallel (null = none), ttl, per (spend per output token), priced,
+--   checks = [number, dim, window, limit, perOutput, number, ...] (the limited checks, five values
+--   each: `number` is the check's place in the request, which its state is tagged with), cal = the
+--   user's calendar (see `period`) | null }
 -- The first refusal of a period is recorded in the outbox (events.lua).
 -- Returns { '!err', message } for an id already reserved or settled, else { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
 --           reclaimed (the ids of expired reservations this call released, space-separated), states... }
 -- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
 -- and tag is the check's number, 'parallel', or 'conv'.
 
-local function reserve(prefix, args)
-local now = clock_now(args.now)
-local rid = args.rid
-local hard = args.mode == 'hard'
-local out = num(args.out)
-local min_out = num(args.minOut)
+local function reserve(prefix, h, p)
+local now = clock_now(h[2])
+local rid = h[1]
+local hard = p.mode == 'hard'
+local out = num(h[3])
+local min_out = num(h[4])
 if min_out > out then min_out = out end
-local parallel = tonumber(args.parallel)
-local ttl = num(args.ttl)
-local conv = type(args.conv) == 'table' and args.conv or nil
-local conv_id = conv and conv.id or ''
-local conv_parent = conv and type(conv.parent) == 'string' and conv.parent or ''
-local conv_budget = conv and tonumber(conv.budget)
-local spend_fixed, spend_per = num(args.spend.fixed), num(args.spend.per)
-local priced = args.spend.priced == true
-local cal = type(args.cal) == 'table' and args.cal or nil
-local list = args.checks
-local n = #list / 6
+local parallel = tonumber(p.parallel)
+local ttl = num(p.ttl)
+local conv = type(h[6]) == 'table' and h[6] or nil
+local conv_id = conv and conv[1] or ''
+local conv_parent = conv and type(conv[2]) == 'string' and conv[2] or ''
+local conv_budget = conv and tonumber(conv[3])
+local spend_fixed, spend_per = num(h[5]), num(p.per)
+local priced = p.priced == true
+local cal = type(p.cal) == 'table' and p.cal or nil
+-- Check i is list[b + 1 .. b + 5], b = 5(i-1): number, dim, window, limit, perOutput; its fixed
+-- amount is h[6 + i].
+local list = p.checks
+local n = #list / 5
 
 -- Every reservation not yet settled, scored by when it expires (tombstones of settled ids < 0).
 local resvs_key = prefix .. 'resvs'
@@ -163,14 +167,13 @@ if denied == 0 and parallel then
 end
 
 -- 3. Every limited counter: read (one HMGET a window hash), and narrow the output ceiling to what
--- every limit allows. Check i is list[b + 1 .. b + 6], b = 6(i-1): number, dim, window, limit,
--- fixed, perOutput; where[i] its window hash, room[i] what is left of its limit, and its state is
--- number first + i - 1.
+-- every limit allows. where[i] is check i's window hash, room[i] what is left of its limit, and its
+-- state is number first + i - 1.
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
 local where, room, first = {}, {}, 0
 if denied == 0 then
-  for b = 0, 6 * n - 1, 6 do
+  for b = 0, 5 * n - 1, 5 do
     local window = list[b + 3]
     local w = win(ws, window, period_of(window))
     want(w, list[b + 2])
@@ -179,8 +182,8 @@ if denied == 0 then
   load(ws)
   first = #states / 6 + 1
   for i = 1, n do
-    local b = 6 * i - 6
-    local dim, limit, fixed, per = list[b + 2], list[b + 4], list[b + 5], list[b + 6]
+    local b = 5 * i - 5
+    local dim, limit, fixed, per = list[b + 2], list[b + 4], h[6 + i], list[b + 5]
     local w = where[i]
     local v = w.vals[dim]
     local left = limit - v.used - v.resv
@@ -211,7 +214,7 @@ if denied ~= 0 then
   local tag, limit, used = states[at(denied, 1)], states[at(denied, 2)], states[at(denied, 3)]
   if type(tag) == 'number' then
     local i = denied - first + 1
-    local dim, window = list[6 * i - 4], list[6 * i - 3]
+    local dim, window = list[5 * i - 3], list[5 * i - 2]
     if not string.find(dim, ':', 1, true) then
       local w = where[i]
       -- A refusal in a period no request has reserved in yet makes the hash with the marker.
@@ -234,8 +237,8 @@ local record = { c = {} }
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
 local holds, hold_of = {}, {}
 for i = 1, n do
-  local b = 6 * i - 6
-  local dim, fixed, per = list[b + 2], list[b + 5], list[b + 6]
+  local b = 5 * i - 5
+  local dim, fixed, per = list[b + 2], h[6 + i], list[b + 5]
   local amt = amount(fixed, per)
   local w = where[i]
   local grantable = GRANTABLE[dim]

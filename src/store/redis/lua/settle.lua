@@ -3,23 +3,39 @@
 -- the id's place in `resvs` becomes a tombstone (kept a day), and a second settle changes nothing,
 -- nor does a reserve of that id that runs late (reserve.lua refuses an id with a place there).
 --
--- settle(prefix, args), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; args the
---   arguments by name, one JSON object (SettleArgs in ../codec.ts): now (ms, 0 = Redis TIME), rid,
---   root ('' = none), actual = {dimension: amount, ...} (a dimension absent is 0), direct =
---   'dim|window|amount,...' (the counters kept only for reporting, charged here in the current
---   period), limited = 'dim|window|amount,...' (the limited counters: charged here in the current
+-- settle(prefix, h, p, from, to), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; h the
+--   request's head, p its plan (SettleHead and SettlePlan in ../codec.ts), ARGV[from..to] its
+--   ledger record, field and value in turn (strings):
+--   h = { rid, now (ms, 0 = Redis TIME), root ('' = none), the ledger's length, then what was used
+--   of each dimension (actual_of, prepended by scripts.ts, names them) },
+--   p = { direct = 'dim|window,...' (the counters kept only for reporting, charged here in the
+--   current period), limited = 'dim|window,...' (the limited counters: charged here in the current
 --   period only when the reservation is gone; read only then), watch = the limited counters with
 --   thresholds, one string ('' = none): 'dim window limit first-point label|point,...;dim ...'
 --   (read once a call for each list: watched_of; a counter's thresholds are parsed only once it
---   reaches its first point), ledger = [field, value, ...] (strings), cal = the
---   user's calendar (see `period`) | null, hist = how long past its day a per-day rollup is kept (ms).
---   Counters whose amount is 0 are not sent.
+--   reaches its first point), cal = the user's calendar (see `period`) | null, hist = how long past
+--   its day a per-day rollup is kept (ms) }. A counter whose amount is 0 is not charged.
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
 -- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
 
-local function settle(prefix, args)
-local now = clock_now(args.now)
-local rid = args.rid
+-- The counters of a plan's `direct` or `limited` list, { dim, window, dim, window, ... } (parsed
+-- once a call for each plan, kept with it as `l_<name>`).
+local function counters_of(p, name, kept)
+  local l = p[kept]
+  if not l then
+    l = {}
+    for dim, window in string.gmatch(p[name], '([^|,]+)|([^|,]+)') do
+      l[#l + 1] = dim
+      l[#l + 1] = window
+    end
+    p[kept] = l
+  end
+  return l
+end
+
+local function settle(prefix, h, p, from, to)
+local now = clock_now(h[2])
+local rid = h[1]
 local resvs_key = prefix .. 'resvs'
 local rec = take_record(prefix, prefix .. 'resv:' .. rid)
 if rec == 'done' then
@@ -34,15 +50,10 @@ if not rec then
   if redis.call('EXISTS', prefix .. 'done:' .. rid) == 1 then return 0 end
 end
 
--- The counters of `direct` or `limited` ('dim|window|amount,...'): dim, window, amount (a string).
-local function amounts(list)
-  return string.gmatch(list, '([^|,]+)|([^|,]+)|([^|,]+)')
-end
-
-local actual = args.actual
-local cal = type(args.cal) == 'table' and args.cal or nil
+local actual = actual_of(h)
+local cal = type(p.cal) == 'table' and p.cal or nil
 -- Checks with thresholds, by window and dim (only they cost more than a comparison).
-local watched = watched_of(args.watch)
+local watched = watched_of(p.watch)
 
 -- Charges `amt` to counter `dim` of window hash `w` (loaded), and records the thresholds it
 -- crosses; returns the counter's use after it.
@@ -72,7 +83,7 @@ end
 -- The window hashes this settle touches (common.lua).
 local ws = windows(prefix, cal)
 
--- Adds `amt` (an integer, as the string sent) to counter `dim` of window hash `w` without reading
+-- Adds `amt` (an integer) to counter `dim` of window hash `w` without reading
 -- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
 -- with the window (`w.blind`, which `load` takes over if a later request reads the counter); a
 -- later request of the call adds to that and queues the sum (written once when the call ends,
@@ -88,15 +99,15 @@ local function add_blind(w, dim, amt)
   end
   local was = known[dim]
   if was then
-    known[dim] = was + tonumber(amt)
+    known[dim] = was + amt
     w.bdirty = w.bdirty or {}
     w.bdirty[dim] = true
     enqueue(w, ws.by, prefix)
     return
   end
-  local after = redis.call('HINCRBY', w.key, dim, amt)
+  local after = redis.call('HINCRBY', w.key, dim, int(amt))
   known[dim] = after
-  if after == tonumber(amt) then
+  if after == amt then
     if redis.call('HSETNX', w.key, 'x', '1') == 1 then
       local expire = made_expiry(w, cal)
       if expire then redis.call('PEXPIRE', w.key, expire - now) end
@@ -123,7 +134,11 @@ local function charge_directly(dim, window, amt)
   direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
 end
 if not rec then
-  for dim, window, amt in amounts(args.limited) do charge_directly(dim, window, tonumber(amt)) end
+  local l = counters_of(p, 'limited', 'l_limited')
+  for i = 1, #l, 2 do
+    local amt = num(actual[base_dim[l[i]]])
+    if amt ~= 0 then charge_directly(l[i], l[i + 1], amt) end
+  end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
@@ -131,35 +146,37 @@ end
 -- hash holding a rollup is kept history days (`hist`) past its day.
 -- The ledger record's fields the rollup takes (found by name: a table of every field would cost more).
 local model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens
-do
-  local ledger = args.ledger
-  for i = 1, #ledger, 2 do
-    local f = ledger[i]
-    if f == 'model' then
-      model = ledger[i + 1]
-    elseif f == 'promptTokens' then
-      prompt_tokens = ledger[i + 1]
-    elseif f == 'completionTokens' then
-      completion_tokens = ledger[i + 1]
-    elseif f == 'cachedTokens' then
-      cached_tokens = ledger[i + 1]
-    elseif f == 'reasoningTokens' then
-      reasoning_tokens = ledger[i + 1]
-    end
+for i = from, to, 2 do
+  local f = ARGV[i]
+  if f == 'model' then
+    model = ARGV[i + 1]
+  elseif f == 'promptTokens' then
+    prompt_tokens = ARGV[i + 1]
+  elseif f == 'completionTokens' then
+    completion_tokens = ARGV[i + 1]
+  elseif f == 'cachedTokens' then
+    cached_tokens = ARGV[i + 1]
+  elseif f == 'reasoningTokens' then
+    reasoning_tokens = ARGV[i + 1]
   end
 end
 if not model or model == '' then model = '-' end
 local rollup_field = 'h:' .. model
 local day = win(ws, 'day', period('day', now))
-day.keep = day.start + DAY + num(args.hist)
+day.keep = day.start + DAY + num(p.hist)
 want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing, so one in a window hash this request does
 -- not read anyway (a month's, in the common case), and that no request of this call has read, is
 -- added where it is (add_blind); the others are charged with the counters read.
-for dim, window, amt in amounts(args.direct) do
-  local start, finish = period_of(window)
-  local w = window_of(ws, window, start, finish)
-  if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, tonumber(amt)) else add_blind(w, dim, amt) end
+local direct = counters_of(p, 'direct', 'l_direct')
+for i = 1, #direct, 2 do
+  local dim, window = direct[i], direct[i + 1]
+  local amt = num(actual[base_dim[dim]])
+  if amt ~= 0 then
+    local start, finish = period_of(window)
+    local w = window_of(ws, window, start, finish)
+    if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, amt) else add_blind(w, dim, amt) end
+  end
 end
 load(ws)
 
@@ -196,8 +213,9 @@ if rec then
   if rec.conv then charge_tree(rec.conv) end
 end
 for i = 1, #direct_w do charge(direct_w[i], direct_dim[i], direct_amt[i]) end
-if not rec and args.root ~= '' then
-  charge_tree(redis.call('HGET', prefix .. 'conv:' .. args.root, 'root') or args.root)
+local root = h[3]
+if not rec and root ~= '' then
+  charge_tree(redis.call('HGET', prefix .. 'conv:' .. root, 'root') or root)
 end
 rollup_add(day, rollup_field, {
   num(actual.requests), num(actual.messages), num(actual.tokens), num(prompt_tokens), num(completion_tokens),
@@ -207,16 +225,18 @@ if store(ws, now) then tidy_tombstones(prefix, now) end
 -- Out of the requests in flight, and settled: a second settle of this id changes nothing.
 redis.call('ZADD', resvs_key, int(tombstone(now)), rid)
 
-local ledger = args.ledger
 if drawn then
   local parts = {}
   for _, d in ipairs(GRANT_ORDER) do
     if drawn[d] then parts[#parts + 1] = '"' .. d .. '":' .. int(drawn[d]) end
   end
+  local ledger = { unpack(ARGV, from, to) }
   ledger[#ledger + 1] = 'fromGrants'
   ledger[#ledger + 1] = '{' .. table.concat(parts, ',') .. '}'
+  append_ledger(prefix, ledger)
+else
+  append_ledger(prefix, ARGV, from, to)
 end
-append_ledger(prefix, args.ledger)
 
 return { 1, now, events_recorded }
 end
