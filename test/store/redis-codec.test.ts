@@ -36,10 +36,10 @@ function settleReference(req: SettleRequest, now: number, ledger: readonly strin
       const first = Math.min(...c.thresholds.map((t) => t.point));
       watch.push(`${dim} ${c.window} ${c.limit} ${first} ${c.thresholds.map((t) => `${t.label}|${t.point}`).join(',')}`);
     }
-    (c.limit === null ? direct : limited).push(`${dim}|${c.window}`);
+    (c.limit === null ? direct : limited).push(dim, c.window);
   }
   const head: SettleHead = [req.requestId, now, req.conversationRoot ?? '', ledger.length, ...DIMENSIONS.map((d) => req.actual[d] ?? 0)];
-  const plan: SettlePlan = { direct: direct.join(','), limited: limited.join(','), watch: watch.join(';'), cal: calendarArg(req.calendar), hist };
+  const plan: SettlePlan = { direct, limited, watch: watch.join(';'), cal: calendarArg(req.calendar), hist };
   return [JSON.stringify(head), JSON.stringify(plan), ...ledger];
 }
 

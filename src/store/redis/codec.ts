@@ -64,15 +64,12 @@ const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 /** A number as JSON.stringify writes it. */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
-/** How a counter is named in the scripts' JSON: in reserve's `checks` (`"dim","window"`) and in settle's lists (`dim|window`, escaped). */
-interface CounterWire {
-  readonly check: string;
-  readonly entry: string;
-}
+/** How a counter is named in the scripts' JSON lists (reserve's `checks`, settle's `direct` and `limited`): `"dim","window"`. */
+type CounterWire = string;
 
 const counterWires = new Map<string, Map<string, CounterWire>>();
 
-const counterWireOf = (dim: string, window: string): CounterWire => ({ check: `${JSON.stringify(dim)},${JSON.stringify(window)}`, entry: escaped(`${dim}|${window}`) });
+const counterWireOf = (dim: string, window: string): CounterWire => `${JSON.stringify(dim)},${JSON.stringify(window)}`;
 
 /** A counter's names in the scripts' JSON: a user's made once per dimension and window, a key's (k:<keyId>:<dim>) each time. */
 function counterWire(c: CounterCheck): CounterWire {
@@ -91,7 +88,7 @@ export function reserveArgs(req: ReserveRequest, now: number): [string, string] 
   for (let i = 0; i < req.checks.length; i++) {
     const k = req.checks[i] as CounterCheck;
     if (k.limit === null) continue;
-    checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k).check},${num(k.limit)},${num(k.perOutput)}`;
+    checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k)},${num(k.limit)},${num(k.perOutput)}`;
     fixed += `,${num(k.fixed)}`;
   }
   const c = req.conversation;
@@ -112,15 +109,15 @@ export type SettleHead = [string, number, string, number, ...number[]];
 
 export interface SettlePlan {
   /**
-   * The counters kept only for reporting as `dim|window`, comma-separated: the script adds what was
+   * The counters kept only for reporting, [dim, window, dim, window, ...]: the script adds what was
    * used of their dimension (most of them with HINCRBY, without reading their hash).
    */
-  readonly direct: string;
+  readonly direct: readonly string[];
   /**
-   * The limited counters as `dim|window`, comma-separated: charged in the current period only when
-   * the reservation is gone (reclaimed by a sweep), so the script reads them only then.
+   * The limited counters, [dim, window, ...]: charged in the current period only when the
+   * reservation is gone (reclaimed by a sweep).
    */
-  readonly limited: string;
+  readonly limited: readonly string[];
   /**
    * The limited counters with thresholds as `dim window limit first label|point,...`, `;`-separated
    * ('' for none): the first point, then every threshold (parsed only once the counter reaches the
@@ -157,14 +154,14 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
   let watch = '';
   for (const c of req.checks) {
     if (c.limit !== null && c.thresholds && c.thresholds.length > 0) watch += `${watch === '' ? '' : ';'}${watchArg(c, c.thresholds, c.limit)}`;
-    const entry = counterWire(c).entry;
+    const entry = counterWire(c);
     if (c.limit === null) direct += direct === '' ? entry : `,${entry}`;
     else limited += limited === '' ? entry : `,${entry}`;
   }
   let head = `[${JSON.stringify(req.requestId)},${num(now)},${JSON.stringify(req.conversationRoot ?? '')},${ledger.length}`;
   for (const d of DIMENSIONS) head += `,${num(req.actual[d] ?? 0)}`;
   const cal = calendarArg(req.calendar);
-  return [`${head}]`, `{"direct":"${direct}","limited":"${limited}","watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`, ...ledger];
+  return [`${head}]`, `{"direct":[${direct}],"limited":[${limited}],"watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`, ...ledger];
 }
 
 export interface PeekArgs {

@@ -8,30 +8,15 @@
 --   ledger record, field and value in turn (strings):
 --   h = { rid, now (ms, 0 = Redis TIME), root ('' = none), the ledger's length, then what was used
 --   of each dimension (actual_of, prepended by scripts.ts, names them) },
---   p = { direct = 'dim|window,...' (the counters kept only for reporting, charged here in the
---   current period), limited = 'dim|window,...' (the limited counters: charged here in the current
---   period only when the reservation is gone; read only then), watch = the limited counters with
+--   p = { direct = {dim, window, dim, ...} (the counters kept only for reporting, charged here in
+--   the current period), limited = {dim, window, ...} (the limited counters: charged here in the
+--   current period only when the reservation is gone; read only then), watch = the limited counters with
 --   thresholds, one string ('' = none): 'dim window limit first-point label|point,...;dim ...'
 --   (read once a call for each list: watched_of; a counter's thresholds are parsed only once it
 --   reaches its first point), cal = the user's calendar (see `period`) | null, hist = how long past
 --   its day a per-day rollup is kept (ms) }. A counter whose amount is 0 is not charged.
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
 -- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
-
--- The counters of a plan's `direct` or `limited` list, { dim, window, dim, window, ... } (parsed
--- once a call for each plan, kept with it as `l_<name>`).
-local function counters_of(p, name, kept)
-  local l = p[kept]
-  if not l then
-    l = {}
-    for dim, window in string.gmatch(p[name], '([^|,]+)|([^|,]+)') do
-      l[#l + 1] = dim
-      l[#l + 1] = window
-    end
-    p[kept] = l
-  end
-  return l
-end
 
 local function settle(prefix, h, p, from, to)
 local now = clock_now(h[2])
@@ -134,7 +119,7 @@ local function charge_directly(dim, window, amt)
   direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
 end
 if not rec then
-  local l = counters_of(p, 'limited', 'l_limited')
+  local l = p.limited
   for i = 1, #l, 2 do
     local amt = num(actual[base_dim[l[i]]])
     if amt ~= 0 then charge_directly(l[i], l[i + 1], amt) end
@@ -168,7 +153,7 @@ want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing, so one in a window hash this request does
 -- not read anyway (a month's, in the common case), and that no request of this call has read, is
 -- added where it is (add_blind); the others are charged with the counters read.
-local direct = counters_of(p, 'direct', 'l_direct')
+local direct = p.direct
 for i = 1, #direct, 2 do
   local dim, window = direct[i], direct[i + 1]
   local amt = num(actual[base_dim[dim]])
