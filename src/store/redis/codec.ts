@@ -64,15 +64,16 @@ const escaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 /** A number as JSON.stringify writes it. */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
-/** How a counter is named in the scripts' JSON lists (reserve's `checks`, settle's `direct` and `limited`): `"dim","window"`. */
-type CounterWire = string;
+const counterWires = new Map<string, Map<string, string>>();
 
-const counterWires = new Map<string, Map<string, CounterWire>>();
+const counterWireOf = (dim: string, window: string): string => `${JSON.stringify(dim)},${JSON.stringify(window)}`;
 
-const counterWireOf = (dim: string, window: string): CounterWire => `${JSON.stringify(dim)},${JSON.stringify(window)}`;
-
-/** A counter's names in the scripts' JSON: a user's made once per dimension and window, a key's (k:<keyId>:<dim>) each time. */
-function counterWire(c: CounterCheck): CounterWire {
+/**
+ * A counter's names as the scripts' JSON lists hold them (reserve's `checks`, settle's `direct`
+ * and `limited`): `"dim","window"`. A user's made once per dimension and window, a key's
+ * (k:<keyId>:<dim>) each time.
+ */
+function counterWire(c: CounterCheck): string {
   if (c.keyId !== undefined) return counterWireOf(scopedDimension(c), c.window);
   let byWindow = counterWires.get(c.dimension);
   if (!byWindow) counterWires.set(c.dimension, (byWindow = new Map()));

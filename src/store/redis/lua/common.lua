@@ -290,10 +290,12 @@ end
 -- write, and no field an object is not made with.)
 local queued_prefixes = {}
 
-local function enqueue(w, known, prefix)
+-- Queues window `w` of request `ws`'s user (once a call).
+local function enqueue(w, ws)
   if w.qmark ~= nil then return end
   w.qmark = false
-  if not known.qhead then queued_prefixes[#queued_prefixes + 1] = prefix end
+  local known = ws.by
+  if not known.qhead then queued_prefixes[#queued_prefixes + 1] = ws.prefix end
   w.qnext = known.qhead
   known.qhead = w
 end
@@ -468,7 +470,7 @@ local function store(ws, now, resv_only)
   for _, w in ipairs(ws.list) do
     if w.fresh then made = true end
     if w.changed or w.fresh then
-      enqueue(w, ws.by, ws.prefix)
+      enqueue(w, ws)
       local marker = nil
       if w.fresh then
         marker = true

@@ -87,7 +87,7 @@ local function add_blind(w, dim, amt)
     known[dim] = was + amt
     w.bdirty = w.bdirty or {}
     w.bdirty[dim] = true
-    enqueue(w, ws.by, prefix)
+    enqueue(w, ws)
     return
   end
   local after = redis.call('HINCRBY', w.key, dim, int(amt))
