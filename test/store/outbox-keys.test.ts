@@ -16,4 +16,13 @@ describe('outbox keys', () => {
       expect(slotOf(tag)).toBe(slotOf(`u:${user}`));
     }
   });
+
+  it('gives a user the same key when asked again, after more users than it keeps', () => {
+    const first = outboxKey('alice');
+    for (let i = 0; i < 12_000; i++) {
+      const user = `user-${i}`;
+      expect(slotOf(/\{(.*)\}/.exec(outboxKey(user))?.[1] as string)).toBe(slotOf(`u:${user}`));
+    }
+    expect(outboxKey('alice')).toBe(first);
+  });
 });

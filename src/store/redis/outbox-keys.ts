@@ -56,9 +56,19 @@ export const OUTBOX_STREAMS = `${KEY_VERSION}:outbox:streams`;
 export const OUTBOX_WEBHOOKS = `${KEY_VERSION}:outbox:webhooks`;
 export const OUTBOX_PATTERN = `${KEY_VERSION}:{o:*}:outbox`;
 
+const outboxKeys = new Map<string, string>();
+/** Users whose outbox key is kept (reserve and settle ask for it each: a CRC16 of the id each time otherwise). */
+const OUTBOX_KEYS_KEPT = 10_000;
+
 /** The outbox stream in the same slot as the user's keys (`userPrefix`, whose hash tag is `{u:<id>}`). */
 export function outboxKey(userId: string): string {
-  return `${KEY_VERSION}:{${slotTags()[slotOf(`u:${userId}`)] as string}}:outbox`;
+  let key = outboxKeys.get(userId);
+  if (key === undefined) {
+    if (outboxKeys.size >= OUTBOX_KEYS_KEPT) outboxKeys.clear();
+    key = `${KEY_VERSION}:{${slotTags()[slotOf(`u:${userId}`)] as string}}:outbox`;
+    outboxKeys.set(userId, key);
+  }
+  return key;
 }
 
 /** Delivery state of a stream's events, per webhook (same slot as the stream). */
