@@ -181,6 +181,18 @@ describe('Redis store group commit', () => {
     expect(results.map((r) => r.states[0]?.reserved)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('runs its script again after Redis has forgotten it (a flushed script cache, a new master): EVAL after a NOSCRIPT', async () => {
+    const evals = async () => Number(/^cmdstat_eval:calls=(\d+)/m.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    await admin.script('FLUSH');
+    const before = await evals();
+    const results = await Promise.all([reserve(store, 'after-flush-1'), reserve(store, 'after-flush-2')]);
+    expect(results.map((r) => r.states[0]?.reserved)).toEqual([1, 2].map((n) => (results[0]?.states[0]?.reserved ?? 0) + n - 1));
+    expect((await evals()) - before).toBe(1);
+    // Loaded again by that EVAL: the next call is an EVALSHA.
+    expect((await reserve(store, 'after-flush-3')).ok).toBe(true);
+    expect((await evals()) - before).toBe(1);
+  });
+
   it('answers a reused id in a batch with its own error, and the others of the batch as usual', async () => {
     await reserve(store, 'taken');
     const results = await Promise.allSettled([reserve(store, 'fresh-1'), reserve(store, 'taken'), reserve(store, 'fresh-2')]);

@@ -39,15 +39,16 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
   let scheduled = false;
 
   function send(items: readonly Pending[]): void {
-    const args: string[] = [];
+    // ['' (the script's slot), the number of keys, each request's prefix and outbox, the kinds, each request's arguments].
+    const args: string[] = ['', String(2 * items.length)];
     let kinds = '';
     for (const it of items) {
       args.push(it.prefix, it.outbox);
       kinds += it.kind;
     }
     args.push(kinds);
-    for (const it of items) args.push(...it.args);
-    redis.tgBatch(2 * items.length, ...args).then((replies) => {
+    for (const it of items) for (let j = 0; j < it.args.length; j++) args.push(it.args[j] as string);
+    redis.tgBatchArgs(args).then((replies) => {
       items.forEach((it, i) => {
         const r = replies[i];
         if (r === undefined) it.reject(new Error('batch script answered fewer replies than requests'));

@@ -7,6 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Dimension, Window } from '../../limits/vocabulary.js';
 import type { ClaimPolicy, Delivery, DeliveryState, EventType, Outbox, StoredEvent } from '../outbox.js';
 import { deliveryStateKey, OUTBOX_PATTERN, OUTBOX_STREAMS, OUTBOX_WEBHOOKS, outboxKey } from './outbox-keys.js';
+import { keyPrefixOf } from './scripts.js';
 
 const STATE_TTL_MS = 30 * 86_400_000;
 const SCAN_EVERY_MS = 10 * 60_000;
@@ -132,7 +133,7 @@ export function createRedisOutbox(client: Redis | Cluster, now: () => number): R
 /** Outbox stream names found by SCAN on every master (keyPrefix removed: commands add it back). */
 async function scanStreams(client: Redis | Cluster): Promise<string[]> {
   const cluster = client.isCluster ? (client as Cluster) : null;
-  const prefix = (cluster ? (cluster.options.keyPrefix ?? cluster.options.redisOptions?.keyPrefix) : (client as Redis).options.keyPrefix) ?? '';
+  const prefix = keyPrefixOf(client);
   const found: string[] = [];
   for (const node of cluster ? cluster.nodes('master') : [client as Redis]) {
     let cursor = '0';
