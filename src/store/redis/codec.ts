@@ -193,10 +193,13 @@ export function resetArgs(checks: readonly CounterCheck[], now: number, ledger: 
   return JSON.stringify(args);
 }
 
-/** Decodes the 6-value state records that follow `skip` header values. */
+/** Values a state takes in reserve's and peek's replies: tag, limit, used, reserved, resetsAt. */
+export const STATE_VALUES = 5;
+
+/** Decodes the state records (STATE_VALUES each) that follow `skip` header values. */
 export function decodeStates(reply: Reply, skip: number, checks: readonly CounterCheck[]): LimitState[] {
   const states: LimitState[] = [];
-  for (let i = skip; i + 5 < reply.length; i += 6) {
+  for (let i = skip; i + STATE_VALUES <= reply.length; i += STATE_VALUES) {
     const tag = String(reply[i]);
     const limit = Number(reply[i + 1]);
     const used = Number(reply[i + 2]);

@@ -6,7 +6,7 @@ import type { Clock } from '../../core/clock.js';
 import { ReservationIdTaken, StoreNotReached } from '../errors.js';
 import { calibrationKeys, creationsKey, epochKey, keyDigestKey, keyIdKey, keyUseKey, ledgerKey, settingsKey, usageIndexKey, userKeysKey, userPrefix, userRecordKey, usersIndexKey } from '../keys.js';
 import type { CalibrationSample, CreationCap, KeyRecord, LedgerPageQuery, LedgerRecord, OnReclaim, PeekRequest, ReserveRequest, ReserveResult, SettleOptions, SettleRequest, Store, UserRecord } from '../types.js';
-import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs } from './codec.js';
+import { decodeStates, grantArgs, peekArgs, reserveArgs, resetArgs, settleArgs, STATE_VALUES } from './codec.js';
 import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
 import { createIndexBatcher } from './index-batcher.js';
@@ -73,7 +73,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const index = Number(reply[2]) - 1;
     const denied = states[index];
     if (!denied) throw new Error('reserve script refused without naming a limit');
-    const tag = String(reply[HEADER + index * 6]);
+    const tag = String(reply[HEADER + index * STATE_VALUES]);
     return tag === 'conv-unpriced' ? { ok: false, denied, states, unpriced: true } : { ok: false, denied, states };
   }
 

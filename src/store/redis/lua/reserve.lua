@@ -12,7 +12,7 @@
 -- The first refusal of a period is recorded in the outbox (events.lua).
 -- Returns { '!err', message } for an id already reserved or settled, else { ok(1|0, or 2: refused and an event recorded), output, deniedIndex(0 = none, else index into states), convRoot|'',
 --           reclaimed (the ids of expired reservations this call released, space-separated), states... }
--- where each state is 6 values: tag, limit, used, reserved, resetsAt(ms, -1 = never), window
+-- where each state is 5 values: tag, limit, used, reserved, resetsAt(ms, -1 = never)
 -- and tag is the check's number, 'parallel', or 'conv'.
 
 local function reserve(prefix, h, p)
@@ -86,24 +86,24 @@ if #stale > 0 then
   store(gone, now, true)
 end
 
--- The states, six values each in one flat list (the reply's tail): state k's value f (1 tag, 2
--- limit, 3 used, 4 reserved, 5 resetsAt, 6 window) is states[at(k, f)].
+-- The states, five values each in one flat list (the reply's tail): state k's value f (1 tag, 2
+-- limit, 3 used, 4 reserved, 5 resetsAt) is states[at(k, f)]. (The gateway knows each check's
+-- window: it is not sent back.)
 local states = {}
 local denied = 0
 local function at(k, f)
-  return 6 * (k - 1) + f
+  return 5 * (k - 1) + f
 end
-local function state(tag, limit, used, resv, resets, window)
+local function state(tag, limit, used, resv, resets)
   local b = #states
-  -- One at a time, in order: a multiple assignment is made right to left, and would put b + 6 in
+  -- One at a time, in order: a multiple assignment is made right to left, and would put b + 5 in
   -- the table's hash part first.
   states[b + 1] = tag
   states[b + 2] = limit
   states[b + 3] = used
   states[b + 4] = resv
   states[b + 5] = resets
-  states[b + 6] = window
-  return b / 6 + 1
+  return b / 5 + 1
 end
 
 -- What a counter takes at the output ceiling as it stands.
@@ -148,7 +148,7 @@ if conv_id ~= '' then
   if conv_fresh and conv_root == conv_id and conv_budget then climit = conv_budget end
   if climit then
     local used, resv = num(c[2]), num(c[3])
-    conv_state = state('conv', climit, used, resv, -1, 'lifetime')
+    conv_state = state('conv', climit, used, resv, -1)
     if not priced or not fit_room(climit - used - resv, spend_fixed, spend_per) then
       denied = conv_state
       if not priced then states[at(conv_state, 1)] = 'conv-unpriced' end
@@ -162,7 +162,7 @@ if denied == 0 and parallel then
   -- This request's own place, taken above (in flight while the TTL is positive), is counted once
   -- admitted (below), not here.
   local busy = in_flight(prefix, now) - (ttl > 0 and 1 or 0)
-  parallel_state = state('parallel', parallel, busy, 0, -1, 'instant')
+  parallel_state = state('parallel', parallel, busy, 0, -1)
   if busy >= parallel then denied = parallel_state end
 end
 
@@ -180,7 +180,7 @@ if denied == 0 then
     where[#where + 1] = w
   end
   load(ws)
-  first = #states / 6 + 1
+  first = #states / 5 + 1
   for i = 1, n do
     local b = 5 * i - 5
     local dim, limit, fixed, per = list[b + 2], list[b + 4], h[6 + i], list[b + 5]
@@ -188,7 +188,7 @@ if denied == 0 then
     local v = w.vals[dim]
     local left = limit - v.used - v.resv
     room[i] = left
-    local idx = state(list[b + 1], limit, v.used, v.resv, w.finish or -1, list[b + 3])
+    local idx = state(list[b + 1], limit, v.used, v.resv, w.finish or -1)
     -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
     -- its allowance into the user's grants: the counter's own reservations already hold whatever
     -- requests in flight may take from the grants, and what it used past its limit has been drawn
