@@ -98,8 +98,10 @@ async function call(kind, batch, from) {
     kinds += kind;
     args.push(kind === 'r' ? reserveArgs(reserveReq(rid, user), 0) : settleArgs({ userId: user, requestId: rid, checks, actual, conversationRoot: null, record: record(rid, user) }, 0, recordFields(record(rid, user)), 400 * 86_400_000));
   }
-  // (A build before 2026-12-01 evening sends each request's arguments as one string.)
-  if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args.flat());
+  // (A build before 2026-12-01 evening sends each request's arguments as one string; one before
+  // 20:20 that day has the variadic tgBatch.)
+  if (redis.tgBatchArgs) await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args.flat()]);
+  else if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args.flat());
   else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
 
@@ -125,7 +127,7 @@ async function counted(kind, batch) {
 }
 
 try {
-  for (const batch of redis.tgBatch ? [1, BATCH] : [1]) {
+  for (const batch of redis.tgBatchArgs || redis.tgBatch ? [1, BATCH] : [1]) {
     const measure = CALLGRIND ? counted : timed;
     const r = await measure('r', batch);
     const s = await measure('s', batch);

@@ -17,12 +17,10 @@ export type BatchReply = number | Array<string | number>;
 /** Each script takes the user's prefix and its arguments (codec.ts). */
 export interface ScriptCommands {
   /**
-   * Reserves and settles, several at once (lua/batch.lua): the number of keys, then each
-   * request's prefix and outbox stream, then one letter per request (`r`, `s`), then each one's
-   * arguments (codec.ts: reserveArgs, settleArgs).
+   * Reserves and settles, several at once (lua/batch.lua), in one array taken as it is: '' (the
+   * script's slot), the number of keys, each request's prefix and outbox stream, one letter per
+   * request (`r`, `s`), then each one's arguments (codec.ts: reserveArgs, settleArgs).
    */
-  tgBatch(numKeys: number, ...args: string[]): Promise<BatchReply[]>;
-  /** The same, with the arguments in one array whose first slot is left for the script: ['', numKeys, ...]. Taken as it is. */
   tgBatchArgs(args: string[]): Promise<BatchReply[]>;
   /** The usage index and the deployment's rollup (lua/index.lua): positional arguments. */
   tgIndex(prefix: string, ...args: Array<string | number>): Promise<number>;
@@ -53,7 +51,7 @@ export function defineScripts(client: Redis | Cluster): ScriptedRedis {
   const common = `${retention}${kept}${grantable}${read('common')}`;
   // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
   const batch = batchSender(client, [common, actualOf, read('events'), read('reserve'), read('settle'), read('batch')].join('\n'));
-  Object.assign(client, { tgBatchArgs: batch, tgBatch: (numKeys: number, ...args: string[]) => batch(['', String(numKeys), ...args]) });
+  Object.assign(client, { tgBatchArgs: batch });
   for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgGrant', 'grant']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
   }
@@ -103,11 +101,10 @@ function batchSender(client: Redis | Cluster, lua: string): (args: string[]) => 
     if (prefix !== '') for (let i = 2, end = 2 + Number(args[1]); i < end; i++) args[i] = `${prefix}${args[i] as string}`;
     return send(args).catch((e: unknown) => {
       if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
-      // Which connection forgot it is not known here: each loads it again with its next call (one EVAL each).
+      // Which connection forgot it is not known here: each loads it again with its next call (one
+      // EVAL each, this one's first). Only an EVALSHA answers NOSCRIPT: args[0] is still the SHA.
       script.loaded = new WeakSet<object>();
-      const again = args.slice();
-      again[0] = sha;
-      return send(again);
+      return send(args);
     });
   };
 }
