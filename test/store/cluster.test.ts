@@ -1,11 +1,12 @@
 // The Redis store on a real three-node Redis Cluster (OS-chosen ports): the same contract suites,
 // calendars and grants included, since every script touches one user's slot.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
+import { slotOf } from '../../src/store/redis/outbox-keys.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { uniqueId } from '../support/redis-client.js';
 import { startCluster, type TestCluster } from '../support/redis-cluster.js';
-import { storeContract } from './contract.js';
+import { check, plainReservation, storeContract } from './contract.js';
 import { accountsContract } from './contract-accounts.js';
 import { calendarContract } from './contract-calendar.js';
 import { grantsContract } from './contract-grants.js';
@@ -24,3 +25,24 @@ calendarContract('redis cluster', async (clock) => createRedisStore({ client: ne
 grantsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
 keyUseContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes), clock }));
 eventsContract('redis cluster', async (clock) => createRedisStore({ client: new Cluster(cluster.nodes, { keyPrefix: `${uniqueId('ev')}:` }), clock }));
+
+describe('Redis store group commit on a cluster', () => {
+  it("sends a turn's requests as one script call per slot: users of many slots, reserved and settled in one turn, each answered", async () => {
+    const store = createRedisStore({ client: new Cluster(cluster.nodes) });
+    try {
+      const users = Array.from({ length: 12 }, (_, i) => uniqueId(`slots-${i}`));
+      expect(new Set(users.map((u) => slotOf(`u:${u}`))).size).toBeGreaterThan(6);
+      const checks = [check('requests', 'day', 10, 1)];
+      const reserved = await Promise.all(users.map((userId) => store.reserve(plainReservation({ userId, requestId: 'r1', checks }))));
+      expect(reserved.map((r) => r.ok)).toEqual(users.map(() => true));
+      const settled = await Promise.all(users.map((userId) => store.settle({ userId, requestId: 'r1', checks, actual: { requests: 1, messages: 0, tokens: 0, credits: 0, spend_micros: 0 }, conversationRoot: null,
+        record: { requestId: 'r1', time: 0, user: userId, model: 'm', conversation: null, promptTokens: 0, completionTokens: 0,
+          cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok', estimated: false, anomaly: null } })));
+      expect(settled.map((r) => r.applied)).toEqual(users.map(() => true));
+      const states = await Promise.all(users.map((userId) => store.peek({ userId, checks, parallelLimit: null, conversationId: null })));
+      expect(states.map((s) => [s[0]?.used, s[0]?.reserved])).toEqual(users.map(() => [1, 0]));
+    } finally {
+      await store.close();
+    }
+  });
+});
