@@ -11,7 +11,6 @@
 // alone; a call that fails as a whole (a timeout, a lost connection) fails every request in it, as
 // it would have failed each of their own calls: the caller's usual handling applies to each.
 import type { Cluster, Redis } from 'ioredis';
-import { slotOf } from './outbox-keys.js';
 import type { BatchReply, ScriptedRedis } from './scripts.js';
 
 /** Requests per script call: a turn with more is several calls, each a bounded pause for Redis. */
@@ -30,12 +29,13 @@ interface Pending {
 /** A reserve's or settle's part of a batch that failed: the script's message, as a call of its own would have thrown it. */
 export class BatchItemError extends Error {}
 
-export type GroupCommit = (kind: 'r' | 's', userId: string, prefix: string, outbox: string, args: readonly string[]) => Promise<BatchReply>;
+export type GroupCommit = (kind: 'r' | 's', prefix: string, outbox: string, args: readonly string[]) => Promise<BatchReply>;
 
 export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster): GroupCommit {
   const cluster = client.isCluster;
-  // A single Redis takes any keys in one script; a Cluster only one slot's.
-  let groups = new Map<number, Pending[]>();
+  // A single Redis takes any keys in one script; a Cluster only one slot's. A group's key is then
+  // the outbox stream of the requests' users, one stream a slot (outbox-keys.ts).
+  let groups = new Map<string, Pending[]>();
   let scheduled = false;
 
   function send(items: readonly Pending[]): void {
@@ -69,8 +69,8 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
     }
   }
 
-  return (kind, userId, prefix, outbox, args) => new Promise<BatchReply>((resolve, reject) => {
-    const slot = cluster ? slotOf(`u:${userId}`) : 0;
+  return (kind, prefix, outbox, args) => new Promise<BatchReply>((resolve, reject) => {
+    const slot = cluster ? outbox : '';
     let group = groups.get(slot);
     if (!group) groups.set(slot, (group = []));
     group.push({ kind, prefix, outbox, args, resolve, reject });

@@ -59,7 +59,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   async function reserve(req: ReserveRequest): Promise<ReserveResult> {
     await firstConnect();
-    const reply = await commit('r', req.userId, userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
+    const reply = await commit('r', userPrefix(req.userId), outboxKey(req.userId), reserveArgs(req, now())).catch((e: unknown) => {
       throw transportError(e, req.requestId);
     }) as Array<string | number>;
     const states = decodeStates(reply, HEADER, req.checks);
@@ -81,7 +81,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
     const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
-    const reply = await commit('s', req.userId, userPrefix(req.userId), outboxKey(req.userId), args);
+    const reply = await commit('s', userPrefix(req.userId), outboxKey(req.userId), args);
     if (!Array.isArray(reply)) return { applied: false };
     if (Number(reply[2]) > 0) outbox.noticed(req.userId);
     // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).
