@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { processCpuMs } from './cpu.mjs';
 import { findOrStartRedis, localRedisPid } from './redis.mjs';
-import { bodyFor, headersFor, PATH } from './requests.mjs';
+import { bodyFor, headersFor, median, PATH } from './requests.mjs';
 import { DEPLOYED_LIMITS, repo, startTollgate } from './tollgate.mjs';
 
 const N = Number(process.env.COST_N ?? 1500);
@@ -46,7 +46,6 @@ async function load(pool, target, n) {
   return failed;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const redis = await findOrStartRedis();
 const redisPid = await localRedisPid(redis);
 try {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, sleep, startChild, stopAll } from './children.mjs';
 import { findOrStartRedis } from './redis.mjs';
+import { median } from './requests.mjs';
 
 // LUA_DIST: another build's dist/ (one with a script per reserve and settle is called that way).
 const dist = process.env.LUA_DIST ?? new URL('../dist', import.meta.url).pathname;
@@ -115,7 +116,7 @@ async function timed(kind, batch) {
     per.push((await usec() - before) / CHUNK);
   }
   per.sort((a, b) => a - b);
-  return `${per[0].toFixed(1)} µs (median ${per[Math.floor(per.length / 2)].toFixed(1)})`;
+  return `${per[0].toFixed(1)} µs (median ${median(per).toFixed(1)})`;
 }
 
 /** Instructions per request (callgrind), after one batch of warm-up (the script's first load). */

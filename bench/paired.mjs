@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { processCpuMs } from './cpu.mjs';
 import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
-import { bodyFor, headersFor, PATH } from './requests.mjs';
+import { bodyFor, headersFor, median, PATH } from './requests.mjs';
 import { DEPLOYED_LIMITS, deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const ROUNDS = Number(process.env.PAIRED_ROUNDS ?? 12);
@@ -30,7 +30,6 @@ const specs = (process.env.PAIRED_VARIANTS ?? `a=${here},a2=${here}`).split(',')
   return { label: m[1], main: path.resolve(m[2]), level: m[3] ?? 'info', nodeArgs: m[4].split('+').filter(Boolean) };
 });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = (t, seconds) => autocannon({ url: `${t.origin}${PATH}`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers: headersFor(t), body: bodyFor(MODE) });
 
 const redis = await findOrStartRedis();

@@ -28,6 +28,9 @@ export const headersFor = (target) => ({
 /** Microseconds since `start` (a process.hrtime.bigint()). */
 export const microsSince = (start) => Number(process.hrtime.bigint() - start) / 1000;
 
+/** The middle value of `xs` (any order; the upper of the two middle ones when their number is even). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /** The value at percentile `p` (0–100) of an ascending array. */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;

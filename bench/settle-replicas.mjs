@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS } from '../dist/store/create-store.js';
 import { createRedisStore } from '../dist/store/redis/store.js';
+import { median } from './requests.mjs';
 
 const ROUNDS = Number(process.env.SR_ROUNDS ?? 5);
 const PAIRS = Number(process.env.SR_PAIRS ?? 2000);
@@ -70,7 +71,6 @@ try {
       }
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const us1 = (name) => (median(totals[`${name}@1`]) * 1000) / PAIRS;
   const rps50 = (name) => PAIRS / (median(totals[`${name}@50`]) / 1000);
   console.log(`reserve + settle pairs, master + 1 replica on loopback, ${PAIRS} pairs x ${ROUNDS} rounds (medians):`);
