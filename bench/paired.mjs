@@ -12,11 +12,10 @@
 // PAIRED_MODE (json | stream). Two or three variants at once: more share the two cores too thinly.
 // Usage: PAIRED_VARIANTS=main=dist/main.js,quiet=dist/main.js@warn node bench/paired.mjs
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
-import { processCpuMs } from './cpu.mjs';
 import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
-import { bodyFor, headersFor, median, PATH } from './requests.mjs';
+import { throughput } from './load.mjs';
+import { median } from './requests.mjs';
 import { DEPLOYED_LIMITS, deleteUser, repo, startTollgate } from './tollgate.mjs';
 
 const ROUNDS = Number(process.env.PAIRED_ROUNDS ?? 12);
@@ -30,7 +29,7 @@ const specs = (process.env.PAIRED_VARIANTS ?? `a=${here},a2=${here}`).split(',')
   return { label: m[1], main: path.resolve(m[2]), level: m[3] ?? 'info', nodeArgs: m[4].split('+').filter(Boolean) };
 });
 
-const load = (t, seconds) => autocannon({ url: `${t.origin}${PATH}`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers: headersFor(t), body: bodyFor(MODE) });
+const load = (v, seconds) => throughput(v.target, { mode: MODE, seconds, connections: CONNECTIONS });
 
 const redis = await findOrStartRedis();
 const gateways = [];
@@ -40,14 +39,13 @@ try {
   for (const s of specs) {
     const g = await startTollgate({ name: s.label, upstreamUrl: `http://127.0.0.1:${port}/v1`, redisUrl: redis.url, userId: `paired-${s.label}-${Date.now().toString(36)}`,
       main: s.main, nodeArgs: s.nodeArgs, limits: DEPLOYED_LIMITS, logLevel: s.level });
-    gateways.push({ ...s, g, target: { origin: g.url, key: g.key }, perRequest: [] });
+    gateways.push({ ...s, g, target: { origin: g.url, key: g.key, pid: g.pid }, perRequest: [] });
   }
   // Warm-up (the JIT, the pools), not counted; then the rounds, every variant at once.
-  await Promise.all(gateways.map((v) => load(v.target, 3)));
+  await Promise.all(gateways.map((v) => load(v, 3)));
   for (let r = 0; r < ROUNDS; r++) {
-    const before = gateways.map((v) => processCpuMs(v.g.pid));
-    const results = await Promise.all(gateways.map((v) => load(v.target, SECONDS)));
-    gateways.forEach((v, i) => v.perRequest.push(((processCpuMs(v.g.pid) - before[i]) * 1000) / Math.max(1, results[i].requests.total)));
+    const results = await Promise.all(gateways.map((v) => load(v, SECONDS)));
+    gateways.forEach((v, i) => v.perRequest.push((results[i].targetCpuMs * 1000) / Math.max(1, results[i].requests)));
   }
   const base = gateways[0].perRequest;
   console.log(`${MODE}, ${gateways.length} variants at once, ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections each; CPU µs per request (all threads):`);
