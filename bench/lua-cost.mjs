@@ -9,6 +9,10 @@
 // - LUA_CALLGRIND=1: the instructions Redis runs per request, counted by valgrind's callgrind on a
 //   redis-server of its own (slow: keep LUA_N small). The same build counts the same within ~1 %
 //   whatever else the machine does, so a change to a script is measured in one run.
+//   LUA_REDIS_SERVER: the redis-server to run (Debian's is stripped: one built from source with
+//   symbols lets callgrind_annotate name the functions); LUA_CALLGRIND_KEEP=<dir>: keep the
+//   counts there, a file per phase (cg.out.<n>: 2 and 3 are batch 1's reserve and settle, 5 and 6
+//   batch LUA_BATCH's), for `callgrind_annotate <dir>/cg.out.5`.
 // LUA_USERS: how many users a batch's requests are spread over (1, the default: one user, as under
 // the bench's load, where a batch reads each window hash once; LUA_BATCH: nothing shared).
 import { execFileSync } from 'node:child_process';
@@ -35,12 +39,12 @@ const USERS = Number(process.env.LUA_USERS ?? 1);
 
 /** A redis-server of our own under callgrind, counting nothing until `count` zeroes it. */
 async function startCallgrindRedis() {
-  const dir = path.join(os.tmpdir(), `lua-cost-${process.pid}`);
+  const dir = process.env.LUA_CALLGRIND_KEEP ?? path.join(os.tmpdir(), `lua-cost-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   execFileSync('mkdir', ['-p', dir]);
   const port = await freePort();
   const entry = startChild('redis-callgrind', 'valgrind', ['--tool=callgrind', `--callgrind-out-file=${dir}/cg.out`,
-    'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    process.env.LUA_REDIS_SERVER ?? 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 100 });
   client.on('error', () => undefined);
@@ -60,7 +64,7 @@ async function startCallgrindRedis() {
     const text = execFileSync('grep', ['-m1', '^summary:\\|^totals:', path.join(dir, parts[parts.length - 1])]).toString();
     return Number(text.split(' ')[1]);
   };
-  return { url, client, count, stop: async () => { client.disconnect(); await stopAll(); rmSync(dir, { recursive: true, force: true }); } };
+  return { url, client, count, stop: async () => { client.disconnect(); await stopAll(); if (!process.env.LUA_CALLGRIND_KEEP) rmSync(dir, { recursive: true, force: true }); } };
 }
 
 const found = CALLGRIND ? await startCallgrindRedis() : await findOrStartRedis();

@@ -10,6 +10,7 @@ import type { Threshold } from '../../src/limits/thresholds.js';
 import { DIMENSIONS, WINDOWS } from '../../src/limits/vocabulary.js';
 import { scopedDimension } from '../../src/store/keys.js';
 import { calendarArg, reserveArgs, settleArgs, type ReserveHead, type ReservePlan, type SettleHead, type SettlePlan } from '../../src/store/redis/codec.js';
+import { wellFormed } from '../../src/store/redis/ledger-codec.js';
 import type { Amounts, CounterCheck, ReserveRequest, SettleRequest } from '../../src/store/types.js';
 
 // The same arguments, stringified from the objects.
@@ -38,7 +39,9 @@ function settleReference(req: SettleRequest, now: number, ledger: readonly strin
     }
     (c.limit === null ? direct : limited).push(dim, c.window);
   }
-  const head: SettleHead = [req.requestId, now, req.conversationRoot ?? '', ledger.length, ...DIMENSIONS.map((d) => req.actual[d] ?? 0)];
+  const r = req.record;
+  const head: SettleHead = [req.requestId, now, req.conversationRoot ?? '', ledger.length, ...DIMENSIONS.map((d) => req.actual[d] ?? 0),
+    wellFormed(r.model ?? ''), r.promptTokens, r.completionTokens, r.cachedTokens, r.reasoningTokens];
   const plan: SettlePlan = { direct, limited, watch: watch.join(';'), cal: calendarArg(req.calendar), hist };
   return [JSON.stringify(head), JSON.stringify(plan), ...ledger];
 }
@@ -76,8 +79,10 @@ describe('Redis script arguments: written JSON equals the stringified head and p
 
   it('settle', () => {
     fc.assert(fc.property(fc.array(check, { maxLength: 12 }), amounts, text, fc.option(text, { nil: null }), fc.array(text, { maxLength: 30 }), number, calendar,
-      (checks, actual, requestId, conversationRoot, ledger, now, cal) => {
-        const req = { userId: 'u', requestId, checks, actual, conversationRoot, ...(cal ? { calendar: cal } : {}) } as unknown as SettleRequest;
+      fc.option(text, { nil: null }), fc.array(number, { minLength: 4, maxLength: 4 }),
+      (checks, actual, requestId, conversationRoot, ledger, now, cal, model, [promptTokens, completionTokens, cachedTokens, reasoningTokens]) => {
+        const record = { model, promptTokens, completionTokens, cachedTokens, reasoningTokens };
+        const req = { userId: 'u', requestId, checks, actual, conversationRoot, record, ...(cal ? { calendar: cal } : {}) } as unknown as SettleRequest;
         expect(settleArgs(req, now, ledger, 34_560_000_000)).toEqual(settleReference(req, now, ledger, 34_560_000_000));
         expect(settleArgs(req, now, ledger, 34_560_000_000)).toEqual(settleReference(req, now, ledger, 34_560_000_000));
       }), { numRuns: 500 });

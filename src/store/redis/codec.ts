@@ -5,6 +5,7 @@ import { scopedDimension } from '../keys.js';
 import type { StoredGrant } from '../grants.js';
 import type { Threshold } from '../../limits/thresholds.js';
 import type { CounterCheck, GrantSpec, LimitState, PeekRequest, ReserveRequest, SettleRequest } from '../types.js';
+import { wellFormed } from './ledger-codec.js';
 
 type Reply = Array<string | number>;
 
@@ -104,9 +105,10 @@ export function reserveArgs(req: ReserveRequest, now: number): [string, string] 
 
 /**
  * A settle's head: [rid, now, root ('' = none), the number of ledger arguments, then what was
- * used of each dimension in DIMENSIONS' order].
+ * used of each dimension in DIMENSIONS' order, then what the day's rollup takes of the ledger
+ * record: its model ('' = none), prompt, completion, cached and reasoning tokens].
  */
-export type SettleHead = [string, number, string, number, ...number[]];
+export type SettleHead = [string, number, string, number, ...Array<number | string>];
 
 export interface SettlePlan {
   /**
@@ -161,6 +163,8 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
   }
   let head = `[${JSON.stringify(req.requestId)},${num(now)},${JSON.stringify(req.conversationRoot ?? '')},${ledger.length}`;
   for (const d of DIMENSIONS) head += `,${num(req.actual[d] ?? 0)}`;
+  const r = req.record;
+  head += `,${JSON.stringify(wellFormed(r.model ?? ''))},${num(r.promptTokens)},${num(r.completionTokens)},${num(r.cachedTokens)},${num(r.reasoningTokens)}`;
   const cal = calendarArg(req.calendar);
   return [`${head}]`, `{"direct":[${direct}],"limited":[${limited}],"watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`, ...ledger];
 }

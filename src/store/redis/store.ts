@@ -11,7 +11,7 @@ import { periodOf } from '../../limits/windows.js';
 import { HISTORY_DAYS, NO_MODEL, rollupOf } from '../rollup.js';
 import { createIndexBatcher } from './index-batcher.js';
 import { grantStates, type StoredGrant } from '../grants.js';
-import { recordFields, recordFromFields } from './ledger-codec.js';
+import { recordFields, recordFromFields, wellFormed } from './ledger-codec.js';
 import { outboxKey, slotTags } from './outbox-keys.js';
 import { createReplicaWait, type ReplicaWait } from './replica-wait.js';
 import { createRedisOutbox } from './outbox.js';
@@ -21,15 +21,6 @@ import { usageReads } from './usage-reads.js';
 
 /** Values before the limit states in a reserve's reply (reserve.lua). */
 const HEADER = 5;
-
-const SURROGATE = /[\ud800-\udfff]/;
-
-/**
- * A string Redis's cjson can read back: a lone surrogate (a model name from a broken upstream)
- * becomes U+FFFD, as it always did on its way into Redis; JSON.stringify would escape it as
- * \udXXX, which cjson refuses.
- */
-const wellFormed = (s: string): string => (SURROGATE.test(s) ? Buffer.from(s, 'utf8').toString('utf8') : s);
 
 export interface RedisStoreOptions {
   client: Redis | Cluster;
@@ -80,7 +71,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   async function settle(req: SettleRequest, o: SettleOptions = {}) {
     await firstConnect();
     // A journal line written before failures were counted apart has no failed_requests: the script reads it as 0.
-    const args = settleArgs(req, now(), recordFields(req.record).map(wellFormed), historyMs);
+    const args = settleArgs(req, now(), recordFields(req.record), historyMs);
     const reply = await commit('s', userPrefix(req.userId), outboxKey(req.userId), args);
     if (!Array.isArray(reply)) return { applied: false };
     if (Number(reply[2]) > 0) outbox.noticed(req.userId);
@@ -285,7 +276,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     },
     addGrant: async (userId, grant, record) => {
       await firstConnect();
-      const created = (await redis.tgGrant(userPrefix(userId), grantArgs(grant, record.time, recordFields(record).map(wellFormed)))) === 1;
+      const created = (await redis.tgGrant(userPrefix(userId), grantArgs(grant, record.time, recordFields(record)))) === 1;
       const state = (await listGrants(userId)).find((g) => g.id === grant.id);
       if (!state) throw new Error(`grant '${grant.id}' vanished`);
       return { created, grant: state };

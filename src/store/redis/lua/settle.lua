@@ -7,7 +7,9 @@
 --   request's head, p its plan (SettleHead and SettlePlan in ../codec.ts), ARGV[from..to] its
 --   ledger record, field and value in turn (strings):
 --   h = { rid, now (ms, 0 = Redis TIME), root ('' = none), the ledger's length, then what was used
---   of each dimension (actual_of, prepended by scripts.ts, names them) },
+--   of each dimension (actual_of, prepended by scripts.ts, names them), then from ROLLUP_AT what the
+--   day's rollup takes of the ledger record: model ('' = none), prompt, completion, cached and
+--   reasoning tokens },
 --   p = { direct = {dim, window, dim, ...} (the counters kept only for reporting, charged here in
 --   the current period), limited = {dim, window, ...} (the limited counters: charged here in the
 --   current period only when the reservation is gone; read only then), watch = the limited counters with
@@ -129,22 +131,8 @@ end
 -- disagrees with them: field `h:<model>` of the UTC day's window hash (for a user on UTC, the hash
 -- of the day's counters: read and written with them), holding its ROLLUP_FIELDS (rollup_add). A
 -- hash holding a rollup is kept history days (`hist`) past its day.
--- The ledger record's fields the rollup takes (found by name: a table of every field would cost more).
-local model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens
-for i = from, to, 2 do
-  local f = ARGV[i]
-  if f == 'model' then
-    model = ARGV[i + 1]
-  elseif f == 'promptTokens' then
-    prompt_tokens = ARGV[i + 1]
-  elseif f == 'completionTokens' then
-    completion_tokens = ARGV[i + 1]
-  elseif f == 'cachedTokens' then
-    cached_tokens = ARGV[i + 1]
-  elseif f == 'reasoningTokens' then
-    reasoning_tokens = ARGV[i + 1]
-  end
-end
+-- What the rollup takes of the ledger record comes in the head (the record is one value: ../ledger-codec.ts).
+local model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens = h[ROLLUP_AT], h[ROLLUP_AT + 1], h[ROLLUP_AT + 2], h[ROLLUP_AT + 3], h[ROLLUP_AT + 4]
 if not model or model == '' then model = '-' end
 local rollup_field = 'h:' .. model
 local day = win(ws, 'day', period('day', now))
