@@ -11,8 +11,8 @@
 //   whatever else the machine does, so a change to a script is measured in one run.
 //   LUA_REDIS_SERVER: the redis-server to run (Debian's is stripped: one built from source with
 //   symbols lets callgrind_annotate name the functions); LUA_CALLGRIND_KEEP=<dir>: keep the
-//   counts there, a file per phase (cg.out.<n>: 2 and 3 are batch 1's reserve and settle, 5 and 6
-//   batch LUA_BATCH's), for `callgrind_annotate <dir>/cg.out.5`.
+//   counts there, a file per phase (cg.out.<n>: 2 and 4 are batch 1's reserve and settle, 6 and 8
+//   batch LUA_BATCH's), for `callgrind_annotate <dir>/cg.out.6`.
 // LUA_USERS: how many users a batch's requests are spread over (1, the default: one user, as under
 // the bench's load, where a batch reads each window hash once; LUA_BATCH: nothing shared).
 import { execFileSync } from 'node:child_process';

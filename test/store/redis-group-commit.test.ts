@@ -124,7 +124,7 @@ async function play(store: Store, raw: Redis, users: readonly string[], turns: r
         const h = live.splice(o.pick % Math.max(live.length, 1), 1)[0];
         if (!h) continue;
         const actual: Amounts = { requests: 1, messages: 1, tokens: o.tokens, credits: 0, spend_micros: o.spend };
-        // Two models: a day's rollup is kept per model (settle.lua keeps the last one's figures for the next request of a batch).
+        // Two models: a day's rollup is kept per model (common.lua keeps each one's figures for the rest of the call).
         const record: LedgerRecord = { requestId: h.id, time: 0, user: users[h.user] as string, model: `m${o.tokens % 2}`, conversation: h.root, promptTokens: o.tokens,
           completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: o.spend, outcome: 'ok', estimated: false, anomaly: null };
         calls.push(() => store.settle({ userId: users[h.user] as string, requestId: h.id, checks: h.checks, actual, conversationRoot: h.root, record }));

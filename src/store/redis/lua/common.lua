@@ -265,7 +265,7 @@ end })
 
 -- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
 -- window's HMGET (its value in `w.extra_val[field]`: false when absent, nil until read), written with
--- its HSET when set.
+-- its HSET once a request added to it (rollup_add).
 local function want_field(w, field)
   if not w.extra then w.extra, w.extra_val = {}, {} end
   if not w.extra[field] then
@@ -274,8 +274,64 @@ local function want_field(w, field)
   end
 end
 
-local function set_field(w, field, value)
-  w.extra_val[field] = value
+-- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as
+-- comma-separated integers, in that order (a field per figure would be a command per figure).
+-- A value's figures as kept while they are added to: the array part as written, `nums` those added
+-- to (formatted by rollup_text).
+local function rollup_parse(old)
+  local r = { nums = {} }
+  if old then
+    local k = 0
+    for n in string.gmatch(old, '[^,]+') do
+      k = k + 1
+      r[k] = n
+    end
+  end
+  return r
+end
+
+-- Adds `add` to figures `r`. A figure is parsed only when it changes.
+local function rollup_plus(r, add)
+  local nums = r.nums
+  for i = 1, #add do
+    local a = add[i]
+    if a ~= 0 or not r[i] then
+      nums[i] = (nums[i] or tonumber(r[i]) or 0) + a
+      if not r[i] then r[i] = '0' end
+    end
+  end
+end
+
+-- The value of figures `r`: those added to formatted again.
+local function rollup_text(r)
+  local nums = r.nums
+  for i = 1, #r do
+    local v = nums[i]
+    if v then r[i] = int(v) end
+  end
+  return table.concat(r, ',')
+end
+
+-- Rollup field `f` of window hash `w` (loaded, see want_field) as this script call has added to it:
+-- parsed once a call, formatted once as the call ends (flush_windows).
+local function rollup_of(w, f)
+  local rs = w.rollups
+  if not rs then
+    rs = {}
+    w.rollups = rs
+  end
+  local r = rs[f]
+  if not r then
+    r = rollup_parse(w.extra_val[f])
+    rs[f] = r
+  end
+  return r
+end
+
+-- Adds `add` to rollup field `f` of window hash `w` once the request's writes are queued (`store`):
+-- a request that fails before then adds nothing.
+local function rollup_add(w, f, add)
+  w.rollup_f, w.rollup_add = f, add
   w.changed = true
 end
 
@@ -284,7 +340,7 @@ end
 -- nil for a window not queued, else false, or (the hash is new, or becomes a day kept for history)
 -- its marker `x` (w.x) is written, with its expiry if `qmark` is a number (ms from now). What else a
 -- window queues: a counter's `pu` and `pr` (its `<dim>` and `<dim>:r`, numbers formatted when
--- written), a field of `extra` its value in place of `true`, `bdirty` the counters whose blind adds'
+-- written), a field of `extra` its rollup figures (rollup_of) in place of `true`, `bdirty` the counters whose blind adds'
 -- sum is not written. Each is what the request that queued it last ended with, so a request that
 -- fails changes nothing queued. (Lua's tables cost by what they allocate and grow: no table per
 -- write, and no field an object is not made with.)
@@ -315,7 +371,9 @@ local function flush_windows(prefix)
       n = 3
     end
     local vals = w.vals
-    for _, d in ipairs(w.dims) do
+    local dims = w.dims
+    for i = 1, #dims do
+      local d = dims[i]
       local v = vals[d]
       if v.pu then
         args[n + 1] = d
@@ -334,11 +392,12 @@ local function flush_windows(prefix)
     if extra then
       -- In the order the fields were first named (a new field is added to the hash in that order,
       -- as the writes of the requests one by one would have added it: history lists models so).
-      for _, f in ipairs(extra) do
+      for i = 1, #extra do
+        local f = extra[i]
         local value = extra[f]
         if value ~= true then
           args[n + 1] = f
-          args[n + 2] = value
+          args[n + 2] = rollup_text(value)
           n = n + 2
           extra[f] = true
         end
@@ -381,7 +440,9 @@ end
 -- Reads, with one HMGET a hash, the fields of `ws`'s hashes not read yet (none, for a hash an
 -- earlier request of the batch read for the same counters).
 local function load(ws)
-  for _, w in ipairs(ws.list) do
+  local list = ws.list
+  for i = 1, #list do
+    local w = list[i]
     local fields = {}
     if w.x == nil then fields[1] = 'x' end
     local dims, vals = w.dims, w.vals
@@ -397,7 +458,8 @@ local function load(ws)
     end
     local extra, extra_val = w.extra, w.extra_val
     if extra then
-      for _, f in ipairs(extra) do
+      for i = 1, #extra do
+        local f = extra[i]
         if extra_val[f] == nil then fields[#fields + 1] = f end
       end
     end
@@ -442,7 +504,8 @@ local function load(ws)
         end
       end
       if extra then
-        for _, f in ipairs(extra) do
+        for i = 1, #extra do
+          local f = extra[i]
           if extra_val[f] == nil then
             extra_val[f] = got[k] or false
             k = k + 1
@@ -467,7 +530,9 @@ end
 -- written (and a counter's use carried over from the earlier layout).
 local function store(ws, now, resv_only)
   local made = false
-  for _, w in ipairs(ws.list) do
+  local list = ws.list
+  for i = 1, #list do
+    local w = list[i]
     if w.fresh then made = true end
     if w.changed or w.fresh then
       enqueue(w, ws)
@@ -482,7 +547,9 @@ local function store(ws, now, resv_only)
         marker, w.x = true, 'h'
         expire = w.keep
       end
-      for _, d in ipairs(w.dims) do
+      local dims = w.dims
+      for i = 1, #dims do
+        local d = dims[i]
         local v = w.vals[d]
         if not resv_only or v.carried then
           v.pu = v.used
@@ -490,12 +557,12 @@ local function store(ws, now, resv_only)
         end
         if not v.direct then v.pr = v.resv end
       end
-      local extra = w.extra
-      if extra and not resv_only then
-        for _, f in ipairs(extra) do
-          local value = w.extra_val[f]
-          if value then extra[f] = value end
-        end
+      local f = w.rollup_f
+      if f then
+        local r = rollup_of(w, f)
+        rollup_plus(r, w.rollup_add)
+        w.extra[f] = r
+        w.rollup_f, w.rollup_add = nil, nil
       end
       if w.fresh then
         local lasts = made_expiry(w, ws.cal)
@@ -631,7 +698,9 @@ end
 -- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
 local function release(ws, rec)
   local out = {}
-  for _, c in ipairs(rec.c) do
+  local held_c = rec.c
+  for i = 1, #held_c do
+    local c = held_c[i]
     local window, start, dim, amt, limit = held(c)
     out[#out + 1] = { w = win(ws, window, start, nil), dim = dim, amt = amt, limit = limit }
     want(out[#out].w, dim)
@@ -644,7 +713,11 @@ local function release_rest(prefix, rec)
     redis.call('HINCRBY', prefix .. 'conv:' .. rec.conv, 'resv', int(-num(rec.convAmt)))
   end
   if rec.g then
-    for _, h in ipairs(rec.g) do redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(-num(h[2]))) end
+    local held_g = rec.g
+    for i = 1, #held_g do
+      local h = held_g[i]
+      redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(-num(h[2])))
+    end
   end
 end
 
@@ -654,51 +727,12 @@ local function append_ledger(prefix, fields, from, to)
   redis.call('XADD', prefix .. 'ledger', 'MAXLEN', '~', LEDGER_MAX, '*', unpack(fields, from or 1, to or #fields))
 end
 
--- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as
--- comma-separated integers, in that order (a field per figure would be a command per figure).
--- A value's figures as kept while they are added to: the array part as written, `nums` those parsed.
-local function rollup_parse(old)
-  local r = { nums = {} }
-  if old then
-    local k = 0
-    for n in string.gmatch(old, '[^,]+') do
-      k = k + 1
-      r[k] = n
-    end
-  end
-  return r
-end
-
--- Adds `add` to figures `r`; returns the value. A figure is parsed and formatted only when it changes.
-local function rollup_plus(r, add)
-  local nums = r.nums
-  for i = 1, #add do
-    local a = add[i]
-    if a ~= 0 or not r[i] then
-      local v = (nums[i] or tonumber(r[i]) or 0) + a
-      nums[i], r[i] = v, int(v)
-    end
-  end
-  return table.concat(r, ',')
-end
-
--- rollup_add adds `add` to rollup field `f` of window hash `w` (loaded, see want_field); the
--- figures are kept with the hash (the last field added to), so the next requests of a batch add
--- to them without parsing.
-local function rollup_add(w, f, add)
-  local r = w.rollup
-  if not r or r.f ~= f then
-    r = rollup_parse(w.extra_val[f])
-    r.f = f
-    w.rollup = r
-  end
-  set_field(w, f, rollup_plus(r, add))
-end
-
 -- add_rollup (the deployment's, index.lua) reads and writes one field of its own hash, and sets
 -- the hash's expiry when a model is new.
 local function add_rollup(key, field, add, ttl)
   local old = redis.call('HGET', key, field)
-  redis.call('HSET', key, field, rollup_plus(rollup_parse(old), add))
+  local r = rollup_parse(old)
+  rollup_plus(r, add)
+  redis.call('HSET', key, field, rollup_text(r))
   if not old then redis.call('PEXPIRE', key, ttl) end
 end

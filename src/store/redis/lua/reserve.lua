@@ -79,7 +79,8 @@ if #stale > 0 then
   end
   for i = 1, #stale, 1000 do redis.call('ZREM', resvs_key, unpack(stale, i, math.min(i + 999, #stale))) end
   load(gone)
-  for _, h in ipairs(holds) do
+  for i = 1, #holds do
+    local h = holds[i]
     h.w.vals[h.dim].resv = h.w.vals[h.dim].resv - h.amt
     h.w.changed = true
   end
@@ -260,7 +261,8 @@ for i = 1, n do
   local r = at(first + i - 1, 4)
   states[r] = states[r] + amt
 end
-for _, h in ipairs(holds) do
+for i = 1, #holds do
+  local h = holds[i]
   if h[2] > 0 then
     h[2] = math.min(h[2], balance(h[1]))
     if h[2] > 0 then

@@ -159,7 +159,8 @@ if rec then
   -- What the usage went past a limit of a grant dimension (the most over any of its windows) is
   -- taken from the user's grants, as far as they hold (reserve admitted no more than they had left).
   local over = {}
-  for _, h in ipairs(holds) do
+  for i = 1, #holds do
+    local h = holds[i]
     local v = h.w.vals[h.dim]
     v.resv = v.resv - h.amt
     h.w.changed = true
@@ -174,7 +175,8 @@ if rec then
       end
     end
   end
-  for _, d in ipairs(GRANT_ORDER) do
+  for i = 1, #GRANT_ORDER do
+    local d = GRANT_ORDER[i]
     if over[d] then
       local took = grant_draw(prefix, d, math.min(over[d], grant_left(prefix, d, now)), now)
       if took > 0 then
@@ -200,7 +202,8 @@ redis.call('ZADD', resvs_key, int(tombstone(now)), rid)
 
 if drawn then
   local parts = {}
-  for _, d in ipairs(GRANT_ORDER) do
+  for i = 1, #GRANT_ORDER do
+    local d = GRANT_ORDER[i]
     if drawn[d] then parts[#parts + 1] = '"' .. d .. '":' .. int(drawn[d]) end
   end
   local ledger = { unpack(ARGV, from, to) }
