@@ -594,8 +594,10 @@ end
 -- request ids (score: when the reservation expires, > 0, while it is in flight; once settled, minus
 -- when its tombstone expires, a day later: what makes a second settle a no-op and a late reserve of
 -- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter, the
--- tree and the grants hold, as JSON { c = { {window, start, dim, amount[, limit]}, ... } (see
--- `held`), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }, taken (GETDEL) by
+-- tree and the grants hold, as JSON { f = { window, start, dim, amount, limit|'', window, ... }
+-- (five values a counter, in one list: a list per counter cost a settle about 10k instructions
+-- more to decode), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }; a record
+-- written by an earlier build has `c` instead of `f` (see `held`). It is taken (GETDEL) by
 -- the settle or the sweep that gives it back. A tombstone past its day counts for
 -- nothing; tombstones are removed about once a minute (tidy_tombstones).
 local function tombstone(now)
@@ -698,12 +700,20 @@ end
 -- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
 local function release(ws, rec)
   local out = {}
-  local held_c = rec.c
-  for i = 1, #held_c do
-    local c = held_c[i]
-    local window, start, dim, amt, limit = held(c)
-    out[#out + 1] = { w = win(ws, window, start, nil), dim = dim, amt = amt, limit = limit }
-    want(out[#out].w, dim)
+  local function hold(window, start, dim, amt, limit)
+    local w = win(ws, window, start, nil)
+    out[#out + 1] = { w = w, dim = dim, amt = amt, limit = limit }
+    want(w, dim)
+  end
+  local f = rec.f
+  if f then
+    for i = 1, #f, 5 do
+      local limit = f[i + 4]
+      hold(f[i], tonumber(f[i + 1]), f[i + 2], num(f[i + 3]), limit ~= '' and limit or nil)
+    end
+  else
+    local held_c = rec.c
+    for i = 1, #held_c do hold(held(held_c[i])) end
   end
   return out
 end

@@ -233,7 +233,8 @@ end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
 -- `resvs` is what holds the request's parallel slot.
-local record = { c = {} }
+local record = { f = {} }
+local held_f = record.f
 -- What this request may take beyond the allowance, per grant dimension (the most over any of its
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
 local holds, hold_of = {}, {}
@@ -257,7 +258,12 @@ for i = 1, n do
   v.resv = v.resv + amt
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  record.c[i] = grantable and { w.window, start_of(w), dim, int(amt), int(list[b + 4]) } or { w.window, start_of(w), dim, int(amt) }
+  local k = 5 * i - 5
+  held_f[k + 1] = w.window
+  held_f[k + 2] = start_of(w)
+  held_f[k + 3] = dim
+  held_f[k + 4] = int(amt)
+  held_f[k + 5] = grantable and int(list[b + 4]) or ''
   local r = at(first + i - 1, 4)
   states[r] = states[r] + amt
 end
