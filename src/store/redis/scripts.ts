@@ -35,8 +35,11 @@ const retention = `local RETENTION = { ${Object.entries(WINDOW_INFO).map(([w, i]
 /** How many records a user's ledger and an outbox stream keep (trimmed approximately), as the memory store keeps them. */
 const kept = `local LEDGER_MAX = ${LEDGER_MAX}\nlocal EVENTS_MAX = ${EVENTS_MAX}\n`;
 
-/** What a settle's head (codec.ts, SettleHead) holds of each dimension from its fifth value on, as a table by dimension; ROLLUP_AT, where what the day's rollup takes of the ledger record follows. */
-const actualOf = `local function actual_of(h)\n  return { ${DIMENSIONS.map((d, i) => `${d} = h[${i + 5}]`).join(', ')} }\nend\n`
+/**
+ * What a settle's head (codec.ts, SettleHead) holds of each dimension from its fifth value on, as a
+ * table of numbers by dimension; ROLLUP_AT, where what the day's rollup takes of the ledger record follows.
+ */
+const actualOf = `local function actual_of(h)\n  return { ${DIMENSIONS.map((d, i) => `${d} = num(h[${i + 5}])`).join(', ')} }\nend\n`
   + `local ROLLUP_AT = ${DIMENSIONS.length + 5}\n`;
 
 /** The grant dimensions, as the scripts read them. */

@@ -26,6 +26,7 @@ local function plan_of(s)
 end
 
 local kinds = ARGV[1]
+local R = string.byte('r')
 local replies = {}
 local a = 2
 for i = 1, #kinds do
@@ -34,7 +35,7 @@ for i = 1, #kinds do
   local prefix = KEYS[2 * i - 1]
   local head = cjson.decode(ARGV[a])
   local ok, reply
-  if string.sub(kinds, i, i) == 'r' then
+  if string.byte(kinds, i) == R then
     ok, reply = pcall(reserve, prefix, head, plan_of(ARGV[a + 1]))
     a = a + 2
   else

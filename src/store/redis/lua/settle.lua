@@ -57,7 +57,7 @@ end
 -- Charges the tree's root; records the tree reaching its budget.
 local function charge_tree(root)
   local key = prefix .. 'conv:' .. root
-  local amt = num(actual.spend_micros)
+  local amt = actual.spend_micros
   local used = redis.call('HINCRBY', key, 'used', int(amt))
   if amt > 0 then
     local limit = tonumber(redis.call('HGET', key, 'limit'))
@@ -123,7 +123,7 @@ end
 if not rec then
   local l = p.limited
   for i = 1, #l, 2 do
-    local amt = num(actual[base_dim[l[i]]])
+    local amt = actual[base_dim[l[i]]] or 0
     if amt ~= 0 then charge_directly(l[i], l[i + 1], amt) end
   end
 end
@@ -144,7 +144,7 @@ want_field(day, rollup_field)
 local direct = p.direct
 for i = 1, #direct, 2 do
   local dim, window = direct[i], direct[i + 1]
-  local amt = num(actual[base_dim[dim]])
+  local amt = actual[base_dim[dim]] or 0
   if amt ~= 0 then
     local start, finish = period_of(window)
     local w = window_of(ws, window, start, finish)
@@ -165,7 +165,7 @@ if rec then
     v.resv = v.resv - h.amt
     h.w.changed = true
     local dim = base_dim[h.dim]
-    local amt = num(actual[dim])
+    local amt = actual[dim] or 0
     if amt ~= 0 then
       local after = charge(h.w, h.dim, amt)
       if h.limit then
@@ -193,8 +193,8 @@ if not rec and root ~= '' then
   charge_tree(redis.call('HGET', prefix .. 'conv:' .. root, 'root') or root)
 end
 rollup_add(day, rollup_field, {
-  num(actual.requests), num(actual.messages), num(actual.tokens), num(prompt_tokens), num(completion_tokens),
-  num(cached_tokens), num(reasoning_tokens), num(actual.spend_micros),
+  actual.requests, actual.messages, actual.tokens, num(prompt_tokens), num(completion_tokens),
+  num(cached_tokens), num(reasoning_tokens), actual.spend_micros,
 })
 if store(ws, now) then tidy_tombstones(prefix, now) end
 -- Out of the requests in flight, and settled: a second settle of this id changes nothing.
