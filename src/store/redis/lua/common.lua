@@ -206,7 +206,7 @@ local function window_of(ws, window, start, finish)
   if not w then
     -- (Made with every field it takes in common, nil ones too: a field added later grows the table.)
     w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false,
-      x = nil, qmark = nil, qnext = nil }
+      x = nil, qmark = nil, qnext = nil, unread = true }
     of[start] = w
   elseif finish and not w.finish then
     w.finish = finish
@@ -242,8 +242,10 @@ local function want(w, dim, direct)
     w.dims[#w.dims + 1] = dim
     v = { used = 0, resv = 0, direct = direct == true, read = false, resv_read = false, pu = false, pr = false }
     w.vals[dim] = v
+    w.unread = true
   elseif not direct then
     v.direct = false
+    if not v.resv_read then w.unread = true end
   end
   return v
 end
@@ -271,6 +273,7 @@ local function want_field(w, field)
   if not w.extra[field] then
     w.extra[field] = true
     w.extra[#w.extra + 1] = field
+    w.unread = true
   end
 end
 
@@ -438,77 +441,82 @@ local function forget_windows(prefix)
 end
 
 -- Reads, with one HMGET a hash, the fields of `ws`'s hashes not read yet (none, for a hash an
--- earlier request of the batch read for the same counters).
+-- earlier request of the batch read for the same counters). `w.unread`: the hash may have fields not
+-- read yet (it is new to this call, or `want` or `want_field` named one since); a hash without is
+-- passed over.
 local function load(ws)
   local list = ws.list
   for i = 1, #list do
     local w = list[i]
-    local fields = {}
-    if w.x == nil then fields[1] = 'x' end
-    local dims, vals = w.dims, w.vals
-    for i = 1, #dims do
-      local d = dims[i]
-      local v = vals[d]
-      if not v.read then
-        fields[#fields + 1] = d
-        if not v.direct then fields[#fields + 1] = resv_field[d] end
-      elseif not v.direct and not v.resv_read then
-        fields[#fields + 1] = resv_field[d]
-      end
-    end
-    local extra, extra_val = w.extra, w.extra_val
-    if extra then
-      for i = 1, #extra do
-        local f = extra[i]
-        if extra_val[f] == nil then fields[#fields + 1] = f end
-      end
-    end
-    if #fields > 0 then
-      -- The replies, in the order the fields were named above.
-      local got = redis.call('HMGET', w.key, unpack(fields))
-      local k = 1
-      if w.x == nil then
-        -- (x: nil until read, then false when the hash does not exist.)
-        w.fresh, w.x = not got[1], got[1]
-        k = 2
-      end
+    if w.unread then
+      w.unread = false
+      local fields = {}
+      if w.x == nil then fields[1] = 'x' end
+      local dims, vals = w.dims, w.vals
       for i = 1, #dims do
         local d = dims[i]
         local v = vals[d]
         if not v.read then
-          local used, resv = got[k], nil
-          k = k + 1
-          if not v.direct then
-            resv = got[k]
-            k = k + 1
-            v.resv_read = true
-          end
-          if not used and not resv then
-            -- No fields yet: carried over from the earlier layout, if the counter was there.
-            local old = redis.call('HMGET', legacy_key(ws.prefix, d, w.window, w.start), 'used', 'resv')
-            used = old[1]
-            if old[2] then
-              resv = old[2]
-              v.direct, v.resv_read = false, true
-            end
-            if used or resv then w.changed, v.carried = true, true end
-          end
-          -- A counter settle added to without reading (its blind adds) is what those adds made it:
-          -- Redis does not hold their sum until the call ends.
-          local blind = w.blind and w.blind[d]
-          v.used, v.resv, v.read = blind or tonumber(used) or 0, tonumber(resv) or 0, true
-          if w.bdirty and w.bdirty[d] then v.pu = blind end
+          fields[#fields + 1] = d
+          if not v.direct then fields[#fields + 1] = resv_field[d] end
         elseif not v.direct and not v.resv_read then
-          v.resv, v.resv_read = tonumber(got[k]) or 0, true
-          k = k + 1
+          fields[#fields + 1] = resv_field[d]
         end
       end
+      local extra, extra_val = w.extra, w.extra_val
       if extra then
         for i = 1, #extra do
           local f = extra[i]
-          if extra_val[f] == nil then
-            extra_val[f] = got[k] or false
+          if extra_val[f] == nil then fields[#fields + 1] = f end
+        end
+      end
+      if #fields > 0 then
+        -- The replies, in the order the fields were named above.
+        local got = redis.call('HMGET', w.key, unpack(fields))
+        local k = 1
+        if w.x == nil then
+          -- (x: nil until read, then false when the hash does not exist.)
+          w.fresh, w.x = not got[1], got[1]
+          k = 2
+        end
+        for i = 1, #dims do
+          local d = dims[i]
+          local v = vals[d]
+          if not v.read then
+            local used, resv = got[k], nil
             k = k + 1
+            if not v.direct then
+              resv = got[k]
+              k = k + 1
+              v.resv_read = true
+            end
+            if not used and not resv then
+              -- No fields yet: carried over from the earlier layout, if the counter was there.
+              local old = redis.call('HMGET', legacy_key(ws.prefix, d, w.window, w.start), 'used', 'resv')
+              used = old[1]
+              if old[2] then
+                resv = old[2]
+                v.direct, v.resv_read = false, true
+              end
+              if used or resv then w.changed, v.carried = true, true end
+            end
+            -- A counter settle added to without reading (its blind adds) is what those adds made it:
+            -- Redis does not hold their sum until the call ends.
+            local blind = w.blind and w.blind[d]
+            v.used, v.resv, v.read = blind or tonumber(used) or 0, tonumber(resv) or 0, true
+            if w.bdirty and w.bdirty[d] then v.pu = blind end
+          elseif not v.direct and not v.resv_read then
+            v.resv, v.resv_read = tonumber(got[k]) or 0, true
+            k = k + 1
+          end
+        end
+        if extra then
+          for i = 1, #extra do
+            local f = extra[i]
+            if extra_val[f] == nil then
+              extra_val[f] = got[k] or false
+              k = k + 1
+            end
           end
         end
       end
