@@ -224,13 +224,17 @@ local function start_of(w)
   return s
 end
 
-local function win(ws, window, start, finish)
-  local w = window_of(ws, window, start, finish)
+-- Makes window object `w` one that request `ws` touches (load reads it, store writes it).
+local function touch(ws, w)
   if not ws.seen[w] then
     ws.seen[w] = true
     ws.list[#ws.list + 1] = w
   end
   return w
+end
+
+local function win(ws, window, start, finish)
+  return touch(ws, window_of(ws, window, start, finish))
 end
 
 -- `direct`: a counter only charged here, never reserved (kept for reporting, or charged with no

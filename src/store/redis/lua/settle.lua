@@ -114,8 +114,8 @@ local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
 -- Charged directly: counter i is direct_w[i] (its window hash), direct_dim[i], direct_amt[i].
 local direct_w, direct_dim, direct_amt = {}, {}, {}
-local function charge_directly(dim, window, amt)
-  local w = win(ws, window, period_of(window))
+local function charge_directly(w, dim, amt)
+  touch(ws, w)
   want(w, dim, true)
   local i = #direct_w + 1
   direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
@@ -124,7 +124,7 @@ if not rec then
   local l = p.limited
   for i = 1, #l, 2 do
     local amt = actual[base_dim[l[i]]] or 0
-    if amt ~= 0 then charge_directly(l[i], l[i + 1], amt) end
+    if amt ~= 0 then charge_directly(window_of(ws, l[i + 1], period_of(l[i + 1])), l[i], amt) end
   end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
@@ -141,14 +141,18 @@ want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing, so one in a window hash this request does
 -- not read anyway (a month's, in the common case), and that no request of this call has read, is
 -- added where it is (add_blind); the others are charged with the counters read.
-local direct = p.direct
+-- (The window objects of the current periods, by window: the list names a few windows many times.)
+local direct, current = p.direct, {}
 for i = 1, #direct, 2 do
   local dim, window = direct[i], direct[i + 1]
   local amt = actual[base_dim[dim]] or 0
   if amt ~= 0 then
-    local start, finish = period_of(window)
-    local w = window_of(ws, window, start, finish)
-    if ws.seen[w] or w.vals[dim] then charge_directly(dim, window, amt) else add_blind(w, dim, amt) end
+    local w = current[window]
+    if not w then
+      w = window_of(ws, window, period_of(window))
+      current[window] = w
+    end
+    if ws.seen[w] or w.vals[dim] then charge_directly(w, dim, amt) else add_blind(w, dim, amt) end
   end
 end
 load(ws)
