@@ -15,6 +15,43 @@
 -- where each state is 5 values: tag, limit, used, reserved, resetsAt(ms, -1 = never)
 -- and tag is the check's number, 'parallel', or 'conv'.
 
+-- (Functions of reserve's own, made once a script call, not once a request.)
+
+-- State k's value f in a reserve's list of states (see `states` below).
+local function at(k, f)
+  return 5 * (k - 1) + f
+end
+
+-- Adds a state to `states`; returns its number.
+local function add_state(states, tag, limit, used, resv, resets)
+  local b = #states
+  -- One at a time, in order: a multiple assignment is made right to left, and would put b + 5 in
+  -- the table's hash part first.
+  states[b + 1] = tag
+  states[b + 2] = limit
+  states[b + 3] = used
+  states[b + 4] = resv
+  states[b + 5] = resets
+  return b / 5 + 1
+end
+
+-- What a counter takes at output ceiling `out`.
+local function amount(fixed, per, out)
+  return fixed + math.ceil(per * out)
+end
+
+-- Narrows output ceiling `out` to what fits in `room`; returns whether anything fits, and the ceiling.
+local function fit_room(room, fixed, per, out, hard, min_out)
+  if amount(fixed, per, out) <= 0 then return true, out end
+  if not hard then return room > 0, out end
+  if per > 0 then
+    local can = math.floor((room - fixed) / per)
+    if can < out then out = can end
+    return out >= min_out and out >= 0, out
+  end
+  return fixed <= room, out
+end
+
 local function reserve(prefix, h, p)
 local now = clock_now(h[2])
 local rid = h[1]
@@ -92,44 +129,6 @@ end
 -- window: it is not sent back.)
 local states = {}
 local denied = 0
-local function at(k, f)
-  return 5 * (k - 1) + f
-end
-local function state(tag, limit, used, resv, resets)
-  local b = #states
-  -- One at a time, in order: a multiple assignment is made right to left, and would put b + 5 in
-  -- the table's hash part first.
-  states[b + 1] = tag
-  states[b + 2] = limit
-  states[b + 3] = used
-  states[b + 4] = resv
-  states[b + 5] = resets
-  return b / 5 + 1
-end
-
--- What a counter takes at the output ceiling as it stands.
-local function amount(fixed, per)
-  return fixed + math.ceil(per * out)
-end
-
--- Narrow `out` to what fits in `room`; returns false when even nothing fits.
-local function fit_room(room, fixed, per)
-  if amount(fixed, per) <= 0 then return true end
-  if not hard then return room > 0 end
-  if per > 0 then
-    local can = math.floor((room - fixed) / per)
-    if can < out then out = can end
-    return out >= min_out and out >= 0
-  end
-  return fixed <= room
-end
-
--- Grants are read only when an allowance falls short (the common request never looks).
-local balances = {}
-local function balance(dim)
-  if not balances[dim] then balances[dim] = grant_balance(prefix, dim, now) end
-  return balances[dim]
-end
 
 -- 1. The conversation tree (before the account-period checks).
 local conv_root, conv_key, conv_fresh, conv_state = '', nil, false, nil
@@ -149,8 +148,10 @@ if conv_id ~= '' then
   if conv_fresh and conv_root == conv_id and conv_budget then climit = conv_budget end
   if climit then
     local used, resv = num(c[2]), num(c[3])
-    conv_state = state('conv', climit, used, resv, -1)
-    if not priced or not fit_room(climit - used - resv, spend_fixed, spend_per) then
+    conv_state = add_state(states, 'conv', climit, used, resv, -1)
+    local fits = false
+    if priced then fits, out = fit_room(climit - used - resv, spend_fixed, spend_per, out, hard, min_out) end
+    if not fits then
       denied = conv_state
       if not priced then states[at(conv_state, 1)] = 'conv-unpriced' end
     end
@@ -163,7 +164,7 @@ if denied == 0 and parallel then
   -- This request's own place, taken above (in flight while the TTL is positive), is counted once
   -- admitted (below), not here.
   local busy = in_flight(prefix, now) - (ttl > 0 and 1 or 0)
-  parallel_state = state('parallel', parallel, busy, 0, -1)
+  parallel_state = add_state(states, 'parallel', parallel, busy, 0, -1)
   if busy >= parallel then denied = parallel_state end
 end
 
@@ -189,25 +190,26 @@ if denied == 0 then
     local v = w.vals[dim]
     local left = limit - v.used - v.resv
     room[i] = left
-    local idx = state(list[b + 1], limit, v.used, v.resv, w.finish or -1)
+    local idx = add_state(states, list[b + 1], limit, v.used, v.resv, w.finish or -1)
     -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
     -- its allowance into the user's grants: the counter's own reservations already hold whatever
     -- requests in flight may take from the grants, and what it used past its limit has been drawn
     -- from them, so the room is the allowance left, less every reservation, plus what the grants
     -- have not spent.
-    if GRANTABLE[dim] and amount(fixed, per) > left then
+    if GRANTABLE[dim] and amount(fixed, per, out) > left then
       local g = grant_left(prefix, dim, now)
       if g > 0 then left = math.max(limit - v.used, 0) - v.resv + g end
     end
-    if denied == 0 and not fit_room(left, fixed, per) then denied = idx end
+    if denied == 0 then
+      local fits
+      fits, out = fit_room(left, fixed, per, out, hard, min_out)
+      if not fits then denied = idx end
+    end
   end
 end
 
--- The reply: its header, then the states.
-local function reply(ok, output)
-  -- (Made in one go: a table filled one element at a time is grown again and again.)
-  return { ok, output, denied, conv_root, table.concat(stale, ' '), unpack(states) }
-end
+-- The reply: its header, then the states (made in one go: a table filled one element at a time is
+-- grown again and again).
 
 if denied ~= 0 then
   -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
@@ -228,7 +230,7 @@ if denied ~= 0 then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', limit, used, '', '', conv_root })
   end
   redis.call('ZREM', resvs_key, rid)
-  return reply(events_recorded > 0 and 2 or 0, 0)
+  return { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' '), unpack(states) }
 end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
@@ -241,7 +243,7 @@ local holds, hold_of = {}, {}
 for i = 1, n do
   local b = 5 * i - 5
   local dim, fixed, per = list[b + 2], h[6 + i], list[b + 5]
-  local amt = amount(fixed, per)
+  local amt = amount(fixed, per, out)
   local w = where[i]
   local grantable = GRANTABLE[dim]
   if grantable then
@@ -270,7 +272,7 @@ end
 for i = 1, #holds do
   local h = holds[i]
   if h[2] > 0 then
-    h[2] = math.min(h[2], balance(h[1]))
+    h[2] = math.min(h[2], grant_balance(prefix, h[1], now))
     if h[2] > 0 then
       redis.call('HINCRBY', prefix .. 'grant-resv', h[1], int(h[2]))
       h[2] = int(h[2])
@@ -280,7 +282,7 @@ for i = 1, #holds do
   end
 end
 if conv_key then
-  local amt = amount(spend_fixed, spend_per)
+  local amt = amount(spend_fixed, spend_per, out)
   if conv_fresh and conv_root == conv_id and conv_budget then
     redis.call('HSET', conv_key, 'limit', int(conv_budget))
   end
@@ -296,5 +298,5 @@ if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state,
 if store(ws, now, true) then tidy_tombstones(prefix, now) end
 redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
 
-return reply(1, out)
+return { 1, out, denied, conv_root, table.concat(stale, ' '), unpack(states) }
 end
