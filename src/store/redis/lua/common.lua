@@ -124,20 +124,14 @@ end
 
 -- period() of each window at one instant in one calendar, worked out once: a request's checks
 -- share a few windows (every dimension has a day and a month counter), and the requests of a batch
--- on UTC (no calendar) share the instant (clock_now) and so the periods.
+-- on UTC (no calendar) share the instant (clock_now) and so the periods (and the one function
+-- that looks them up).
 local utc_memo = {}
 local function periods(now, cal)
-  local memo
-  if cal then
-    memo = {}
-  else
-    memo = utc_memo[now]
-    if not memo then
-      memo = {}
-      utc_memo[now] = memo
-    end
-  end
-  return function(window)
+  local of = not cal and utc_memo[now]
+  if of then return of end
+  local memo = {}
+  of = function(window)
     local p = memo[window]
     if not p then
       p = { period(window, now, cal) }
@@ -145,6 +139,8 @@ local function periods(now, cal)
     end
     return p[1], p[2]
   end
+  if not cal then utc_memo[now] = of end
+  return of
 end
 
 local function num(v)
@@ -710,22 +706,23 @@ end
 
 -- Gives back what a reservation holds on its counters (in `ws`, loaded and stored by the caller)
 -- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
+local function hold(ws, out, window, start, dim, amt, limit)
+  local w = win(ws, window, start, nil)
+  out[#out + 1] = { w = w, dim = dim, amt = amt, limit = limit }
+  want(w, dim)
+end
+
 local function release(ws, rec)
   local out = {}
-  local function hold(window, start, dim, amt, limit)
-    local w = win(ws, window, start, nil)
-    out[#out + 1] = { w = w, dim = dim, amt = amt, limit = limit }
-    want(w, dim)
-  end
   local f = rec.f
   if f then
     for i = 1, #f, 5 do
       local limit = f[i + 4]
-      hold(f[i], tonumber(f[i + 1]), f[i + 2], num(f[i + 3]), limit ~= '' and limit or nil)
+      hold(ws, out, f[i], tonumber(f[i + 1]), f[i + 2], num(f[i + 3]), limit ~= '' and limit or nil)
     end
   else
     local held_c = rec.c
-    for i = 1, #held_c do hold(held(held_c[i])) end
+    for i = 1, #held_c do hold(ws, out, held(held_c[i])) end
   end
   return out
 end

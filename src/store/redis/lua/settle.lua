@@ -20,6 +20,78 @@
 -- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
 -- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
 
+-- (Functions of settle's own, made once a script call, not once a request.)
+
+-- Charges `amt` to counter `dim` of window hash `w` (loaded), and records the thresholds it
+-- crosses (`watched`: watched_of); returns the counter's use after it.
+local function charge(w, dim, amt, watched, prefix, now)
+  local v = w.vals[dim]
+  v.used = v.used + amt
+  w.changed = true
+  local of = watched and watched[w.window]
+  local t = of and of[dim]
+  if t then threshold_events(prefix, w.key, t, w.start, v.used - amt, v.used, now) end
+  return v.used
+end
+
+-- Charges `amt` (spend) to the tree's root; records the tree reaching its budget.
+local function charge_tree(prefix, root, amt, now)
+  local key = prefix .. 'conv:' .. root
+  local used = redis.call('HINCRBY', key, 'used', int(amt))
+  if amt > 0 then
+    local limit = tonumber(redis.call('HGET', key, 'limit'))
+    if limit and used - amt < limit and used >= limit then
+      record_event(prefix, key, 'ev:budget', now, { 'conversation_budget', 'spend_micros', 'lifetime', 'conversation', limit, used, '1', '', root })
+    end
+  end
+end
+
+-- Adds `amt` (an integer) to counter `dim` of window hash `w` of request `ws` without reading
+-- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
+-- with the window (`w.blind`, which `load` takes over if a later request reads the counter); a
+-- later request of the call adds to that and queues the sum (written once when the call ends,
+-- flush_windows). An HINCRBY that returns just `amt` made the counter (or found it 0): then the
+-- hash may be new (its marker `x` and the expiry `store` gives a hash it makes), and a counter with
+-- no reservation field (`store` never wrote it) carries over what the earlier layout counted, as
+-- `load` does.
+local function add_blind(ws, w, dim, amt, now)
+  local known = w.blind
+  if not known then
+    known = {}
+    w.blind = known
+  end
+  local was = known[dim]
+  if was then
+    known[dim] = was + amt
+    w.bdirty = w.bdirty or {}
+    w.bdirty[dim] = true
+    enqueue(w, ws)
+    return
+  end
+  local after = redis.call('HINCRBY', w.key, dim, int(amt))
+  known[dim] = after
+  if after == amt then
+    if redis.call('HSETNX', w.key, 'x', '1') == 1 then
+      local expire = made_expiry(w, ws.cal)
+      if expire then redis.call('PEXPIRE', w.key, expire - now) end
+    end
+    if redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
+      local old = tonumber(redis.call('HGET', legacy_key(ws.prefix, dim, w.window, w.start), 'used'))
+      if old and old ~= 0 then known[dim] = redis.call('HINCRBY', w.key, dim, int(old)) end
+    end
+  end
+end
+
+-- Queues counter `dim` of window hash `w` to be charged `amt` directly: charged[3i-2..3i] = w, dim, amt.
+local function charge_directly(ws, charged, w, dim, amt)
+  touch(ws, w)
+  want(w, dim, true)
+  local i = #charged
+  charged[i + 1] = w
+  charged[i + 2] = dim
+  charged[i + 3] = amt
+end
+
 local function settle(prefix, h, p, from, to)
 local now = clock_now(h[2])
 local rid = h[1]
@@ -42,69 +114,8 @@ local cal = type(p.cal) == 'table' and p.cal or nil
 -- Checks with thresholds, by window and dim (only they cost more than a comparison).
 local watched = watched_of(p.watch)
 
--- Charges `amt` to counter `dim` of window hash `w` (loaded), and records the thresholds it
--- crosses; returns the counter's use after it.
-local function charge(w, dim, amt)
-  local v = w.vals[dim]
-  v.used = v.used + amt
-  w.changed = true
-  local of = watched and watched[w.window]
-  local t = of and of[dim]
-  if t then threshold_events(prefix, w.key, t, w.start, v.used - amt, v.used, now) end
-  return v.used
-end
-
--- Charges the tree's root; records the tree reaching its budget.
-local function charge_tree(root)
-  local key = prefix .. 'conv:' .. root
-  local amt = actual.spend_micros
-  local used = redis.call('HINCRBY', key, 'used', int(amt))
-  if amt > 0 then
-    local limit = tonumber(redis.call('HGET', key, 'limit'))
-    if limit and used - amt < limit and used >= limit then
-      record_event(prefix, key, 'ev:budget', now, { 'conversation_budget', 'spend_micros', 'lifetime', 'conversation', limit, used, '1', '', root })
-    end
-  end
-end
-
 -- The window hashes this settle touches (common.lua).
 local ws = windows(prefix, cal)
-
--- Adds `amt` (an integer) to counter `dim` of window hash `w` without reading
--- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
--- with the window (`w.blind`, which `load` takes over if a later request reads the counter); a
--- later request of the call adds to that and queues the sum (written once when the call ends,
--- flush_windows). An HINCRBY that returns just `amt` made the counter (or found it 0): then the
--- hash may be new (its marker `x` and the expiry `store` gives a hash it makes), and a counter with
--- no reservation field (`store` never wrote it) carries over what the earlier layout counted, as
--- `load` does.
-local function add_blind(w, dim, amt)
-  local known = w.blind
-  if not known then
-    known = {}
-    w.blind = known
-  end
-  local was = known[dim]
-  if was then
-    known[dim] = was + amt
-    w.bdirty = w.bdirty or {}
-    w.bdirty[dim] = true
-    enqueue(w, ws)
-    return
-  end
-  local after = redis.call('HINCRBY', w.key, dim, int(amt))
-  known[dim] = after
-  if after == amt then
-    if redis.call('HSETNX', w.key, 'x', '1') == 1 then
-      local expire = made_expiry(w, cal)
-      if expire then redis.call('PEXPIRE', w.key, expire - now) end
-    end
-    if redis.call('HEXISTS', w.key, resv_field[dim]) == 0 then
-      local old = tonumber(redis.call('HGET', legacy_key(prefix, dim, w.window, w.start), 'used'))
-      if old and old ~= 0 then known[dim] = redis.call('HINCRBY', w.key, dim, int(old)) end
-    end
-  end
-end
 
 -- Every counter this settle touches, read with one HMGET and written with one HSET per window
 -- hash: what the reservation held (given back, then charged what was used), and the counters
@@ -112,19 +123,13 @@ end
 -- the reservation is gone: reclaimed by a sweep). `dim` is `k:<keyId>:<dim>` for a key's own.
 local period_of = periods(now, cal)
 local holds = rec and release(ws, rec) or {}
--- Charged directly: counter i is direct_w[i] (its window hash), direct_dim[i], direct_amt[i].
-local direct_w, direct_dim, direct_amt = {}, {}, {}
-local function charge_directly(w, dim, amt)
-  touch(ws, w)
-  want(w, dim, true)
-  local i = #direct_w + 1
-  direct_w[i], direct_dim[i], direct_amt[i] = w, dim, amt
-end
+-- Charged directly (charge_directly): window hash, dim and amount, three values a counter.
+local charged = {}
 if not rec then
   local l = p.limited
   for i = 1, #l, 2 do
     local amt = actual[base_dim[l[i]]] or 0
-    if amt ~= 0 then charge_directly(window_of(ws, l[i + 1], period_of(l[i + 1])), l[i], amt) end
+    if amt ~= 0 then charge_directly(ws, charged, window_of(ws, l[i + 1], period_of(l[i + 1])), l[i], amt) end
   end
 end
 -- The per-day rollup (UTC days), in the same step as the counters and the ledger, so history never
@@ -152,7 +157,7 @@ for i = 1, #direct, 2 do
       w = window_of(ws, window, period_of(window))
       current[window] = w
     end
-    if ws.seen[w] or w.vals[dim] then charge_directly(w, dim, amt) else add_blind(w, dim, amt) end
+    if ws.seen[w] or w.vals[dim] then charge_directly(ws, charged, w, dim, amt) else add_blind(ws, w, dim, amt, now) end
   end
 end
 load(ws)
@@ -171,7 +176,7 @@ if rec then
     local dim = base_dim[h.dim]
     local amt = actual[dim] or 0
     if amt ~= 0 then
-      local after = charge(h.w, h.dim, amt)
+      local after = charge(h.w, h.dim, amt, watched, prefix, now)
       if h.limit then
         local lim = num(h.limit)
         local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
@@ -189,12 +194,12 @@ if rec then
       end
     end
   end
-  if rec.conv then charge_tree(rec.conv) end
+  if rec.conv then charge_tree(prefix, rec.conv, actual.spend_micros, now) end
 end
-for i = 1, #direct_w do charge(direct_w[i], direct_dim[i], direct_amt[i]) end
+for i = 1, #charged, 3 do charge(charged[i], charged[i + 1], charged[i + 2], watched, prefix, now) end
 local root = h[3]
 if not rec and root ~= '' then
-  charge_tree(redis.call('HGET', prefix .. 'conv:' .. root, 'root') or root)
+  charge_tree(prefix, redis.call('HGET', prefix .. 'conv:' .. root, 'root') or root, actual.spend_micros, now)
 end
 rollup_add(day, rollup_field, {
   actual.requests, actual.messages, actual.tokens, num(prompt_tokens), num(completion_tokens),
