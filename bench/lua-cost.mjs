@@ -22,15 +22,13 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, sleep, startChild, stopAll } from './children.mjs';
 import { findOrStartRedis } from './redis.mjs';
+import { luaRequests } from './lua-requests.mjs';
 import { median } from './requests.mjs';
 
 // LUA_DIST: another build's dist/ (one with a script per reserve and settle is called that way).
 const dist = process.env.LUA_DIST ?? new URL('../dist', import.meta.url).pathname;
 const { defineScripts } = await import(`${dist}/store/redis/scripts.js`);
-const { reserveArgs, settleArgs } = await import(`${dist}/store/redis/codec.js`);
-const { recordFields } = await import(`${dist}/store/redis/ledger-codec.js`);
-const { userPrefix } = await import(`${dist}/store/keys.js`);
-const { outboxKey } = await import(`${dist}/store/redis/outbox-keys.js`);
+const requests = await luaRequests(dist);
 
 const CALLGRIND = process.env.LUA_CALLGRIND === '1';
 const N = Number(process.env.LUA_N ?? (CALLGRIND ? 480 : 3000));
@@ -71,21 +69,6 @@ const found = CALLGRIND ? await startCallgrindRedis() : await findOrStartRedis()
 const redis = defineScripts(new Redis(found.url));
 const run36 = Date.now().toString(36);
 const userOf = (k) => `lua-cost-${run36}-${k % USERS}`;
-const LIMITED = { 'requests:minute': 1e8, 'requests:day': 1e9, 'messages:day': 1e9, 'tokens:day': 1e12 };
-const checks = [];
-for (const d of ['requests', 'messages', 'credits', 'tokens', 'spend_micros']) {
-  for (const w of ['minute', 'day', 'month']) {
-    if (w === 'minute' && d !== 'requests') continue;
-    const limit = LIMITED[`${d}:${w}`] ?? null;
-    const thresholds = limit ? [0.5, 0.8, 1].map((f) => ({ label: String(f), point: Math.ceil(limit * f) })) : undefined;
-    checks.push({ dimension: d, window: w, limit, fixed: d === 'tokens' ? 20 : 1, perOutput: d === 'tokens' ? 1 : 0, ...(thresholds ? { thresholds } : {}) });
-  }
-}
-const actual = { requests: 1, messages: 1, credits: 1, tokens: 31, spend_micros: 12 };
-const record = (id, user) => ({ requestId: id, time: Date.now(), user, model: 'gpt-4o-mini', conversation: null, promptTokens: 20, completionTokens: 11,
-  cachedTokens: 0, reasoningTokens: 0, costMicros: 12, outcome: 'ok', estimated: false, anomaly: null });
-const reserveReq = (id, user) => ({ userId: user, requestId: id, checks, maxOutput: 16384, minOutput: 16, mode: 'hard', parallelLimit: 100000, ttlMs: 2_100_000, conversation: null, spend: { fixed: 1, perOutput: 0.6, priced: true } });
-
 async function usec() {
   const info = await found.client.info('commandstats');
   const m = /^cmdstat_evalsha:calls=(\d+),usec=(\d+)/m.exec(info);
@@ -93,16 +76,9 @@ async function usec() {
 }
 
 async function call(kind, batch, from) {
-  const keys = [];
-  const args = [];
-  let kinds = '';
-  for (let k = from; k < from + batch; k++) {
-    const user = userOf(k);
-    const rid = `r-${batch}-${k}`;
-    keys.push(userPrefix(user), outboxKey(user));
-    kinds += kind;
-    args.push(kind === 'r' ? reserveArgs(reserveReq(rid, user), 0) : settleArgs({ userId: user, requestId: rid, checks, actual, conversationRoot: null, record: record(rid, user) }, 0, recordFields(record(rid, user)), 400 * 86_400_000));
-  }
+  const ids = [];
+  for (let k = from; k < from + batch; k++) ids.push({ id: `r-${batch}-${k}`, user: userOf(k) });
+  const { keys, kinds, args } = requests.batch(kind, ids);
   // (A build before 2026-12-01 evening sends each request's arguments as one string; one before
   // 20:20 that day has the variadic tgBatch.)
   if (redis.tgBatchArgs) await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args.flat()]);
