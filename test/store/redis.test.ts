@@ -150,14 +150,18 @@ describe('RedisStore specifics', () => {
     await done();
   });
 
-  it('settles and reclaims reservations whose record holds a list per counter (the format before records held one list)', async () => {
-    const { client, clock, store, user, p, done } = storeAt('record-c');
+  /**
+   * Two requests in flight, reserved by an earlier build with records as `held` writes them (the
+   * counter of the day's tokens, the amount): 60 and 30 tokens of 500 used; the second one's
+   * gateway died. The first settles (45 used), the next reserve reclaims the second.
+   */
+  async function settleAndReclaimEarlier(label: string, held: (dayMs: number, amount: string) => unknown[]) {
+    const { client, clock, store, user, p, done } = storeAt(label);
     const dayMs = Date.UTC(2026, 10, 23);
     const checks = [check('tokens', 'day', 1000, 100)];
-    // Two requests in flight, reserved by the previous build: 60 and 30 tokens; the second one's gateway died.
     await client.hset(`${p}w:day:${dayMs / 1000}`, 'x', '1', 'tokens', 500, 'tokens:r', 90);
-    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [['day', String(dayMs), 'tokens', '60', '1000']] }), 'PX', 600_000);
-    await client.set(`${p}resv:old-2`, JSON.stringify({ c: [['day', String(dayMs), 'tokens', '30']] }), 'PX', 600_000);
+    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [held(dayMs, '60')] }), 'PX', 600_000);
+    await client.set(`${p}resv:old-2`, JSON.stringify({ c: [held(dayMs, '30')] }), 'PX', 600_000);
     await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1', clock.now() + 1_000, 'old-2');
     clock.advance(2000);
     const record = recordOf('old-1', user, clock.now());
@@ -167,25 +171,15 @@ describe('RedisStore specifics', () => {
     const r = await reservePlain(store, user, 'new-1', checks, 60_000);
     expect(r.states[0]).toMatchObject({ used: 545, reserved: 100 });
     await done();
+  }
+
+  it('settles and reclaims reservations whose record holds a list per counter (the format before records held one list)', async () => {
+    // (old-1's with the limit a grant dimension's counter kept, old-2's without.)
+    await settleAndReclaimEarlier('record-c', (dayMs, amount) => ['day', String(dayMs), 'tokens', amount, ...(amount === '60' ? ['1000'] : [])]);
   });
 
   it('settles and reclaims reservations whose record names its window hashes (the format before records named window and start)', async () => {
-    const { client, clock, store, user, p, done } = storeAt('record-w');
-    const day = Date.UTC(2026, 10, 23) / 1000;
-    const checks = [check('tokens', 'day', 1000, 100)];
-    // Two requests in flight, reserved by the previous build: 60 and 30 tokens; the second one's gateway died.
-    await client.hset(`${p}w:day:${day}`, 'x', '1', 'tokens', 500, 'tokens:r', 90);
-    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [[`w:day:${day}`, 'tokens', '60']] }), 'PX', 600_000);
-    await client.set(`${p}resv:old-2`, JSON.stringify({ c: [[`w:day:${day}`, 'tokens', '30']] }), 'PX', 600_000);
-    await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1', clock.now() + 1_000, 'old-2');
-    clock.advance(2000);
-    const record = recordOf('old-1', user, clock.now());
-    const actual = { requests: 1, messages: 0, tokens: 45, credits: 0, spend_micros: 0 };
-    expect(await store.settle({ userId: user, requestId: 'old-1', checks, actual, conversationRoot: null, record })).toEqual({ applied: true });
-    // old-1 gave back its 60 and used 45; the next reserve reclaims old-2's 30 and holds its own 100.
-    const r = await reservePlain(store, user, 'new-1', checks, 60_000);
-    expect(r.states[0]).toMatchObject({ used: 545, reserved: 100 });
-    await done();
+    await settleAndReclaimEarlier('record-w', (dayMs, amount) => [`w:day:${dayMs / 1000}`, 'tokens', amount]);
   });
 
   it('stores a ledger record whose model name is not well-formed UTF-16 (U+FFFD for the lone surrogate)', async () => {
