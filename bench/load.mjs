@@ -11,14 +11,20 @@ export async function throughput(target, { mode, seconds, connections, pids = []
   const rss = target.pid ? sampleRss(target.pid) : null;
   const cpu = cpuMeter([...new Set([...pids, target.pid, redisPid].filter(Boolean))]);
   // A target with several users' keys: each connection is one user's (the i-th connection to send
-  // a request, key i mod n; autocannon keeps a `context` per connection).
+  // a request, key i mod n; autocannon keeps a `context` per connection). A service key's target
+  // names one of its end users a connection the same way.
   let next = 0;
   const perUser = target.keys?.length > 1
     ? { requests: [{ setupRequest: (req, context) => {
       context.key ??= target.keys[next++ % target.keys.length];
       return { ...req, headers: headersFor({ key: context.key }) };
     } }] }
-    : {};
+    : target.endUsers?.length > 0
+      ? { requests: [{ setupRequest: (req, context) => {
+        context.user ??= target.endUsers[next++ % target.endUsers.length];
+        return { ...req, headers: { ...headersFor(target), 'x-tollgate-user': context.user } };
+      } }] }
+      : {};
   const result = await autocannon({
     url: `${target.origin}${PATH}`, method: 'POST', connections, duration: seconds,
     headers: headersFor(target), body: bodyFor(mode), ...perUser,

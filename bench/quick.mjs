@@ -7,7 +7,8 @@
 // adds the embedded store with store.fsync: always; `deployed` is Tollgate on Redis as deployed
 // (info logs, five limits: bench/tollgate.mjs DEPLOYED_LIMITS); `users` is the same with each of the
 // 50 connections its own user (a script call then carries different users' requests: nothing of
-// one user's counters is shared between the requests of a batch).
+// one user's counters is shared between the requests of a batch); `service` is the same with one
+// service key acting for 50 end users, one a connection (X-Tollgate-User, made on first sight).
 import path from 'node:path';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { throughputPasses } from './load.mjs';
@@ -36,10 +37,11 @@ try {
       // memory-always: the embedded store with store.fsync: always (this build only: older ones refuse the field).
       const [store, fsync] = kind.split('-');
       if (fsync && pre) continue;
-      const deployed = kind === 'deployed' || kind === 'users' ? { limits: DEPLOYED_LIMITS, logLevel: 'info', users: kind === 'users' ? 50 : 1 } : {};
-      const onRedis = store === 'redis' || kind === 'deployed' || kind === 'users';
+      const deployed = kind === 'deployed' || kind === 'users' || kind === 'service'
+        ? { limits: DEPLOYED_LIMITS, logLevel: 'info', users: kind === 'users' ? 50 : 1, service: kind === 'service' ? 50 : 0 } : {};
+      const onRedis = store === 'redis' || kind === 'deployed' || kind === 'users' || kind === 'service';
       const g = await startTollgate({ name: `${pre}${kind}`, upstreamUrl: v1, redisUrl: onRedis ? redis.url : null, userId: `quick-${pre}${kind}-${Date.now().toString(36)}`, main, nodeArgs: pre ? otherArgs : [], fsync, ...deployed });
-      targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, keys: g.keys, pid: g.pid, redis: onRedis });
+      targets.push({ name: `${pre}${kind}`, origin: g.url, key: g.key, keys: g.keys, endUsers: g.endUsers, pid: g.pid, redis: onRedis });
     }
   }
   const modes = (process.env.QUICK_MODES ?? 'json,stream').split(',');

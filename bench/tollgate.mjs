@@ -53,13 +53,14 @@ async function admin(url, route, body) {
 
 /**
  * Starts Tollgate on `upstreamUrl` (the memory store when `redisUrl` is null) and makes user
- * `userId` with a key. `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
+ * `userId` with a key; with `service` (a number), a service key instead, acting for that many end
+ * users (`endUsers`: `userId-1`, ..., made on first sight with the default limits, `limits`). `nodeArgs` go before the script (e.g. --cpu-prof); `main` is another build's
  * entry point (to compare a change against dist/). `limits` (default: every limit) go to the config
  * and to the user (a default stored with PUT /admin/settings in a shared Redis would win over the
  * file's, but never over a user's own); `logLevel` defaults to warn (no line per request). `users`:
  * how many users (`userId`, then `userId-2`, ...), each with a key (`keys`; `key` is the first's).
  */
-export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync, limits = LIMITS, logLevel = 'warn', users = 1 }) {
+export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeArgs = [], main = path.join(repo, 'dist/main.js'), fsync, limits = LIMITS, logLevel = 'warn', users = 1, service = 0 }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !TOLLGATE_ENV.includes(k)));
@@ -76,6 +77,11 @@ export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeA
   while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
     if (Date.now() > deadline || entry.child.exitCode !== null) throw new Error(`${name} did not become ready\n${entry.stderr}`);
     await sleep(50);
+  }
+  if (service > 0) {
+    const { key } = await admin(url, '/admin/service-keys', { name: 'bench' });
+    const endUsers = Array.from({ length: service }, (_, i) => `${userId}-${i + 1}`);
+    return { name, entry, pid: entry.child.pid, url, key, keys: [key], endUsers, userId, dir };
   }
   const keys = [];
   for (let i = 1; i <= users; i++) {
