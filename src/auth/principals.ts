@@ -87,11 +87,19 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     return defaults.value;
   }
 
-  async function limitsOf(user: UserRecord, plan: string | null = user.plan ?? null) {
-    const defaults = await currentDefaults(o.clock.now());
+  function limitsWith(defaults: Readonly<Record<string, number | null | undefined>>, user: UserRecord, plan: string | null) {
     const planned = plan === null ? undefined : o.plans?.[plan];
     return effectiveLimits(planned ? effectiveLimits(defaults, planned.limits) : defaults, user.limits);
   }
+
+  async function limitsOf(user: UserRecord, plan: string | null = user.plan ?? null) {
+    return limitsWith(await currentDefaults(o.clock.now()), user, plan);
+  }
+
+  // What actFor worked out for an end user, kept while its record (cached by end-users.ts), the
+  // plan applied and the defaults are the same: the planner and the store's codec keep what they
+  // derive per limits object and per calendar, so new ones each request would be derived again.
+  const acting = new WeakMap<UserRecord, { plan: string | null; defaults: object; limits: Readonly<Record<string, number>>; calendar: CalendarSettings }>();
 
   function calendarOf(user: UserRecord, plan: string | null = user.plan ?? null): CalendarSettings {
     const planned = plan === null ? undefined : o.plans?.[plan];
@@ -139,7 +147,13 @@ export function createPrincipalResolver(o: ResolverOptions): PrincipalResolver {
     async actFor(caller, endUserId, source, plan) {
       const user = await endUsers.get(caller.keyId, endUserId, source);
       const applied = plan ?? user.plan ?? null;
-      return { userId: user.id, keyId: caller.keyId, user, limits: await limitsOf(user, applied), calendar: calendarOf(user, applied), via: caller.keyId };
+      const defaults = await currentDefaults(o.clock.now());
+      let known = acting.get(user);
+      if (!known || known.plan !== applied || known.defaults !== defaults) {
+        known = { plan: applied, defaults, limits: limitsWith(defaults, user, applied), calendar: calendarOf(user, applied) };
+        acting.set(user, known);
+      }
+      return { userId: user.id, keyId: caller.keyId, user, limits: known.limits, calendar: known.calendar, via: caller.keyId };
     },
     limitsOf,
     calendarOf,
