@@ -266,8 +266,8 @@ local base_dim = setmetatable({}, { __index = function(t, dim)
 end })
 
 -- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
--- window's HMGET (its value in `w.extra_val[field]`: false when absent, nil until read), written with
--- its HSET once a request added to it (rollup_add).
+-- window's HMGET (its figures in `w.extra_val[field]`, parsed by `load` with rollup_parse: nil until
+-- read), written with its HSET once a request added to it (rollup_add).
 local function want_field(w, field)
   if not w.extra then w.extra, w.extra_val = {}, {} end
   if not w.extra[field] then
@@ -279,8 +279,8 @@ end
 
 -- A per-day rollup: one hash field per model, its value the ROLLUP_FIELDS of store/rollup.ts as
 -- comma-separated integers, in that order (a field per figure would be a command per figure).
--- A value's figures as kept while they are added to: the array part as written, `nums` those added
--- to (formatted by rollup_text).
+-- A value's figures as kept while they are added to (parsed once a script call, formatted once as
+-- it ends, flush_windows): the array part as written, `nums` those added to (rollup_text).
 local function rollup_parse(old)
   local r = { nums = {} }
   if old then
@@ -315,22 +315,6 @@ local function rollup_text(r)
   return table.concat(r, ',')
 end
 
--- Rollup field `f` of window hash `w` (loaded, see want_field) as this script call has added to it:
--- parsed once a call, formatted once as the call ends (flush_windows).
-local function rollup_of(w, f)
-  local rs = w.rollups
-  if not rs then
-    rs = {}
-    w.rollups = rs
-  end
-  local r = rs[f]
-  if not r then
-    r = rollup_parse(w.extra_val[f])
-    rs[f] = r
-  end
-  return r
-end
-
 -- Adds `add` to rollup field `f` of window hash `w` once the request's writes are queued (`store`):
 -- a request that fails before then adds nothing.
 local function rollup_add(w, f, add)
@@ -343,7 +327,7 @@ end
 -- nil for a window not queued, else false, or (the hash is new, or becomes a day kept for history)
 -- its marker `x` (w.x) is written, with its expiry if `qmark` is a number (ms from now). What else a
 -- window queues: a counter's `pu` and `pr` (its `<dim>` and `<dim>:r`, numbers formatted when
--- written), a field of `extra` its rollup figures (rollup_of) in place of `true`, `bdirty` the counters whose blind adds'
+-- written), a field of `extra` its rollup figures (rollup_parse) in place of `true`, `bdirty` the counters whose blind adds'
 -- sum is not written. Each is what the request that queued it last ended with, so a request that
 -- fails changes nothing queued. (Lua's tables cost by what they allocate and grow: no table per
 -- write, and no field an object is not made with.)
@@ -514,7 +498,7 @@ local function load(ws)
           for i = 1, #extra do
             local f = extra[i]
             if extra_val[f] == nil then
-              extra_val[f] = got[k] or false
+              extra_val[f] = rollup_parse(got[k])
               k = k + 1
             end
           end
@@ -567,7 +551,7 @@ local function store(ws, now, resv_only)
       end
       local f = w.rollup_f
       if f then
-        local r = rollup_of(w, f)
+        local r = w.extra_val[f]
         rollup_plus(r, w.rollup_add)
         w.extra[f] = r
         w.rollup_f, w.rollup_add = nil, nil
@@ -704,14 +688,15 @@ local function grant_draw(prefix, dim, amount, now)
   return amount - left
 end
 
--- Gives back what a reservation holds on its counters (in `ws`, loaded and stored by the caller)
--- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
+-- Adds a counter a reservation holds to `out` (release's list), and to request `ws`'s window hashes.
 local function hold(ws, out, window, start, dim, amt, limit)
   local w = win(ws, window, start, nil)
   out[#out + 1] = { w = w, dim = dim, amt = amt, limit = limit }
   want(w, dim)
 end
 
+-- Gives back what a reservation holds on its counters (in `ws`, loaded and stored by the caller)
+-- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
 local function release(ws, rec)
   local out = {}
   local f = rec.f
