@@ -52,6 +52,12 @@ local function fit_room(room, fixed, per, out, hard, min_out)
   return fixed <= room, out
 end
 
+-- The reply: its header, then the states (made in one go: a table filled one element at a time is
+-- grown again and again).
+local function reserve_reply(ok, output, denied, conv_root, stale, states)
+  return { ok, output, denied, conv_root, table.concat(stale, ' '), unpack(states) }
+end
+
 local function reserve(prefix, h, p)
 local now = clock_now(h[2])
 local rid = h[1]
@@ -208,9 +214,6 @@ if denied == 0 then
   end
 end
 
--- The reply: its header, then the states (made in one go: a table filled one element at a time is
--- grown again and again).
-
 if denied ~= 0 then
   -- The first refusal of a period (or of a tree) is an event; a refusal by concurrency, or by a
   -- key's own limit (`k:<keyId>:<dim>`), is not.
@@ -230,7 +233,7 @@ if denied ~= 0 then
     record_event(prefix, conv_key, 'ev:refused', now, { 'refused', 'spend_micros', 'lifetime', 'conversation', limit, used, '', '', conv_root })
   end
   redis.call('ZREM', resvs_key, rid)
-  return { events_recorded > 0 and 2 or 0, 0, denied, conv_root, table.concat(stale, ' '), unpack(states) }
+  return reserve_reply(events_recorded > 0 and 2 or 0, 0, denied, conv_root, stale, states)
 end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
@@ -260,12 +263,12 @@ for i = 1, n do
   v.resv = v.resv + amt
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  local k = 5 * i - 5
-  held_f[k + 1] = w.window
-  held_f[k + 2] = start_of(w)
-  held_f[k + 3] = dim
-  held_f[k + 4] = int(amt)
-  held_f[k + 5] = grantable and int(list[b + 4]) or ''
+  -- (Five values a counter in the record, as in `list`: the check's place b.)
+  held_f[b + 1] = w.window
+  held_f[b + 2] = start_of(w)
+  held_f[b + 3] = dim
+  held_f[b + 4] = int(amt)
+  held_f[b + 5] = grantable and int(list[b + 4]) or ''
   local r = at(first + i - 1, 4)
   states[r] = states[r] + amt
 end
@@ -298,5 +301,5 @@ if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state,
 if store(ws, now, true) then tidy_tombstones(prefix, now) end
 redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
 
-return { 1, out, denied, conv_root, table.concat(stale, ' '), unpack(states) }
+return reserve_reply(1, out, denied, conv_root, stale, states)
 end
