@@ -46,27 +46,19 @@ local function charge_tree(prefix, root, amt, now)
   end
 end
 
--- Adds `amt` (an integer) to counter `dim` of window hash `w` of request `ws` without reading
--- the hash. A counter's first add in a script call is an HINCRBY, whose reply (its value) is kept
--- with the window (`w.blind`, which `load` takes over if a later request reads the counter); a
--- later request of the call adds to that and queues the sum (written once when the call ends,
--- flush_windows). An HINCRBY that returns just `amt` made the counter (or found it 0): then the
--- hash may be new (its marker `x` and the expiry `store` gives a hash it makes), and a counter with
--- no reservation field (`store` never wrote it) carries over what the earlier layout counted, as
--- `load` does.
+-- The first add in a script call of `amt` (an integer) to counter `dim` of window hash `w` of
+-- request `ws`, made without reading the hash: an HINCRBY, whose reply (its value) is kept with the
+-- window (`w.blind`, which `load` takes over if a later request reads the counter); a later
+-- request of the call adds to that in memory and queues the sum (`w.bdirty`: written once when the
+-- call ends, flush_windows), in settle's loop over the counters kept for reporting. An HINCRBY that
+-- returns just `amt` made the counter (or found it 0): then the hash may be new (its marker `x` and
+-- the expiry `store` gives a hash it makes), and a counter with no reservation field (`store` never
+-- wrote it) carries over what the earlier layout counted, as `load` does.
 local function add_blind(ws, w, dim, amt, now)
   local known = w.blind
   if not known then
     known = {}
     w.blind = known
-  end
-  local was = known[dim]
-  if was then
-    known[dim] = was + amt
-    w.bdirty = w.bdirty or {}
-    w.bdirty[dim] = true
-    enqueue(w, ws)
-    return
   end
   local after = redis.call('HINCRBY', w.key, dim, int(amt))
   known[dim] = after
@@ -143,21 +135,50 @@ local rollup_field = 'h:' .. model
 local day = win(ws, 'day', period('day', now))
 day.keep = day.start + DAY + num(p.hist)
 want_field(day, rollup_field)
--- The counters kept only for reporting decide nothing, so one in a window hash this request does
--- not read anyway (a month's, in the common case), and that no request of this call has read, is
--- added where it is (add_blind); the others are charged with the counters read.
+-- The counters kept only for reporting decide nothing (no thresholds are kept on them), so one
+-- read already (by an earlier request of this call, or this one) is charged where it is, at once;
+-- one in a window hash this request does not read anyway (a month's, in the common case), and that
+-- no request of this call has read, is added where it is (add_blind: after the first, a sum kept
+-- in memory); the others are charged once the counters are read.
 -- (The window objects of the current periods, by window: the list names a few windows many times.)
 local direct, current = p.direct, {}
+local seen, touched = ws.seen, ws.list
 for i = 1, #direct, 2 do
-  local dim, window = direct[i], direct[i + 1]
+  local dim = direct[i]
   local amt = actual[base_dim[dim]] or 0
   if amt ~= 0 then
+    local window = direct[i + 1]
     local w = current[window]
     if not w then
       w = window_of(ws, window, period_of(window))
       current[window] = w
     end
-    if ws.seen[w] or w.vals[dim] then charge_directly(ws, charged, w, dim, amt) else add_blind(ws, w, dim, amt, now) end
+    local v = w.vals[dim]
+    if v and v.read then
+      v.used = v.used + amt
+      w.changed = true
+      if not seen[w] then
+        seen[w] = true
+        touched[#touched + 1] = w
+      end
+    elseif v or seen[w] then
+      charge_directly(ws, charged, w, dim, amt)
+    else
+      local known = w.blind
+      local was = known and known[dim]
+      if was then
+        known[dim] = was + amt
+        local dirty = w.bdirty
+        if not dirty then
+          dirty = {}
+          w.bdirty = dirty
+        end
+        dirty[dim] = true
+        if w.qmark == nil then enqueue(w, ws) end
+      else
+        add_blind(ws, w, dim, amt, now)
+      end
+    end
   end
 end
 load(ws)
