@@ -44,9 +44,9 @@ end
 -- t is a settle check with thresholds: { dim, window, limit (as sent), its first point, its
 -- thresholds as 'label|point,...' }. Records every threshold that a charge from `before` to `after` on its
 -- counter (in window hash `key`, period starting `start`) crosses; the marker is the field
--- `<dim>:ev:<label>` of that hash. Below the first point nothing is parsed.
+-- `<dim>:ev:<label>` of that hash. Called only at or past the first point (t[4]): below it there
+-- is nothing to parse.
 local function threshold_events(prefix, key, t, start, before, after, now)
-  if after < t[4] then return end
   local dim = t[1]
   for label, point in string.gmatch(t[5], '([^|,]+)|([^|,]+)') do
     point = tonumber(point)

@@ -30,7 +30,7 @@ local function charge(w, dim, amt, watched, prefix, now)
   w.changed = true
   local of = watched and watched[w.window]
   local t = of and of[dim]
-  if t then threshold_events(prefix, w.key, t, w.start, v.used - amt, v.used, now) end
+  if t and v.used >= t[4] then threshold_events(prefix, w.key, t, w.start, v.used - amt, v.used, now) end
   return v.used
 end
 
