@@ -176,10 +176,13 @@ end
 
 -- 3. Every limited counter: read (one HMGET a window hash), and narrow the output ceiling to what
 -- every limit allows. where[i] is check i's window hash, room[i] what is left of its limit, and its
--- state is number first + i - 1.
+-- state is number first + i - 1: states[s0 + b + 1 .. s0 + b + 5], b = 5(i - 1), its place in
+-- `list` (written in place here, as add_state would).
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
-local where, room, first = {}, {}, 0
+local where, room = {}, {}
+local s0 = #states
+local first = s0 / 5 + 1
 if denied == 0 then
   for b = 0, 5 * n - 1, 5 do
     local window = list[b + 3]
@@ -188,15 +191,20 @@ if denied == 0 then
     where[#where + 1] = w
   end
   load(ws)
-  first = #states / 5 + 1
   for i = 1, n do
     local b = 5 * i - 5
     local dim, limit, fixed, per = list[b + 2], list[b + 4], h[6 + i], list[b + 5]
     local w = where[i]
     local v = w.vals[dim]
-    local left = limit - v.used - v.resv
+    local used, resv = v.used, v.resv
+    local left = limit - used - resv
     room[i] = left
-    local idx = add_state(states, list[b + 1], limit, v.used, v.resv, w.finish or -1)
+    local s = s0 + b
+    states[s + 1] = list[b + 1]
+    states[s + 2] = limit
+    states[s + 3] = used
+    states[s + 4] = resv
+    states[s + 5] = w.finish or -1
     -- A user's own counter of a grant dimension (a key's own are `k:<keyId>:<dim>`) may go past
     -- its allowance into the user's grants: the counter's own reservations already hold whatever
     -- requests in flight may take from the grants, and what it used past its limit has been drawn
@@ -204,12 +212,12 @@ if denied == 0 then
     -- have not spent.
     if GRANTABLE[dim] and amount(fixed, per, out) > left then
       local g = grant_left(prefix, dim, now)
-      if g > 0 then left = math.max(limit - v.used, 0) - v.resv + g end
+      if g > 0 then left = math.max(limit - used, 0) - resv + g end
     end
     if denied == 0 then
       local fits
       fits, out = fit_room(left, fixed, per, out, hard, min_out)
-      if not fits then denied = idx end
+      if not fits then denied = first + i - 1 end
     end
   end
 end
@@ -264,12 +272,14 @@ for i = 1, n do
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
   -- (Five values a counter in the record, as in `list`: the check's place b.)
+  -- (The amount as a number: JSON keeps an integer below 10^14 exactly; a limit, which may be
+  -- larger, as a string.)
   held_f[b + 1] = w.window
   held_f[b + 2] = start_of(w)
   held_f[b + 3] = dim
-  held_f[b + 4] = int(amt)
+  held_f[b + 4] = amt
   held_f[b + 5] = grantable and int(list[b + 4]) or ''
-  local r = at(first + i - 1, 4)
+  local r = s0 + b + 4
   states[r] = states[r] + amt
 end
 for i = 1, #holds do
