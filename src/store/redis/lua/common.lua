@@ -691,19 +691,24 @@ end
 -- Adds a counter a reservation holds to `out` (release's list), and to request `ws`'s window hashes.
 local function hold(ws, out, window, start, dim, amt, limit)
   local w = win(ws, window, start, nil)
-  out[#out + 1] = { w = w, dim = dim, amt = amt, limit = limit }
+  local k = #out
+  out[k + 1] = w
+  out[k + 2] = dim
+  out[k + 3] = amt
+  out[k + 4] = limit or false
   want(w, dim)
 end
 
 -- Gives back what a reservation holds on its counters (in `ws`, loaded and stored by the caller)
--- and on its conversation tree and grants. Returns the held counters: { w, dim, amount, limit }.
+-- and on its conversation tree and grants. Returns the held counters in one list, four values
+-- each: window object, dim, amount, limit (false: none).
 local function release(ws, rec)
   local out = {}
   local f = rec.f
   if f then
     for i = 1, #f, 5 do
       local limit = f[i + 4]
-      hold(ws, out, f[i], tonumber(f[i + 1]), f[i + 2], num(f[i + 3]), limit ~= '' and limit or nil)
+      hold(ws, out, f[i], tonumber(f[i + 1]), f[i + 2], tonumber(f[i + 3]) or 0, limit ~= '' and limit)
     end
   else
     local held_c = rec.c

@@ -116,16 +116,17 @@ if #stale > 0 then
   for _, old in ipairs(stale) do
     local rec = take_record(prefix, prefix .. 'resv:' .. old)
     if type(rec) == 'table' then
-      for _, h in ipairs(release(gone, rec)) do holds[#holds + 1] = h end
+      local held = release(gone, rec)
+      for i = 1, #held do holds[#holds + 1] = held[i] end
       release_rest(prefix, rec)
     end
   end
   for i = 1, #stale, 1000 do redis.call('ZREM', resvs_key, unpack(stale, i, math.min(i + 999, #stale))) end
   load(gone)
-  for i = 1, #holds do
-    local h = holds[i]
-    h.w.vals[h.dim].resv = h.w.vals[h.dim].resv - h.amt
-    h.w.changed = true
+  for i = 1, #holds, 4 do
+    local w, dim = holds[i], holds[i + 1]
+    w.vals[dim].resv = w.vals[dim].resv - holds[i + 2]
+    w.changed = true
   end
   store(gone, now, true)
 end

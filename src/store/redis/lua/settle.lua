@@ -132,7 +132,7 @@ end
 local model, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens = h[ROLLUP_AT], h[ROLLUP_AT + 1], h[ROLLUP_AT + 2], h[ROLLUP_AT + 3], h[ROLLUP_AT + 4]
 if not model or model == '' then model = '-' end
 local rollup_field = 'h:' .. model
-local day = win(ws, 'day', period('day', now))
+local day = win(ws, 'day', (cal and periods(now, nil) or period_of)('day'))
 day.keep = day.start + DAY + num(p.hist)
 want_field(day, rollup_field)
 -- The counters kept only for reporting decide nothing (no thresholds are kept on them), so one
@@ -189,17 +189,17 @@ if rec then
   -- What the usage went past a limit of a grant dimension (the most over any of its windows) is
   -- taken from the user's grants, as far as they hold (reserve admitted no more than they had left).
   local over = {}
-  for i = 1, #holds do
-    local h = holds[i]
-    local v = h.w.vals[h.dim]
-    v.resv = v.resv - h.amt
-    h.w.changed = true
-    local dim = base_dim[h.dim]
+  for i = 1, #holds, 4 do
+    local w, held_dim, limit = holds[i], holds[i + 1], holds[i + 3]
+    local v = w.vals[held_dim]
+    v.resv = v.resv - holds[i + 2]
+    w.changed = true
+    local dim = base_dim[held_dim]
     local amt = actual[dim] or 0
     if amt ~= 0 then
-      local after = charge(h.w, h.dim, amt, watched, prefix, now)
-      if h.limit then
-        local lim = num(h.limit)
+      local after = charge(w, held_dim, amt, watched, prefix, now)
+      if limit then
+        local lim = num(limit)
         local o = math.max(0, after - lim) - math.max(0, after - amt - lim)
         if o > (over[dim] or 0) then over[dim] = o end
       end
