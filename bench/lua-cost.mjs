@@ -13,6 +13,8 @@
 //   symbols lets callgrind_annotate name the functions); LUA_CALLGRIND_KEEP=<dir>: keep the
 //   counts there, a file per phase (cg.out.<n>: 2 and 4 are batch 1's reserve and settle, 6 and 8
 //   batch LUA_BATCH's), for `callgrind_annotate <dir>/cg.out.6`.
+// With LUA_CALLGRIND, also calls of LUA_BATCH made as under load: half reserves, half settles of
+// what the call before reserved, in turn (where a batch's requests share what they read and count).
 // LUA_USERS: how many users a batch's requests are spread over (1, the default: one user, as under
 // the bench's load, where a batch reads each window hash once; LUA_BATCH: nothing shared).
 import { execFileSync } from 'node:child_process';
@@ -86,6 +88,35 @@ async function call(kind, batch, from) {
   else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
 
+/**
+ * One call as under load: `half` reserves of new ids and `half` settles of the ids the call before
+ * reserved, one of each in turn (ids `m-<k>`, reserves from k = from).
+ */
+async function callMixed(half, from) {
+  const keys = [];
+  const args = [];
+  let kinds = '';
+  for (let k = from; k < from + half; k++) {
+    const parts = [requests.batch('r', [{ id: `m-${k}`, user: userOf(k) }])];
+    if (k - half >= 0) parts.push(requests.batch('s', [{ id: `m-${k - half}`, user: userOf(k - half) }]));
+    for (const p of parts) {
+      keys.push(...p.keys);
+      kinds += p.kinds;
+      args.push(...p.args.flat());
+    }
+  }
+  await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args]);
+}
+
+/** Instructions per request (a reserve and a settle) in calls of `batch` mixed as under load, after a first call of reserves only. */
+async function countedMixed(batch) {
+  const half = batch / 2;
+  await callMixed(half, 0);
+  found.count();
+  for (let k = half; k < N + half; k += half) await callMixed(half, k);
+  return `${Math.round(found.count() / N / 1000)}k instructions`;
+}
+
 /** Redis's time per request over CHUNK requests at a time: the least of the chunks (the one least disturbed by other work on the machine) and the median. */
 const CHUNK = 96;
 async function timed(kind, batch) {
@@ -115,6 +146,8 @@ try {
     const how = CALLGRIND ? `callgrind, ${N} requests` : `Redis time in the script: least of ${Math.ceil(N / CHUNK)} chunks of ${CHUNK}`;
     console.log(`batch ${String(batch).padStart(3)} over ${Math.min(USERS, batch)} user(s): reserve ${r}, settle ${s} per request (${how})`);
   }
+  // As under load: a call's requests reserve and settle in turn (callgrind only).
+  if (CALLGRIND && redis.tgBatchArgs) console.log(`batch ${String(BATCH).padStart(3)} mixed, over ${Math.min(USERS, BATCH)} user(s): ${await countedMixed(BATCH)} per request, its reserve and settle (callgrind, ${N} requests)`);
 } finally {
   redis.disconnect();
   if (CALLGRIND) await found.stop();
