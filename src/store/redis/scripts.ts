@@ -33,7 +33,8 @@ export interface ScriptCommands {
 const retention = `local RETENTION = { ${Object.entries(WINDOW_INFO).map(([w, i]) => `${w} = ${i.retentionMs}`).join(', ')} }\n`;
 
 /** How many records a user's ledger and an outbox stream keep (trimmed approximately), as the memory store keeps them. */
-const kept = `local LEDGER_MAX = ${LEDGER_MAX}\nlocal EVENTS_MAX = ${EVENTS_MAX}\n`;
+// (As strings: a number given to redis.call is formatted with printf's %.17g each time.)
+const kept = `local LEDGER_MAX = '${LEDGER_MAX}'\nlocal EVENTS_MAX = '${EVENTS_MAX}'\n`;
 
 /**
  * What a settle's head (codec.ts, SettleHead) holds of each dimension from its fifth value on, as a

@@ -588,9 +588,10 @@ end
 -- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter, the
 -- tree and the grants hold, as JSON { f = { window, start, dim, amount, limit|'', window, ... }
 -- (five values a counter, in one list: a list per counter cost a settle about 10k instructions
--- more to decode; the amount a number, a string in records of builds before 2026-12-02), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }; a record
--- written by an earlier build has `c` instead of `f` (see `held`). It is taken (GETDEL) by
--- the settle or the sweep that gives it back. A tombstone past its day counts for
+-- more to decode), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }, numbers
+-- as strings (written by int(); a build of 2026-12-02 wrote an amount as a number: read alike);
+-- a record written by an earlier build has `c` instead of `f` (see `held`). It is taken (GETDEL)
+-- by the settle or the sweep that gives it back. A tombstone past its day counts for
 -- nothing; tombstones are removed about once a minute (tidy_tombstones).
 local function tombstone(now)
   return -(now + DAY)

@@ -273,12 +273,12 @@ for i = 1, n do
   w.changed = true
   -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
   -- (Five values a counter in the record, as in `list`: the check's place b.)
-  -- (The amount as a number: JSON keeps an integer below 10^14 exactly; a limit, which may be
-  -- larger, as a string.)
+  -- (Numbers as strings made with int(): cjson writes a number with printf's %.14g, several
+  -- times the cost.)
   held_f[b + 1] = w.window
   held_f[b + 2] = start_of(w)
   held_f[b + 3] = dim
-  held_f[b + 4] = amt
+  held_f[b + 4] = int(amt)
   held_f[b + 5] = grantable and int(list[b + 4]) or ''
   local r = s0 + b + 4
   states[r] = states[r] + amt
@@ -310,7 +310,7 @@ if conv_key then
 end
 if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state, 3)] + 1 end
 if store(ws, now, true) then tidy_tombstones(prefix, now) end
-redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', ttl + DAY)
+redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', int(ttl + DAY))
 
 return reserve_reply(1, out, denied, conv_root, stale, states)
 end
