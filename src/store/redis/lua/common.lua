@@ -209,7 +209,10 @@ local function windows(prefix, cal)
     known = { qhead = nil }
     read_windows[prefix] = known
   end
-  return { prefix = prefix, cal = cal, list = {}, by = known, seen = {} }
+  -- (A list made `{ nil, nil, ... }` has room for that many values, appended or set at 1, 2, ...:
+  -- Lua 5.1 grows a table by rehashing it at each power of two it passes, about a thousand
+  -- instructions each time, and a request's lists are made, filled and dropped by the dozen.)
+  return { prefix = prefix, cal = cal, list = { nil, nil, nil, nil }, by = known, seen = {} }
 end
 
 -- The window object of one window and period (made once a script call), not yet one this request
@@ -726,8 +729,9 @@ end
 -- and on its conversation tree and grants. Returns the held counters in one list, four values
 -- each: window object, dim, amount, limit (false: none).
 local function release(ws, rec)
-  local out = {}
   local f = rec.f
+  local out = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+    nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil } -- (room: see `windows`)
   if f then
     for i = 1, #f, 5 do
       local limit = f[i + 4]

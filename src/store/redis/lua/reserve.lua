@@ -134,7 +134,10 @@ end
 -- The states, five values each in one flat list (the reply's tail): state k's value f (1 tag, 2
 -- limit, 3 used, 4 reserved, 5 resetsAt) is states[at(k, f)]. (The gateway knows each check's
 -- window: it is not sent back.)
-local states = {}
+-- (Made with room for 32 values, and the lists below for what they take of a request of up to
+-- six checks: see `windows` in common.lua.)
+local states = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+  nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
 local denied = 0
 
 -- 1. The conversation tree (before the account-period checks).
@@ -181,7 +184,7 @@ end
 -- `list` (written in place here, as add_state would).
 local ws = windows(prefix, cal)
 local period_of = periods(now, cal)
-local where, room = {}, {}
+local where, room = { nil, nil, nil, nil, nil, nil }, { nil, nil, nil, nil, nil, nil }
 local s0 = #states
 local first = s0 / 5 + 1
 if denied == 0 then
@@ -247,7 +250,8 @@ end
 
 -- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
 -- `resvs` is what holds the request's parallel slot.
-local record = { f = {} }
+local record = { f = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+  nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil } }
 local held_f = record.f
 -- What this request may take beyond the allowance, per grant dimension (the most over any of its
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
