@@ -212,7 +212,7 @@ local function windows(prefix, cal)
   -- (A list made `{ nil, nil, ... }` has room for that many values, appended or set at 1, 2, ...:
   -- Lua 5.1 grows a table by rehashing it at each power of two it passes, about a thousand
   -- instructions each time, and a request's lists are made, filled and dropped by the dozen.)
-  return { prefix = prefix, cal = cal, list = { nil, nil, nil, nil }, by = known, seen = {} }
+  return { prefix = prefix, cal = cal, list = { nil, nil, nil, nil }, by = known }
 end
 
 -- The window object of one window and period (made once a script call), not yet one this request
@@ -227,7 +227,7 @@ local function window_of(ws, window, start, finish)
   if not w then
     -- (Made with every field it takes in common, nil ones too: a field added later grows the table.)
     w = { key = window_key(ws.prefix, window, start), window = window, start = start, finish = finish, dims = {}, vals = {}, extra = nil, changed = false,
-      x = nil, qmark = nil, qnext = nil, unread = true }
+      x = nil, qmark = nil, qnext = nil, unread = true, seen_by = nil }
     of[start] = w
   elseif finish and not w.finish then
     w.finish = finish
@@ -245,10 +245,11 @@ local function start_of(w)
   return s
 end
 
--- Makes window object `w` one that request `ws` touches (load reads it, store writes it).
+-- Makes window object `w` one that request `ws` touches (load reads it, store writes it):
+-- `w.seen_by` is the request that touched it last (one request's set of windows at a time).
 local function touch(ws, w)
-  if not ws.seen[w] then
-    ws.seen[w] = true
+  if w.seen_by ~= ws then
+    w.seen_by = ws
     ws.list[#ws.list + 1] = w
   end
   return w

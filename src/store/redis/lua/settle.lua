@@ -142,7 +142,7 @@ want_field(day, rollup_field)
 -- in memory); the others are charged once the counters are read.
 -- (The window objects of the current periods, by window: the list names a few windows many times.)
 local direct, current = p.direct, {}
-local seen, touched = ws.seen, ws.list
+local touched = ws.list
 for i = 1, #direct, 2 do
   local dim = direct[i]
   local amt = actual[base_dim[dim]] or 0
@@ -157,11 +157,11 @@ for i = 1, #direct, 2 do
     if v and v.read then
       v.used = v.used + amt
       w.changed = true
-      if not seen[w] then
-        seen[w] = true
+      if w.seen_by ~= ws then
+        w.seen_by = ws
         touched[#touched + 1] = w
       end
-    elseif v or seen[w] then
+    elseif v or w.seen_by == ws then
       charge_directly(ws, charged, w, dim, amt)
     else
       local known = w.blind
