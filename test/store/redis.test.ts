@@ -155,13 +155,14 @@ describe('RedisStore specifics', () => {
    * counter of the day's tokens, the amount): 60 and 30 tokens of 500 used; the second one's
    * gateway died. The first settles (45 used), the next reserve reclaims the second.
    */
-  async function settleAndReclaimEarlier(label: string, held: (dayMs: number, amount: string) => unknown[]) {
+  /** `recordOf`: an earlier layout's record holding `amount` of the day's tokens (old-1's with the limit a grant dimension's counter kept, 1000). */
+  async function settleAndReclaimEarlier(label: string, recordText: (dayMs: number, amount: string) => string) {
     const { client, clock, store, user, p, done } = storeAt(label);
     const dayMs = Date.UTC(2026, 10, 23);
     const checks = [check('tokens', 'day', 1000, 100)];
     await client.hset(`${p}w:day:${dayMs / 1000}`, 'x', '1', 'tokens', 500, 'tokens:r', 90);
-    await client.set(`${p}resv:old-1`, JSON.stringify({ c: [held(dayMs, '60')] }), 'PX', 600_000);
-    await client.set(`${p}resv:old-2`, JSON.stringify({ c: [held(dayMs, '30')] }), 'PX', 600_000);
+    await client.set(`${p}resv:old-1`, recordText(dayMs, '60'), 'PX', 600_000);
+    await client.set(`${p}resv:old-2`, recordText(dayMs, '30'), 'PX', 600_000);
     await client.zadd(`${p}resvs`, clock.now() + 60_000, 'old-1', clock.now() + 1_000, 'old-2');
     clock.advance(2000);
     const record = recordOf('old-1', user, clock.now());
@@ -173,13 +174,16 @@ describe('RedisStore specifics', () => {
     await done();
   }
 
+  it('settles and reclaims reservations whose record is JSON with one list of counters (the layout before 2026-12-02)', async () => {
+    await settleAndReclaimEarlier('record-f', (dayMs, amount) => JSON.stringify({ f: ['day', String(dayMs), 'tokens', amount, amount === '60' ? '1000' : ''] }));
+  });
+
   it('settles and reclaims reservations whose record holds a list per counter (the format before records held one list)', async () => {
-    // (old-1's with the limit a grant dimension's counter kept, old-2's without.)
-    await settleAndReclaimEarlier('record-c', (dayMs, amount) => ['day', String(dayMs), 'tokens', amount, ...(amount === '60' ? ['1000'] : [])]);
+    await settleAndReclaimEarlier('record-c', (dayMs, amount) => JSON.stringify({ c: [['day', String(dayMs), 'tokens', amount, ...(amount === '60' ? ['1000'] : [])]] }));
   });
 
   it('settles and reclaims reservations whose record names its window hashes (the format before records named window and start)', async () => {
-    await settleAndReclaimEarlier('record-w', (dayMs, amount) => [`w:day:${dayMs / 1000}`, 'tokens', amount]);
+    await settleAndReclaimEarlier('record-w', (dayMs, amount) => JSON.stringify({ c: [[`w:day:${dayMs / 1000}`, 'tokens', amount]] }));
   });
 
   it('stores a ledger record whose model name is not well-formed UTF-16 (U+FFFD for the lone surrogate)', async () => {

@@ -611,13 +611,18 @@ end
 -- A reservation is two things under the user's prefix: its place in `resvs`, a sorted set of
 -- request ids (score: when the reservation expires, > 0, while it is in flight; once settled, minus
 -- when its tombstone expires, a day later: what makes a second settle a no-op and a late reserve of
--- that id hold nothing), and its record `resv:<requestId>`, one string: what each counter, the
--- tree and the grants hold, as JSON { f = { window, start, dim, amount, limit|'', window, ... }
--- (five values a counter, in one list: a list per counter cost a settle about 10k instructions
--- more to decode), conv = root|nil, convAmt = amount, g = { {dim, amount}, ... }|nil }, numbers
--- as strings (written by int(); a build of 2026-12-02 wrote an amount as a number: read alike);
--- a record written by an earlier build has `c` instead of `f` (see `held`). It is taken (GETDEL)
--- by the settle or the sweep that gives it back. A tombstone past its day counts for
+-- that id hold nothing), and its record `resv:<requestId>`, one string, in three lines:
+--   `R<amount>,<amount>,...`: what it holds of each counter, in order;
+--   the counters, as JSON [window, start, dim, limit|'', window, ...] (four values a counter);
+--   only when it holds them, the tree and the grants, as JSON { conv = root, convAmt = amount,
+--   g = { {dim, amount}, ... }|nil };
+-- numbers as strings (int()). A plan's requests in one period hold the same counters: the second
+-- line is made (reserve.lua, held_text) and read (held_list) once a call for them, and only the
+-- amounts are the request's own (JSON for the whole cost a reserve and a settle about 20k
+-- instructions). A record written before 2026-12-02 is JSON: { f = { window, start, dim, amount,
+-- limit|'', ... }, conv, convAmt, g } (an amount a string, or a number); one written before that,
+-- `c` in place of `f` (see `held`). It is taken (GETDEL) by the settle or the sweep that gives it
+-- back. A tombstone past its day counts for
 -- nothing; tombstones are removed about once a minute (tidy_tombstones).
 local function tombstone(now)
   return -(now + DAY)
@@ -632,7 +637,20 @@ local function tidy_tombstones(prefix, now)
   redis.call('ZREMRANGEBYSCORE', prefix .. 'resvs', int(-now), '(0')
 end
 
--- Takes a reservation's record: nil when there is none, `done` for an earlier build's tombstone.
+-- A record's counters (its second line), decoded once a call for each text.
+local held_lists = {}
+local function held_list(text)
+  local list = held_lists[text]
+  if not list then
+    list = cjson.decode(text)
+    held_lists[text] = list
+  end
+  return list
+end
+
+-- Takes a reservation's record: nil when there is none, `done` for an earlier build's tombstone;
+-- else { a = its amounts' line, h = its counters (held_list), conv, convAmt, g }, or an earlier
+-- layout's JSON (see above).
 local function take_record(prefix, rk)
   local raw = redis.pcall('GETDEL', rk)
   if type(raw) == 'table' and raw.err then
@@ -654,7 +672,13 @@ local function take_record(prefix, rk)
   end
   if not raw then return nil end
   if raw == 'done' then return 'done' end
-  return cjson.decode(raw)
+  if string.byte(raw, 1) ~= 82 then return cjson.decode(raw) end -- (82: `R`, the record's first line)
+  local one = string.find(raw, '\n', 2, true)
+  local two = string.find(raw, '\n', one + 1, true)
+  local rec = two and cjson.decode(string.sub(raw, two + 1)) or {}
+  rec.a = string.sub(raw, 2, one - 1)
+  rec.h = held_list(string.sub(raw, one + 1, (two or 0) - 1))
+  return rec
 end
 
 -- Requests of this user in flight: reservations in `resvs` not yet expired (tombstones are < 0).
@@ -730,10 +754,17 @@ end
 -- and on its conversation tree and grants. Returns the held counters in one list, four values
 -- each: window object, dim, amount, limit (false: none).
 local function release(ws, rec)
-  local f = rec.f
   local out = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
     nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil } -- (room: see `windows`)
-  if f then
+  local names, f = rec.h, rec.f
+  if names then
+    local k = 0
+    for amt in string.gmatch(rec.a, '[^,]+') do
+      local limit = names[k + 4]
+      hold(ws, out, names[k + 1], number_of(names[k + 2]), names[k + 3], number_of(amt) or 0, limit ~= '' and limit)
+      k = k + 4
+    end
+  elseif f then
     for i = 1, #f, 5 do
       local limit = f[i + 4]
       hold(ws, out, f[i], number_of(f[i + 1]), f[i + 2], number_of(f[i + 3]) or 0, limit ~= '' and limit)

@@ -52,6 +52,38 @@ local function fit_room(room, fixed, per, out, hard, min_out)
   return fixed <= room, out
 end
 
+-- The counters a reservation of plan `p` holds, as its record names them (`held` in common.lua),
+-- for check i in window object where[i]: the same text for the requests of one plan and the same
+-- periods, so made once a call for each (kept with the plan, for the window objects it was made
+-- for: a user's in a call).
+local function held_text(p, where, n)
+  local text, made_for = p.held_text, p.held_for
+  if text then
+    for i = 1, n do
+      if made_for[i] ~= where[i] then
+        text = nil
+        break
+      end
+    end
+    if text then return text end
+  end
+  local list = p.checks
+  local names = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+    nil, nil, nil, nil, nil, nil, nil, nil }
+  for i = 1, n do
+    local b, k = 5 * i - 5, 4 * i - 4
+    local w, dim = where[i], list[5 * i - 3]
+    -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
+    names[k + 1] = w.window
+    names[k + 2] = start_of(w)
+    names[k + 3] = dim
+    names[k + 4] = GRANTABLE[dim] and int(list[b + 4]) or ''
+  end
+  text = cjson.encode(names)
+  p.held_text, p.held_for = text, where
+  return text
+end
+
 -- The reply: its header, then the states (made in one go: a table filled one element at a time is
 -- grown again and again).
 local function reserve_reply(ok, output, denied, conv_root, stale, states)
@@ -248,11 +280,10 @@ if denied ~= 0 then
   return reserve_reply(events_recorded > 0 and 2 or 0, 0, denied, conv_root, stale, states)
 end
 
--- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes. Being in
--- `resvs` is what holds the request's parallel slot.
-local record = { f = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-  nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil } }
-local held_f = record.f
+-- 4. Reserve: every counter, the tree, and a record that settle (or a sweep) undoes (its layout:
+-- `held` in common.lua). Being in `resvs` is what holds the request's parallel slot.
+local record = {}
+local amounts = { nil, nil, nil, nil, nil, nil, nil, nil }
 -- What this request may take beyond the allowance, per grant dimension (the most over any of its
 -- windows): held on the grants so that requests in flight cannot promise the same grant twice.
 local holds, hold_of = {}, {}
@@ -275,15 +306,7 @@ for i = 1, n do
   local v = w.vals[dim]
   v.resv = v.resv + amt
   w.changed = true
-  -- A grant dimension's counter keeps its limit: settle measures what the usage went past it.
-  -- (Five values a counter in the record, as in `list`: the check's place b.)
-  -- (Numbers as strings made with int(): cjson writes a number with printf's %.14g, several
-  -- times the cost.)
-  held_f[b + 1] = w.window
-  held_f[b + 2] = start_of(w)
-  held_f[b + 3] = dim
-  held_f[b + 4] = int(amt)
-  held_f[b + 5] = grantable and int(list[b + 4]) or ''
+  amounts[i] = int(amt)
   local r = s0 + b + 4
   states[r] = states[r] + amt
 end
@@ -296,6 +319,7 @@ for i = 1, #holds do
       h[2] = int(h[2])
       record.g = record.g or {}
       record.g[#record.g + 1] = h
+      record.more = true
     end
   end
 end
@@ -310,11 +334,17 @@ if conv_key then
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
   record.conv = conv_root
   record.convAmt = int(amt)
+  record.more = true
   if conv_state then states[at(conv_state, 4)] = states[at(conv_state, 4)] + amt end
 end
 if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state, 3)] + 1 end
 if store(ws, now, true) then tidy_tombstones(prefix, now) end
-redis.call('SET', prefix .. 'resv:' .. rid, cjson.encode(record), 'PX', int(ttl + DAY))
+local text = 'R' .. table.concat(amounts, ',', 1, n) .. '\n' .. held_text(p, where, n)
+if record.more then
+  record.more = nil
+  text = text .. '\n' .. cjson.encode(record)
+end
+redis.call('SET', prefix .. 'resv:' .. rid, text, 'PX', int(ttl + DAY))
 
 return reserve_reply(1, out, denied, conv_root, stale, states)
 end
