@@ -17,8 +17,9 @@
 --   (read once a call for each list: watched_of; a counter's thresholds are parsed only once it
 --   reaches its first point), cal = the user's calendar (see `period`) | null, hist = how long past
 --   its day a per-day rollup is kept (ms) }. A counter whose amount is 0 is not charged.
--- Returns 0 when this request id was settled before, {1, now, events recorded} when applied (the
--- store then tells the usage index, lua/index.lua, and the outbox's delivery side, events.lua).
+-- Returns 0 when this request id was settled before; when applied, `now` (ms, > 0) if it recorded
+-- no event, else {1, now, events recorded} (the store then tells the usage index, lua/index.lua,
+-- and the outbox's delivery side, events.lua). (A number is the cheapest reply Redis makes.)
 
 -- (Functions of settle's own, made once a script call, not once a request.)
 
@@ -244,5 +245,6 @@ else
   append_ledger(prefix, ARGV, from, to)
 end
 
+if events_recorded == 0 then return now end
 return { 1, now, events_recorded }
 end
