@@ -40,7 +40,7 @@ const kept = `local LEDGER_MAX = '${LEDGER_MAX}'\nlocal EVENTS_MAX = '${EVENTS_M
  * What a settle's head (codec.ts, SettleHead) holds of each dimension from its fifth value on, as a
  * table of numbers by dimension; ROLLUP_AT, where what the day's rollup takes of the ledger record follows.
  */
-const actualOf = `local function actual_of(h)\n  return { ${DIMENSIONS.map((d, i) => `${d} = num(h[${i + 5}])`).join(', ')} }\nend\n`
+const actualOf = `local function actual_of(h)\n  return { ${DIMENSIONS.map((d, i) => `${d} = tonumber(h[${i + 5}]) or 0`).join(', ')} }\nend\n`
   + `local ROLLUP_AT = ${DIMENSIONS.length + 5}\n`;
 
 /** The grant dimensions, as the scripts read them. */
