@@ -14,17 +14,6 @@
 -- Returns one reply per request: what reserve or settle returned, or { '!err', message } when it
 -- failed (a failed request's own writes stay, as with a call of its own; the others are unaffected).
 
--- The plans of this call, decoded (the requests of one plan send the same string).
-local plans = {}
-local function plan_of(s)
-  local p = plans[s]
-  if not p then
-    p = cjson.decode(s)
-    plans[s] = p
-  end
-  return p
-end
-
 local kinds = ARGV[1]
 local R = string.byte('r')
 local replies = {}
@@ -36,11 +25,11 @@ for i = 1, #kinds do
   local head = cjson.decode(ARGV[a])
   local ok, reply
   if string.byte(kinds, i) == R then
-    ok, reply = pcall(reserve, prefix, head, plan_of(ARGV[a + 1]))
+    ok, reply = pcall(reserve, prefix, head, decoded(ARGV[a + 1]))
     a = a + 2
   else
     local n = head[4]
-    ok, reply = pcall(settle, prefix, head, plan_of(ARGV[a + 1]), a + 2, a + 1 + n)
+    ok, reply = pcall(settle, prefix, head, decoded(ARGV[a + 1]), a + 2, a + 1 + n)
     a = a + 2 + n
   end
   if ok then

@@ -617,7 +617,7 @@ end
 --   only when it holds them, the tree and the grants, as JSON { conv = root, convAmt = amount,
 --   g = { {dim, amount}, ... }|nil };
 -- numbers as strings (int()). A plan's requests in one period hold the same counters: the second
--- line is made (reserve.lua, held_text) and read (held_list) once a call for them, and only the
+-- line is made (reserve.lua, held_text) and read (decoded) once a call for them, and only the
 -- amounts are the request's own (JSON for the whole cost a reserve and a settle about 20k
 -- instructions). A record written before 2026-12-02 is JSON: { f = { window, start, dim, amount,
 -- limit|'', ... }, conv, convAmt, g } (an amount a string, or a number); one written before that,
@@ -637,19 +637,20 @@ local function tidy_tombstones(prefix, now)
   redis.call('ZREMRANGEBYSCORE', prefix .. 'resvs', int(-now), '(0')
 end
 
--- A record's counters (its second line), decoded once a call for each text.
-local held_lists = {}
-local function held_list(text)
-  local list = held_lists[text]
-  if not list then
-    list = cjson.decode(text)
-    held_lists[text] = list
+-- JSON that the requests of a call send or read again and again (a plan, batch.lua; a record's
+-- counters, its second line), decoded once a call for each text.
+local decoded_texts = {}
+local function decoded(text)
+  local value = decoded_texts[text]
+  if not value then
+    value = cjson.decode(text)
+    decoded_texts[text] = value
   end
-  return list
+  return value
 end
 
 -- Takes a reservation's record: nil when there is none, `done` for an earlier build's tombstone;
--- else { a = its amounts' line, h = its counters (held_list), conv, convAmt, g }, or an earlier
+-- else { a = its amounts' line, h = its counters (decoded), conv, convAmt, g }, or an earlier
 -- layout's JSON (see above).
 local function take_record(prefix, rk)
   local raw = redis.pcall('GETDEL', rk)
@@ -677,7 +678,7 @@ local function take_record(prefix, rk)
   local two = string.find(raw, '\n', one + 1, true)
   local rec = two and cjson.decode(string.sub(raw, two + 1)) or {}
   rec.a = string.sub(raw, 2, one - 1)
-  rec.h = held_list(string.sub(raw, one + 1, (two or 0) - 1))
+  rec.h = decoded(string.sub(raw, one + 1, (two or 0) - 1))
   return rec
 end
 
