@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: long ? configDefaults.exclude : [...configDefaults.exclude, 'test/integrity/failover.test.ts'],
-    globalSetup: ['test/support/global-redis.ts', 'test/support/global-build.ts'],
+    globalSetup: ['test/support/global-tmp.ts', 'test/support/global-redis.ts', 'test/support/global-build.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,14 +1,16 @@
 // Runs a test folder with a figures file and prints what its tests recorded as one Markdown table
 // (shared by verify:integrity and verify:hostile). Returns the test run's exit status.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export function runAndTabulate({ folder, envName, title, columns, summarize = (rows) => rows }) {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-figures-')), 'figures.ndjson');
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-figures-'));
+  const file = path.join(dir, 'figures.ndjson');
   const run = spawnSync('npx', ['vitest', 'run', folder], { stdio: 'inherit', env: { ...process.env, [envName]: file } });
   const rows = summarize(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  rmSync(dir, { recursive: true, force: true });
   const lines = [
     `| ${columns.map(([, h]) => h).join(' | ')} |`,
     `|${columns.map(() => '---').join('|')}|`,

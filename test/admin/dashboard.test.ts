@@ -1,7 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium, driven by playwright-core): log in, see a
 // user turn red at its limit, edit a limit, switch to Russian, take a screenshot.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_KEY, startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { tempDir } from '../support/temp-dir.js';
 
 
 describe('dashboard in Chromium', () => {
@@ -74,7 +74,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => dora.textContent()).toContain('сообщений');
     expect(await page.textContent('#refresh')).toBe('Обновить');
     await expect.poll(() => page.textContent('#updated')).toContain('Обновлено');
-    const shot = path.join(mkdtempSync(path.join(tmpdir(), 'tg-shot-')), 'dashboard-ru.png');
+    const shot = path.join(tempDir('tg-shot'), 'dashboard-ru.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);
     process.stdout.write(`dashboard screenshot: ${shot}\n`);

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/loader.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function dirWith(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-config-'));
+  const dir = tempDir('tollgate-config');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }

@@ -2,12 +2,10 @@
 // SIGKILL in the middle of a load, started again, then stopped cleanly and started again. Every
 // key keeps working, every counter equals its ledger, and a second process on the same directory
 // is refused while one runs.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, startProcess, type GatewayProcess } from '../support/process.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const USERS = 6;
 const LIMITS = { requests_per_day: 1_000_000, tokens_per_day: 1_000_000_000, spend_micros_per_day: 1_000_000_000_000 };
@@ -17,7 +15,7 @@ interface Ledger { records: Array<{ user: string; promptTokens: number; completi
 
 describe('the embedded store across restarts', () => {
   let upstream: TestUpstream;
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-embedded-'));
+  const dir = tempDir('tollgate-embedded');
   const start = () => startProcess({ upstreamUrl: upstream.url, yaml: 'limits: {}\n', env: { TOLLGATE_DATA_DIR: dir } });
   const live: GatewayProcess[] = [];
 

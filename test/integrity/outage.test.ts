@@ -1,9 +1,6 @@
 // The store goes away mid-load and comes back (a throwaway redis-server, stopped and restarted
 // on the same port with its append-only file). Closed: 503 store_unavailable, not ready, still
 // up, serving again by itself. Open: served throughout, charges journaled and replayed once.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../../src/store/redis/store.js';
@@ -13,11 +10,12 @@ import { reportIntegrity } from '../support/integrity-report.js';
 import { adminCall, startProcess, type GatewayProcess } from '../support/process.js';
 import { uniqueId } from '../support/redis-client.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('a store outage', () => {
   let upstream: TestUpstream;
   let redis: Awaited<ReturnType<typeof startRedisServer>>;
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-outage-'));
+  const dir = tempDir('tollgate-outage');
   const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
   let closed: GatewayProcess;
   let open: GatewayProcess;

@@ -5,9 +5,6 @@
 // request and nothing stays held. Redis here is a throwaway redis-server, paused and restarted by
 // PID; for the restart, the gateway reaches it through a relay that swallows Redis's replies, so
 // Redis provably ran reserves the gateway never heard back about (test/support/redis-relay.ts).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
@@ -17,6 +14,7 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisServer } from '../support/global-redis.js';
 import { startRelay } from '../support/redis-relay.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const AUTH_CACHED = { auth: { cache_ms: 600_000 }, server: { keep_alive_timeout_ms: 120_000 } };
 
@@ -25,7 +23,7 @@ describe('a Redis that stalls, loses its connections or restarts with reserves i
   let redis: Awaited<ReturnType<typeof startRedisServer>>;
   let client: Redis;
   let gw: TestGateway;
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-stall-'));
+  const dir = tempDir('tollgate-stall');
   const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
 
   beforeAll(async () => {

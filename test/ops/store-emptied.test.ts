@@ -5,11 +5,9 @@ import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { openDurableStore } from '../../src/store/durable/durable-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisServer } from '../support/global-redis.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('a store that lost its data', () => {
   let gw: TestGateway | undefined;
@@ -33,7 +31,7 @@ describe('a store that lost its data', () => {
 
   it.each([
     ['without persistence', [] as string[], true],
-    ['with an append-only file', ['--appendonly', 'yes', '--dir', mkdtempSync(path.join(tmpdir(), 'tollgate-epoch-'))], false],
+    ['with an append-only file', ['--appendonly', 'yes', '--dir', tempDir('tollgate-epoch')], false],
   ])('restarted %s: /readyz and the log say whether it was emptied', async (_name, args, emptied) => {
     redis = await startRedisServer(args);
     client = new Redis({ ...redisOptionsFor(redis.url), ...CLIENT_OPTIONS });
@@ -49,7 +47,7 @@ describe('a store that lost its data', () => {
   }, 30_000);
 
   it('the embedded store on disk is new only when its data directory is', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-epoch-data-'));
+    const dir = tempDir('tollgate-epoch-data');
     const open = () => openDurableStore({ dir, fsync: 'always', warn: () => undefined });
     const first = open();
     expect((await first.epoch()).created).toBe(true);

@@ -1,9 +1,6 @@
 // store.settle_replicas (issue 13): a settle asked to confirm waits (WAIT) for a replica; one the
 // replica did not confirm in time is reported so, and the gateway journals it for a replay, which
 // applies nothing twice. A real master and replica, the replica paused (SIGSTOP) by PID.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
@@ -15,6 +12,7 @@ import { startRedisServer } from '../support/global-redis.js';
 import { uniqueId } from '../support/redis-client.js';
 import { createTestUpstream, type TestUpstream } from '../support/upstream.js';
 import { check, plainReservation } from './contract.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('settles confirmed by a replica (store.settle_replicas)', () => {
   let master: Awaited<ReturnType<typeof startRedisServer>>;
@@ -25,7 +23,7 @@ describe('settles confirmed by a replica (store.settle_replicas)', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    const dir = ['--dir', mkdtempSync(path.join(tmpdir(), 'tollgate-replicas-'))];
+    const dir = ['--dir', tempDir('tollgate-replicas')];
     master = await startRedisServer(dir);
     replica = await startRedisServer([...dir, '--replicaof', '127.0.0.1', String(master.port)]);
     const probe = new Redis(replica.url);

@@ -1,7 +1,5 @@
 // Builds a real Tollgate on 127.0.0.1:0 from createApp, with the store a test chooses, and the
 // admin calls a test needs to make a user and a key.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -16,6 +14,7 @@ import { createInFlight, type InFlight } from '../../src/core/in-flight.js';
 import { createJournal, type Journal } from '../../src/settle/journal.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
+import { tempDir } from './temp-dir.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const UPSTREAM_KEY = 'sk-upstream-secret-test';
@@ -50,7 +49,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
   const logger = createLogger('info', sink);
   const upstream = createUpstreamClient(config);
-  const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-journal-')), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
+  const journal = createJournal({ file: path.join(tempDir('tollgate-journal'), 'journal.ndjson'), store: o.store, log: logger, replayMs: 200 });
   const inFlight = createInFlight();
   const calibration = createCalibration({ store: o.store, intervalMs: config.metering.calibration_sync_ms });
   const app = createApp({ config, store: o.store, upstream, clock: o.clock ?? systemClock, logger, journal, inFlight, calibration, metrics: createMetrics() });

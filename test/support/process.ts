@@ -1,11 +1,11 @@
 // Tollgate as a real process (`node dist/main.js`), for tests that need several replicas, a
 // SIGKILL or a SIGTERM. Each gets its own config file and journal; stopped by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './global-redis.js';
 import { ADMIN_KEY, UPSTREAM_KEY } from './gateway.js';
+import { tempDir } from './temp-dir.js';
 
 export interface GatewayProcess {
   readonly url: string;
@@ -27,7 +27,7 @@ export interface ProcessOptions {
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 export async function startProcess(o: ProcessOptions): Promise<GatewayProcess> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-proc-'));
+  const dir = tempDir('tollgate-proc');
   const config = path.join(dir, 'gateway.yaml');
   const metering = Object.entries(o.metering ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join('');
   writeFileSync(config, `metering:\n  prices_file: ${path.join(repo, 'config/prices.yaml')}\n${metering}log_level: info\n${o.yaml ?? ''}`);

@@ -3,10 +3,9 @@
 // (killed and started again from its node files and, if it keeps one, its append-only files) and
 // stopped (by PID) when done.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './global-redis.js';
+import { tempDir } from './temp-dir.js';
 
 export interface TestCluster {
   readonly nodes: Array<{ host: string; port: number }>;
@@ -26,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startCluster(options: { replicas?: 0 | 1; extraArgs?: string[] } = {}): Promise<TestCluster> {
   const replicas = options.replicas ?? 0;
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-cluster-'));
+  const dir = tempDir('tollgate-cluster');
   const ports: number[] = [];
   for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
   const extra = options.extraArgs ?? [];

@@ -2,8 +2,7 @@
 // delivery state survive a reopen (from the log, and from a snapshot after compaction): an event
 // whose delivery failed is retried after the restart, a delivered one is not sent again, and a
 // webhook keeps its place (events recorded before the restart are still its own).
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crossingPoint } from '../../../src/limits/thresholds.js';
@@ -12,12 +11,12 @@ import type { CounterCheck, Store } from '../../../src/store/types.js';
 import { createManualClock, type Clock } from '../../../src/core/clock.js';
 import { plainReservation } from '../contract.js';
 import { eventsContract } from '../events-contract.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const open = (dir: string, clock: Clock, compactBytes?: number): Store =>
   openDurableStore({ dir, fsync: 'everysec', clock, warn: () => undefined, ...(compactBytes ? { compactBytes } : {}) });
 
-eventsContract('durable memory', async (clock) => open(tempDir(), clock));
+eventsContract('durable memory', async (clock) => open(tempDir('tollgate-data'), clock));
 
 const checks: CounterCheck[] = [{ dimension: 'tokens', window: 'day', limit: 100, fixed: 0, perOutput: 0,
   thresholds: [0.5, 0.8, 1].map((f) => ({ label: String(f), point: crossingPoint(100, f) })) }];
@@ -31,7 +30,7 @@ async function use(store: Store, requestId: string, tokens: number): Promise<voi
 
 describe.each([['the log', undefined], ['a snapshot', 1]] as const)('events and deliveries across a reopen, from %s', (_from, compactBytes) => {
   it('keeps events, what was delivered, what failed, and each webhook’s place', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
     const now = { retryAfter: () => 0, count: 100 };
     let store = open(dir, clock, compactBytes);
@@ -60,7 +59,7 @@ describe.each([['the log', undefined], ['a snapshot', 1]] as const)('events and 
 
 describe('the log of reserves and settles', () => {
   it('writes a list of thresholds once per log file, and a key\'s own counter replays as its own', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(Date.UTC(2026, 10, 23, 12));
     let store = open(dir, clock);
     for (const id of ['r1', 'r2', 'r3']) await use(store, id, 20);

@@ -2,8 +2,7 @@
 // reopen (reservations in flight are given back), the log replays to the very state the live
 // store had (compacting on the way), and damage is told apart: a torn end is dropped with a
 // warning, anything else is an error naming the file.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,19 +19,19 @@ import { command, runBoth } from '../differential-model.js';
 import { calendarContract } from '../contract-calendar.js';
 import { grantsContract } from '../contract-grants.js';
 import { keyUseContract } from '../contract-keys.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'tollgate-data-'));
 const T0 = Date.UTC(2026, 10, 23, 12);
 
 function open(dir: string, clock: Clock, warnings: string[] = [], compactBytes?: number, fsync: 'always' | 'everysec' = 'everysec', onReclaim?: OnReclaim): Store {
   return openDurableStore({ dir, fsync, clock, warn: (m) => warnings.push(m), ...(compactBytes ? { compactBytes } : {}), ...(onReclaim ? { onReclaim } : {}) });
 }
 
-storeContract('durable memory', async (clock, onReclaim) => open(tempDir(), clock, [], undefined, 'everysec', onReclaim));
-ledgerContract('durable memory', async (clock) => open(tempDir(), clock));
-calendarContract('durable memory', async (clock) => open(tempDir(), clock));
-grantsContract('durable memory', async (clock) => open(tempDir(), clock));
-keyUseContract('durable memory', async (clock) => open(tempDir(), clock));
+storeContract('durable memory', async (clock, onReclaim) => open(tempDir('tollgate-data'), clock, [], undefined, 'everysec', onReclaim));
+ledgerContract('durable memory', async (clock) => open(tempDir('tollgate-data'), clock));
+calendarContract('durable memory', async (clock) => open(tempDir('tollgate-data'), clock));
+grantsContract('durable memory', async (clock) => open(tempDir('tollgate-data'), clock));
+keyUseContract('durable memory', async (clock) => open(tempDir('tollgate-data'), clock));
 
 const record = (requestId: string, user: string, costMicros: number) => ({
   requestId, time: T0, user, model: 'm', conversation: null, promptTokens: 3, completionTokens: 4,
@@ -73,7 +72,7 @@ describe('the embedded store on disk', () => {
   const files = (dir: string, prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => path.join(dir, f));
 
   it.each(['everysec', 'always'] as const)('keeps users, keys, settings, counters, trees and the ledger across a reopen, and gives back what was in flight (fsync %s)', async (fsync) => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(T0);
     const first = open(dir, clock, [], 600, fsync);
     await fill(first);
@@ -87,7 +86,7 @@ describe('the embedded store on disk', () => {
   });
 
   it.each(['everysec', 'always'] as const)('answers a call only once its record is in the log file, when calls of one turn are written together (fsync %s)', async (fsync) => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const store = open(dir, createManualClock(T0), [], undefined, fsync);
     const logged = () => files(dir, 'log-').map((f) => readFileSync(f, 'utf8')).join('');
     const checks = [check('requests', 'day', 1000, 1)];
@@ -103,7 +102,7 @@ describe('the embedded store on disk', () => {
 
   it('replays its log to the state the live store had, compacting on the way', async () => {
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 120, size: 'max' }), async (cmds) => {
-      const dir = tempDir();
+      const dir = tempDir('tollgate-data');
       let live: MemoryStore | undefined;
       await runBoth(cmds, async (clock) => {
         live = createMemoryStore({ clock, sweepEveryMs: null });
@@ -132,7 +131,7 @@ describe('the embedded store on disk', () => {
   }, 60_000);
 
   it('drops a record torn by a crash mid-write with a warning, and keeps everything before it', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(T0);
     const first = open(dir, clock);
     await fill(first);
@@ -153,7 +152,7 @@ describe('the embedded store on disk', () => {
   });
 
   it('refuses a log damaged in the middle, naming the file and the record', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(T0);
     const first = open(dir, clock);
     await fill(first);
@@ -167,7 +166,7 @@ describe('the embedded store on disk', () => {
   });
 
   it('refuses a damaged snapshot, naming the file', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(T0);
     const first = open(dir, clock);
     await fill(first);
@@ -182,7 +181,7 @@ describe('the embedded store on disk', () => {
   });
 
   it('one store per directory: a second open is refused while the first holds the lock; a dead holder\'s lock is taken over', async () => {
-    const dir = tempDir();
+    const dir = tempDir('tollgate-data');
     const clock = createManualClock(T0);
     const first = open(dir, clock);
     expect(() => open(dir, clock)).toThrow(/is already open in this process/);

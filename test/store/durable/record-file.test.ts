@@ -1,12 +1,12 @@
 // The log's appender when the disk fails it: the calls waiting on a failed write are told, nothing
 // is dropped or torn, and what it could not write goes first once the disk takes it again.
-import { mkdtempSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openAppender, readRecords } from '../../../src/store/durable/record-file.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const tempFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-log-')), 'log-1.jsonl');
+const tempFile = () => path.join(tempDir('tollgate-log'), 'log-1.jsonl');
 
 describe('the log appender when a write fails', () => {
   it('a full disk (/dev/full) answers the waiting calls with ENOSPC and reports it', async () => {
