@@ -143,7 +143,6 @@ want_field(day, rollup_field)
 -- in memory); the others are charged once the counters are read.
 -- (The window objects of the current periods, by window: the list names a few windows many times.)
 local direct, current = p.direct, {}
-local touched = ws.list
 for i = 1, #direct, 2 do
   local dim = direct[i]
   local amt = actual[base_dim[dim]] or 0
@@ -158,10 +157,7 @@ for i = 1, #direct, 2 do
     if v and v.read then
       v.used = v.used + amt
       w.changed = true
-      if w.seen_by ~= ws then
-        w.seen_by = ws
-        touched[#touched + 1] = w
-      end
+      touch(ws, w)
     elseif v or w.seen_by == ws then
       charge_directly(ws, charged, w, dim, amt)
     else
@@ -175,7 +171,7 @@ for i = 1, #direct, 2 do
           w.bdirty = dirty
         end
         dirty[dim] = true
-        if w.qmark == nil then enqueue(w, ws) end
+        enqueue(w, ws)
       else
         add_blind(ws, w, dim, amt, now)
       end
