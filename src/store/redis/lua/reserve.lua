@@ -319,7 +319,6 @@ for i = 1, #holds do
       h[2] = int(h[2])
       record.g = record.g or {}
       record.g[#record.g + 1] = h
-      record.more = true
     end
   end
 end
@@ -334,16 +333,12 @@ if conv_key then
   redis.call('HINCRBY', conv_key, 'resv', int(amt))
   record.conv = conv_root
   record.convAmt = int(amt)
-  record.more = true
   if conv_state then states[at(conv_state, 4)] = states[at(conv_state, 4)] + amt end
 end
 if parallel_state then states[at(parallel_state, 3)] = states[at(parallel_state, 3)] + 1 end
 if store(ws, now, true) then tidy_tombstones(prefix, now) end
 local text = 'R' .. table.concat(amounts, ',', 1, n) .. '\n' .. held_text(p, where, n)
-if record.more then
-  record.more = nil
-  text = text .. '\n' .. cjson.encode(record)
-end
+if record.conv or record.g then text = text .. '\n' .. cjson.encode(record) end
 redis.call('SET', prefix .. 'resv:' .. rid, text, 'PX', int(ttl + DAY))
 
 return reserve_reply(1, out, denied, conv_root, stale, states)
