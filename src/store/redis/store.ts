@@ -74,9 +74,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     const args = settleArgs(req, now(), recordFields(req.record), historyMs);
     // 0: settled before; `now` when applied without an event; [1, now, events] with (settle.lua).
     const reply = await commit('s', userPrefix(req.userId), outboxKey(req.userId), args);
-    if (!Array.isArray(reply) && Number(reply) <= 0) return { applied: false };
-    if (Array.isArray(reply) && Number(reply[2]) > 0) outbox.noticed(req.userId);
     const at = Array.isArray(reply) ? Number(reply[1]) : Number(reply);
+    if (!(at > 0)) return { applied: false };
+    if (Array.isArray(reply) && Number(reply[2]) > 0) outbox.noticed(req.userId);
     // The usage index and the deployment's rollup, written about once a second (index-batcher.ts).
     ix.add(req.userId, wellFormed(req.record.model || NO_MODEL), at, req.actual, rollupOf(req.actual, req.record));
     return o.confirm && replicated ? { applied: true, replicated: await replicated(req.userId) } : { applied: true };
