@@ -622,8 +622,8 @@ end
 -- instructions). A record written before 2026-12-02 is JSON: { f = { window, start, dim, amount,
 -- limit|'', ... }, conv, convAmt, g } (an amount a string, or a number); one written before that,
 -- `c` in place of `f` (see `held`). It is taken (GETDEL) by the settle or the sweep that gives it
--- back. A tombstone past its day counts for
--- nothing; tombstones are removed about once a minute (tidy_tombstones).
+-- back. A tombstone past its day counts for nothing; tombstones are removed about once a minute
+-- (tidy_tombstones).
 local function tombstone(now)
   return -(now + DAY)
 end
