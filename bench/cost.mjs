@@ -2,7 +2,7 @@
 // the machine's drift and other people's work swamp differences of tens of µs): for each build,
 // in turn and in COST_ROUNDS rounds, COST_N requests on COST_CONNECTIONS connections; per request,
 // the gateway's CPU (/proc), Redis's CPU (/proc) and the time Redis spent running scripts (INFO
-// commandstats usec of EVALSHA and EVAL, which other load hardly moves), and Redis commands per request. Medians of
+// commandstats usec of FCALL, EVALSHA and EVAL, which other load hardly moves), and Redis commands per request. Medians of
 // the rounds, with their range. COST_MAIN: builds as quick.mjs's QUICK_MAIN (label=path, ...);
 // COST_MODE json | stream | prompt20k; COST_KIND redis | memory | deployed.
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { Pool } from 'undici';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { processCpuMs } from './cpu.mjs';
 import { findOrStartRedis, localRedisPid } from './redis.mjs';
+import { SCRIPT_CALLS } from '../dist/store/redis/scripts.js';
 import { bodyFor, headersFor, median, PATH } from './requests.mjs';
 import { DEPLOYED_LIMITS, repo, startTollgate } from './tollgate.mjs';
 
@@ -27,7 +28,7 @@ async function redisTotals(client) {
     if (m[1] === 'info') continue;
     calls += Number(m[2]);
     // A script's time includes the commands it runs (which are also counted on their own).
-    if (m[1] === 'evalsha' || m[1] === 'eval') usec += Number(m[3]);
+    if (SCRIPT_CALLS.has(m[1])) usec += Number(m[3]);
   }
   return { calls, usec };
 }

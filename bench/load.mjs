@@ -66,7 +66,7 @@ export function combine(passes) {
  * Every target's load, JSON then streams, in `passes` passes that alternate the targets' order, so
  * that other work on a shared machine weighs on every target alike; each target still gets
  * `seconds` in all, after `warmupSeconds` of each mode that are not counted (a fresh process grows
- * its heap and opens its upstream connections first). `scriptCalls()` (Redis EVALSHA + EVAL so
+ * its heap and opens its upstream connections first). `scriptCalls()` (Redis FCALL + EVALSHA + EVAL so
  * far) is read around the runs of the target named `scriptsOf`, for script calls per request.
  * Redis's CPU is counted for the targets named in `redisTargets` (by default `scriptsOf`), and so
  * are all Redis commands when `redisCommands()` (commands run so far) is given.

@@ -1,9 +1,11 @@
 -- Runs the batch script (bench/lua-lines.mjs wrote it and its calls' KEYS and ARGV to a directory)
 -- against a Redis made of Lua tables, counting the virtual machine's instructions of the script's
 -- own lines (a count hook at every instruction) from call `from` on.
--- Usage: lua5.1 lua-lines.lua <dir> <from> <top>
+-- Usage: lua5.1 lua-lines.lua <dir> <from> <top> <form>: `library`, a Redis Function library (its
+-- top level run once, as FUNCTION LOAD runs it, then the function it registers called each time),
+-- or `eval`, an EVAL script (run whole each time).
 cjson = require('cjson')
-local dir, from, top = arg[1], tonumber(arg[2]), tonumber(arg[3])
+local dir, from, top, form = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4]
 local src = io.open(dir .. '/script.lua'):read('*a')
 local calls = cjson.decode(io.open(dir .. '/batches.json'):read('*a'))
 
@@ -72,6 +74,12 @@ local function count()
   total[kind] = total[kind] + 1
 end
 local script = assert(loadstring(src, '=script'))
+if form == 'library' then
+  local fn
+  redis.register_function = function(_, f) fn = f end
+  script()
+  script = function() return fn(KEYS, ARGV) end
+end
 for i, c in ipairs(calls) do
   KEYS, ARGV, kind = c.keys, c.argv, c.kind
   if i >= from then
@@ -101,4 +109,4 @@ local function list(title, counts)
   end
 end
 list('By line:', by_line)
-list('By function (the line it is defined on; 0: the script\'s top level):', by_function)
+list('By function (the line it is defined on; 0: the script\'s top level, run once for a library):', by_function)

@@ -12,15 +12,24 @@ import path from 'node:path';
 import { luaRequests } from './lua-requests.mjs';
 
 const dist = process.env.LUA_DIST ?? new URL('../dist', import.meta.url).pathname;
-const { defineScripts } = await import(`${dist}/store/redis/scripts.js`);
+const { defineScripts, batchScript } = await import(`${dist}/store/redis/scripts.js`);
 const requests = await luaRequests(dist);
 const BATCH = Number(process.env.LUA_BATCH ?? 16);
 const ROUNDS = Number(process.env.LUA_ROUNDS ?? 6);
 
-// The script as it is sent: a client that keeps the command it is given, asked for its EVAL form.
-let sent = null;
-const client = { isCluster: false, options: {}, defineCommand() {}, sendCommand(c) { sent = c; } };
-const scripted = defineScripts(client);
+/**
+ * The script as Redis runs it: the Function library (its first line, `#!lua`, left out: Lua's
+ * loadstring does not skip it), or, from a build before 2026-12-02, the EVAL script it sends (a
+ * client that keeps the command it is given, asked for its EVAL form).
+ */
+function script() {
+  if (batchScript) return { form: 'library', text: `--${batchScript().library.slice(2)}` };
+  let sent = null;
+  const client = { isCluster: false, options: {}, defineCommand() {}, sendCommand(c) { sent = c; } };
+  void defineScripts(client).tgBatchArgs(['', '2', 'k', 'o', 'r']);
+  sent.toWritable({});
+  return { form: 'eval', text: sent.args[0] };
+}
 const NOW = Date.UTC(2026, 11, 1, 12);
 const batches = [];
 for (let r = 0; r < ROUNDS; r++) {
@@ -31,14 +40,13 @@ for (let r = 0; r < ROUNDS; r++) {
     batches.push({ kind, keys, argv: [kinds, ...args.flat()] });
   }
 }
-void scripted.tgBatchArgs(['', '2', 'k', 'o', 'r']);
-sent.toWritable({});
+const { form, text } = script();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lua-lines-'));
 try {
-  writeFileSync(path.join(dir, 'script.lua'), sent.args[0]);
+  writeFileSync(path.join(dir, 'script.lua'), text);
   writeFileSync(path.join(dir, 'batches.json'), JSON.stringify(batches));
   // The first two calls (one of each kind) make the window hashes: counted from the third.
-  process.stdout.write(execFileSync('lua5.1', [new URL('./lua-lines.lua', import.meta.url).pathname, dir, '3', process.env.LUA_TOP ?? '40']));
+  process.stdout.write(execFileSync('lua5.1', [new URL('./lua-lines.lua', import.meta.url).pathname, dir, '3', process.env.LUA_TOP ?? '40', form]));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
 // 127.0.0.1:6379 when it answers, else a redis-server of our own on a free port (no persistence).
 import { Redis } from 'ioredis';
 import { freePort, sleep, startChild } from './children.mjs';
+import { SCRIPT_CALLS } from '../dist/store/redis/scripts.js';
 
 async function answers(url) {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
@@ -40,10 +41,12 @@ export async function commandStats(client) {
   return calls;
 }
 
-/** Script calls so far (EVALSHA, and EVAL after a NOSCRIPT), from `INFO commandstats`. */
+/** Script calls so far (FCALL, EVALSHA, and EVAL after a NOSCRIPT), from `INFO commandstats`. */
 export async function scriptCalls(client) {
   const calls = await commandStats(client);
-  return (calls.evalsha ?? 0) + (calls.eval ?? 0);
+  let n = 0;
+  for (const name of SCRIPT_CALLS) n += calls[name] ?? 0;
+  return n;
 }
 
 /** Every command Redis has run so far, those scripts ran included (INFO commandstats; the INFO calls themselves left out). */

@@ -126,7 +126,7 @@ export function markdown(r) {
     openTable(r), '',
     '## Store calls per request (tollgate-redis)', '',
     `- MONITOR, ${c.monitor.requests} sequential requests (half JSON, half streaming): ${n(c.monitor.scriptsBefore, 2)} script calls before the upstream call, ${n(c.monitor.scriptsAfter, 2)} after; ${c.monitor.exactlyOneEachSide} of ${c.monitor.requests} requests exactly one each side. Other commands from the gateway's connections: ${n(c.monitor.otherCommands, 3)} per request (auth-cache refreshes). Commands the two scripts run inside Redis: ${n(c.monitor.commandsInsideScripts, 1)} per request.`,
-    `- INFO commandstats, EVALSHA + EVAL ÷ requests${r.redisOwn ? '' : ' (a shared Redis: other clients\' scripts would count too)'}: sequential run ${n(c.stats.sequential, 3)}, JSON load ${n(c.stats.json, 3)}, stream load ${n(c.stats.stream, 3)}.`, '',
+    `- INFO commandstats, FCALL + EVALSHA + EVAL ÷ requests${r.redisOwn ? '' : ' (a shared Redis: other clients\' scripts would count too)'}: sequential run ${n(c.stats.sequential, 3)}, JSON load ${n(c.stats.json, 3)}, stream load ${n(c.stats.stream, 3)}.`, '',
     '## Against the targets (reported, not asserted)', '',
     table(['gateway', 'target', 'measured', ''], targetRows(r)), '',
     r.failures.length === 0 ? 'No run failed.' : `**Failed:**\n\n${r.failures.map((f) => `- ${f}`).join('\n')}`, '',

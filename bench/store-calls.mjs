@@ -6,6 +6,7 @@
 // gateway's own connections count (those that ran a script on this run's user); the commands the
 // scripts run inside Redis are counted apart.
 import { Pool } from 'undici';
+import { SCRIPT_CALLS } from '../dist/store/redis/scripts.js';
 import { sleep } from './children.mjs';
 import { headersFor, jsonBody, PATH, streamBody } from './requests.mjs';
 
@@ -44,7 +45,7 @@ export async function storeCalls(redis, target, { n, settleWaitMs }) {
 }
 
 function tally(events, prefix, requests) {
-  const isScript = (a) => (a[0] === 'evalsha' || a[0] === 'eval') && a[3]?.startsWith(prefix);
+  const isScript = (a) => SCRIPT_CALLS.has(a[0]) && a[3]?.startsWith(prefix);
   const inScript = (e) => e.source === 'lua' && e.args[1]?.startsWith(prefix);
   const gateway = new Set(events.filter((e) => e.source !== 'lua' && isScript(e.args)).map((e) => e.source));
   const per = [];

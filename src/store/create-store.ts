@@ -47,6 +47,7 @@ export function createStore(config: Config, logger: Logger, hooks: StoreHooks = 
   const { cluster_nodes: nodes, redis_url: url, history_days: historyDays } = config.store;
   const settleReplicas = config.store.settle_replicas > 0
     ? { replicas: config.store.settle_replicas, timeoutMs: config.store.settle_replicas_timeout_ms } : null;
+  const warn = (message: string): void => logger.warn(message);
   if (nodes.length > 0) {
     const cluster = new Cluster(nodes.map((n) => {
       const [host, port] = n.split(':');
@@ -54,16 +55,16 @@ export function createStore(config: Config, logger: Logger, hooks: StoreHooks = 
     }), CLUSTER_OPTIONS);
     cluster.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis cluster error'));
     logger.info({ nodes }, 'store: Redis Cluster');
-    return createRedisStore({ client: cluster, historyDays, settleReplicas, ...hooks });
+    return createRedisStore({ client: cluster, historyDays, settleReplicas, warn, ...hooks });
   }
   if (url) {
     const client = new Redis({ ...redisOptionsFor(url), ...CLIENT_OPTIONS });
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     logger.info({ url: redactUrl(url) }, 'store: Redis');
-    return createRedisStore({ client, historyDays, settleReplicas, ...hooks });
+    return createRedisStore({ client, historyDays, settleReplicas, warn, ...hooks });
   }
   const dir = path.resolve(config.store.data_dir);
-  const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn: (msg) => logger.warn(msg), ...hooks });
+  const store = openDurableStore({ dir, fsync: config.store.fsync, historyDays, warn, ...hooks });
   logger.info({ dir, fsync: config.store.fsync }, 'store: embedded, kept on disk (one process only; set REDIS_URL for Redis)');
   return store;
 }

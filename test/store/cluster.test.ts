@@ -1,7 +1,7 @@
 // The Redis store on a real three-node Redis Cluster (OS-chosen ports): the same contract suites,
 // calendars and grants included, since every script touches one user's slot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { slotOf } from '../../src/store/redis/outbox-keys.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { uniqueId } from '../support/redis-client.js';
@@ -43,6 +43,28 @@ describe('Redis store group commit on a cluster', () => {
       expect(states.map((s) => [s[0]?.used, s[0]?.reserved])).toEqual(users.map(() => [1, 0]));
     } finally {
       await store.close();
+    }
+  });
+
+  it('loads the batch script as a Function on every master, and again on a master that lost it', async () => {
+    const store = createRedisStore({ client: new Cluster(cluster.nodes) });
+    const masters = cluster.nodes.map((n) => new Redis(n.port, n.host));
+    const libraries = () => Promise.all(masters.map(async (m) => ((await m.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'tollgate_*')) as unknown[]).length));
+    try {
+      const checks = [check('requests', 'day', 10, 1)];
+      // (Forty users: the chance that none has a slot on the second master is (2/3)^40, about 1e-7.)
+      const users = Array.from({ length: 40 }, (_, i) => uniqueId(`fn-${i}`));
+      const reserveAll = (id: string) => Promise.all(users.map((userId) => store.reserve(plainReservation({ userId, requestId: id, checks }))));
+      expect((await reserveAll('a')).every((r) => r.ok)).toBe(true);
+      expect(await libraries()).toEqual([1, 1, 1]);
+      // A master restarted without persistence (or a new one) has none: the first call there loads it again.
+      await masters[1]?.call('FUNCTION', 'FLUSH');
+      expect(await libraries()).toEqual([1, 0, 1]);
+      expect((await reserveAll('b')).map((r) => r.states[0]?.reserved)).toEqual(users.map(() => 2));
+      expect(await libraries()).toEqual([1, 1, 1]);
+    } finally {
+      await store.close();
+      for (const m of masters) m.disconnect();
     }
   });
 });

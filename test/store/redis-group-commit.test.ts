@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
+import { SCRIPT_CALLS } from '../../src/store/redis/scripts.js';
 import type { Amounts, CounterCheck, LedgerRecord, ReserveRequest, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { startRedisServer } from '../support/global-redis.js';
@@ -31,12 +32,18 @@ function countWrites(socket: Socket): { readonly count: number } {
   return counter;
 }
 
-/** Script calls Redis has run so far (EVALSHA and EVAL, from INFO commandstats). */
+/** Script calls Redis has run so far (FCALL, EVALSHA and EVAL, from INFO commandstats). */
 async function scriptCalls(admin: Redis): Promise<number> {
   const info = await admin.info('commandstats');
   let n = 0;
-  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) n += Number(m[1]);
+  for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) if (SCRIPT_CALLS.has(m[1] as string)) n += Number(m[2]);
   return n;
+}
+
+/** How many times Redis has run a command (`function|load` for FUNCTION LOAD), from INFO commandstats; `failed`: those that answered an error. */
+async function callsOf(admin: Redis, command: string, count: 'calls' | 'failed_calls' = 'calls'): Promise<number> {
+  const m = new RegExp(`^cmdstat_${command.replace('|', '\\|')}:.*\\b${count}=(\\d+)`, 'm').exec(await admin.info('commandstats'));
+  return Number(m?.[1] ?? 0);
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -171,6 +178,8 @@ describe('Redis store group commit', () => {
   });
 
   it('sends twenty reservations made in one turn as one script call in one write, and each gets its own answer', async () => {
+    // (The store's first call loads the script into Redis: the test below counts those calls.)
+    await reserve(store, 'first');
     const writes = countWrites(client.stream);
     const before = await scriptCalls(admin);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserve(store, `one-turn-${i}`)));
@@ -178,19 +187,54 @@ describe('Redis store group commit', () => {
     expect((await scriptCalls(admin)) - before).toBe(1);
     expect(results.every((r) => r.ok)).toBe(true);
     // Decided in the order they were made: the n-th reservation saw the n-1 before it.
-    expect(results.map((r) => r.states[0]?.reserved)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(results.map((r) => r.states[0]?.reserved)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
 
-  it('runs its script again after Redis has forgotten it (a flushed script cache, a new master): EVAL after a NOSCRIPT', async () => {
-    const evals = async () => Number(/^cmdstat_eval:calls=(\d+)/m.exec(await admin.info('commandstats'))?.[1] ?? 0);
-    await admin.script('FLUSH');
-    const before = await evals();
-    const results = await Promise.all([reserve(store, 'after-flush-1'), reserve(store, 'after-flush-2')]);
+  it('runs the batch as a Redis Function, loaded again once when Redis has lost it (a restart without persistence, a new master)', async () => {
+    expect((await reserve(store, 'as-function')).ok).toBe(true);
+    const library = (await admin.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'tollgate_*')) as unknown[];
+    expect(library).toHaveLength(1);
+    await admin.call('FUNCTION', 'FLUSH');
+    const [loads, fcalls, refused, evals] = [await callsOf(admin, 'function|load'), await callsOf(admin, 'fcall'),
+      await callsOf(admin, 'fcall', 'failed_calls'), await callsOf(admin, 'evalsha') + await callsOf(admin, 'eval')];
+    // Two turns' calls find it missing together (Redis paused until both are sent): one load, each call sent again.
+    await admin.client('PAUSE', 200, 'ALL');
+    const later = new Promise((resolve) => setTimeout(resolve, 20));
+    const results = await Promise.all([reserve(store, 'after-flush-1'), later.then(() => reserve(store, 'after-flush-2'))]);
     expect(results.map((r) => r.states[0]?.reserved)).toEqual([1, 2].map((n) => (results[0]?.states[0]?.reserved ?? 0) + n - 1));
-    expect((await evals()) - before).toBe(1);
-    // Loaded again by that EVAL: the next call is an EVALSHA.
+    expect((await callsOf(admin, 'function|load')) - loads).toBe(1);
     expect((await reserve(store, 'after-flush-3')).ok).toBe(true);
-    expect((await evals()) - before).toBe(1);
+    expect((await callsOf(admin, 'function|load')) - loads).toBe(1);
+    // Two calls refused (counted among its calls too), two sent again, one more; no script run any other way.
+    expect((await callsOf(admin, 'fcall', 'failed_calls')) - refused).toBe(2);
+    expect((await callsOf(admin, 'fcall')) - fcalls).toBe(5);
+    expect((await callsOf(admin, 'evalsha')) + (await callsOf(admin, 'eval')) - evals).toBe(0);
+  });
+
+  it('where Redis refuses Functions (an ACL without FUNCTION and FCALL), says so once and runs the same script with EVALSHA, EVAL after a NOSCRIPT', async () => {
+    await admin.call('ACL', 'SETUSER', 'no-functions', 'on', '>pw', '~*', '&*', '+@all', '-function', '-fcall');
+    const warnings: string[] = [];
+    const limited = new Redis({ ...redisOptionsFor(server.url.replace('redis://', 'redis://no-functions:pw@')), ...CLIENT_OPTIONS });
+    const other = createRedisStore({ client: limited, warn: (m) => warnings.push(m) });
+    try {
+      const evals = async () => callsOf(admin, 'eval');
+      const first = await Promise.all([reserve(other, 'acl-refused-1'), reserve(other, 'acl-refused-2')]);
+      expect(first.every((r) => r.ok)).toBe(true);
+      expect((await reserve(other, 'acl-refused-3')).states[0]?.reserved).toBe((first[0]?.states[0]?.reserved ?? 0) + 2);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/Functions not usable \(NOPERM.*EVALSHA/);
+      await admin.script('FLUSH');
+      const before = await evals();
+      const results = await Promise.all([reserve(other, 'acl-after-flush-1'), reserve(other, 'acl-after-flush-2')]);
+      expect(results.map((r) => r.states[0]?.reserved)).toEqual([1, 2].map((n) => (results[0]?.states[0]?.reserved ?? 0) + n - 1));
+      expect((await evals()) - before).toBe(1);
+      // Loaded again by that EVAL: the next call is an EVALSHA.
+      expect((await reserve(other, 'acl-after-flush-3')).ok).toBe(true);
+      expect((await evals()) - before).toBe(1);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers a reused id in a batch with its own error, and the others of the batch as usual', async () => {

@@ -5,6 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { TestGateway } from './gateway.js';
 import { uniqueId } from './redis-client.js';
+import { SCRIPT_CALLS } from '../../src/store/redis/scripts.js';
 
 export interface Member { readonly id: string; readonly key: string; readonly parallel: number }
 
@@ -73,7 +74,7 @@ interface Queued { command: { name: string; args: unknown[] } }
 function requestsIn(q: Queued): number {
   const { name, args } = q.command;
   const keys = Number(args[1]);
-  return (name === 'evalsha' || name === 'eval') && keys >= 2 ? keys / 2 : 1;
+  return SCRIPT_CALLS.has(name) && keys >= 2 ? keys / 2 : 1;
 }
 
 /** Waits until the client has written the commands of `count` requests that Redis has not answered (it is paused). */

@@ -1,7 +1,7 @@
 // Loads the Lua scripts once and registers them with ioredis `defineCommand`: ioredis computes
 // each script's SHA, runs it with EVALSHA and falls back to EVAL after a NOSCRIPT. The batch
-// script, sent under load about once per ten requests with a few hundred arguments, is sent as a
-// command of our own that does the same (see batchSender).
+// script, sent under load about once per ten requests with a few hundred arguments, is a Redis
+// Function where Redis allows it, called with a command of our own (see batchSender).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, type Cluster, type Redis } from 'ioredis';
@@ -52,27 +52,64 @@ const indexDims = `local INDEX_DIMS = { ${ROLLUP_DIMS.map((d) => `'${d}'`).join(
 
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
-export function defineScripts(client: Redis | Cluster): ScriptedRedis {
-  const common = `${retention}${kept}${grantable}${read('common')}`;
+/** The commands that run a script (as Redis's command stats and MONITOR name them): what counts as a script call. */
+export const SCRIPT_CALLS: ReadonlySet<string> = new Set(['fcall', 'evalsha', 'eval']);
+
+export interface ScriptOptions {
+  /** Run the batch script as a Redis Function where Redis allows it (default true); false: always EVALSHA. */
+  functions?: boolean;
+  /** Told once when Redis does not allow Functions and the batch script runs with EVALSHA instead. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Every script begins by making what one call keeps for itself (common.lua, begin_call); the batch
+ * script's batch() does it itself, as a Function's call does not run the top level.
+ */
+const evalScript = (...parts: string[]): string => `${parts.join('\n')}\nbegin_call()\n`;
+
+/** What every script begins with: the tables it reads (prepended here) and common.lua. */
+const commonLua = (): string => `${retention}${kept}${grantable}${read('common')}`;
+
+export function defineScripts(client: Redis | Cluster, options: ScriptOptions = {}): ScriptedRedis {
+  const common = commonLua();
   // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
-  const batch = batchSender(client, [common, actualOf, read('events'), read('reserve'), read('settle'), read('batch')].join('\n'));
+  const batch = batchSender(client, batchScript(), options);
   Object.assign(client, { tgBatchArgs: batch });
   for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgGrant', 'grant']] as const) {
-    client.defineCommand(name, { numberOfKeys: 1, lua: `${common}\n${read(file)}` });
+    client.defineCommand(name, { numberOfKeys: 1, lua: `${evalScript(common)}${read(file)}` });
   }
-  client.defineCommand('tgIndex', { numberOfKeys: 1, lua: `${common}${indexDims}\n${read('index')}` });
+  client.defineCommand('tgIndex', { numberOfKeys: 1, lua: `${evalScript(common, indexDims)}${read('index')}` });
   return client as ScriptedRedis;
 }
 
 /**
- * A script call whose arguments are taken as they are (ioredis's own copies them with
- * Array.prototype.flat: about 15 µs for 200), its replies read as text as `defineCommand`'s are.
- * A connection that has not run the script yet is sent EVAL at once, as ioredis does.
+ * The batch script (lua/batch.lua and all it calls), in its two forms: `lua` an EVAL script, and
+ * `library` a Redis Function library whose function `name` is the same batch(). Named by the
+ * script's SHA, so two Tollgate versions never load over each other's.
  */
-class ScriptCommand extends Command {
-  constructor(args: string[], private readonly script: { readonly lua: string; readonly loaded: WeakSet<object> }) {
-    super('evalsha', [], { replyEncoding: 'utf8' });
+export function batchScript(): { lua: string; library: string; name: string; sha: string } {
+  const body = [commonLua(), actualOf, read('events'), read('reserve'), read('settle'), read('batch')].join('\n');
+  const lua = `${body}\nreturn batch(KEYS, ARGV)\n`;
+  const sha = createHash('sha1').update(lua).digest('hex');
+  const tag = sha.slice(0, 20);
+  const name = `tg_batch_${tag}`;
+  const library = `#!lua name=tollgate_${tag}\n${body}\nredis.register_function('${name}', batch)\n`;
+  return { lua, library, name, sha };
+}
+
+/** A command whose arguments are taken as they are (ioredis's own copies them with Array.prototype.flat: about 15 µs for 200), its reply read as text. */
+class RawCommand extends Command {
+  constructor(name: string, args: string[]) {
+    super(name, [], { replyEncoding: 'utf8' });
     this.args = args;
+  }
+}
+
+/** An EVALSHA, sent as EVAL on a connection that has not run the script yet, as ioredis's `defineCommand` does. */
+class ScriptCommand extends RawCommand {
+  constructor(args: string[], private readonly script: { readonly lua: string; readonly loaded: WeakSet<object> }) {
+    super('evalsha', args);
   }
 
   override toWritable(socket: object): string | Buffer {
@@ -85,33 +122,78 @@ class ScriptCommand extends Command {
   }
 }
 
+/** Redis has no Functions (before 7.0), or this user may not load or call them (ACL). */
+const functionsRefused = (e: unknown): e is Error => e instanceof Error && /unknown command|unknown subcommand|NOPERM/i.test(e.message);
+/** The library is not loaded on the node that answered (a new or restarted Redis, a flush, a new master). */
+const functionMissing = (e: unknown): boolean => e instanceof Error && e.message.includes('Function not found');
+
 /**
- * Runs a script with EVALSHA, and with EVAL on a connection's first call and after a NOSCRIPT (a
- * flushed script cache, a replica promoted), as ioredis's `defineCommand` does, with the
- * arguments taken as they are: `args[0]` is the script's slot, then the number of keys, the keys,
- * and the rest.
+ * Runs the batch script with the arguments taken as they are: `args[0]` is the script's slot (its
+ * SHA or function name is put there), then the number of keys, the keys, and the rest.
+ *
+ * As a Redis Function (FCALL): the library's top level runs once, at FUNCTION LOAD, so a call does
+ * not make the script's hundred-odd functions again, nor decode the plans it decoded before
+ * (common.lua, decoded). The library is loaded when a call finds it missing, on every master of a
+ * Cluster, and that call sent again; Redis keeps it with the data (replicated, and in RDB and AOF).
+ * Where Redis refuses Functions (before 7.0; an ACL without FUNCTION or FCALL) it says so once
+ * (`warn`) and every call is the same script run with EVALSHA: EVAL on a connection's first call
+ * and after a NOSCRIPT (a flushed script cache, a replica promoted), as ioredis's `defineCommand` does.
  */
-function batchSender(client: Redis | Cluster, lua: string): (args: string[]) => Promise<BatchReply[]> {
-  const sha = createHash('sha1').update(lua).digest('hex');
-  const script = { lua, loaded: new WeakSet<object>() };
+function batchSender(client: Redis | Cluster, script: ReturnType<typeof batchScript>, options: ScriptOptions): (args: string[]) => Promise<BatchReply[]> {
+  const evalState = { lua: script.lua, loaded: new WeakSet<object>() };
   const prefix = keyPrefixOf(client);
-  const send = (args: string[]): Promise<BatchReply[]> => {
-    const command = new ScriptCommand(args, script);
+  let functions = options.functions ?? true;
+  let loading: Promise<unknown> | null = null;
+  const send = (command: Command): Promise<BatchReply[]> => {
     void client.sendCommand(command);
     return command.promise as Promise<BatchReply[]>;
   };
-  return (args) => {
-    args[0] = sha;
-    // The client's keyPrefix, which ioredis adds to the keys of the commands it makes.
-    if (prefix !== '') for (let i = 2, end = 2 + Number(args[1]); i < end; i++) args[i] = `${prefix}${args[i] as string}`;
-    return send(args).catch((e: unknown) => {
+  const evalsha = (args: string[]): Promise<BatchReply[]> => {
+    args[0] = script.sha;
+    return send(new ScriptCommand(args, evalState)).catch((e: unknown) => {
       if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
       // Which connection forgot it is not known here: each loads it again with its next call (one
       // EVAL each, this one's first). Only an EVALSHA answers NOSCRIPT: args[0] is still the SHA.
-      script.loaded = new WeakSet<object>();
-      return send(args);
+      evalState.loaded = new WeakSet<object>();
+      return send(new ScriptCommand(args, evalState));
     });
   };
+  const refused = (e: Error, args: string[]): Promise<BatchReply[]> => {
+    if (functions) options.warn?.(`store: Redis Functions not usable (${e.message}); the batch script runs with EVALSHA`);
+    functions = false;
+    return evalsha(args);
+  };
+  const fcall = (args: string[]): Promise<BatchReply[]> => {
+    args[0] = script.name;
+    return send(new RawCommand('fcall', args));
+  };
+  const afterMissing = async (args: string[]): Promise<BatchReply[]> => {
+    // One load for the calls that found it missing together.
+    loading ??= loadLibrary(client, script.library).finally(() => { loading = null; });
+    try {
+      await loading;
+    } catch (e) {
+      if (functionsRefused(e)) return refused(e, args);
+      throw e;
+    }
+    return fcall(args);
+  };
+  return (args) => {
+    // The client's keyPrefix, which ioredis adds to the keys of the commands it makes.
+    if (prefix !== '') for (let i = 2, end = 2 + Number(args[1]); i < end; i++) args[i] = `${prefix}${args[i] as string}`;
+    if (!functions) return evalsha(args);
+    return fcall(args).catch((e: unknown) => {
+      if (functionsRefused(e)) return refused(e, args);
+      if (functionMissing(e)) return afterMissing(args);
+      throw e;
+    });
+  };
+}
+
+/** FUNCTION LOAD on the Redis, or on every master of a Cluster (each keeps its own functions). */
+async function loadLibrary(client: Redis | Cluster, library: string): Promise<void> {
+  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  await Promise.all(nodes.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', library)));
 }
 
 /** The keyPrefix a client was made with ('' for none): ioredis adds it to every key of the commands it makes. */

@@ -32,12 +32,14 @@ export interface RedisStoreOptions {
   historyDays?: number;
   /** A settle asked to confirm waits (WAIT) for this many replicas, up to timeoutMs (store.settle_replicas). */
   settleReplicas?: ReplicaWait | null;
+  /** Told once when Redis does not allow Functions (scripts.ts: the batch script then runs with EVALSHA). */
+  warn?: (message: string) => void;
 }
 
 const DAY = 86_400_000;
 
 export function createRedisStore(options: RedisStoreOptions): Store {
-  const redis = defineScripts(options.client);
+  const redis = defineScripts(options.client, { warn: options.warn });
   const now = (): number => options.clock?.now() ?? 0;
   const firstConnect = firstReady(options.client, 5000);
   const commit = createGroupCommit(redis, options.client);

@@ -6,6 +6,7 @@
 -- changed is written once, as it ends (common.lua, `store` and flush_windows), rather than by each
 -- request.
 --
+-- batch(KEYS, ARGV): called with the script's (scripts.ts: FCALL passes them, an EVAL's last line).
 -- KEYS: for request i, KEYS[2i-1] its user's prefix `tg:{u:<id>}:` and KEYS[2i] the outbox stream
 --   of its slot (events.lua)
 -- ARGV[1]: one letter per request, `r` reserve (reserve.lua) or `s` settle (settle.lua); then
@@ -14,6 +15,8 @@
 -- Returns one reply per request: what reserve or settle returned, or { '!err', message } when it
 -- failed (a failed request's own writes stay, as with a call of its own; the others are unaffected).
 
+local function batch(KEYS, ARGV)
+begin_call()
 local kinds = ARGV[1]
 local R = string.byte('r')
 local replies = {}
@@ -29,7 +32,7 @@ for i = 1, #kinds do
     a = a + 2
   else
     local n = head[4]
-    ok, reply = pcall(settle, prefix, head, decoded(ARGV[a + 1]), a + 2, a + 1 + n)
+    ok, reply = pcall(settle, prefix, head, decoded(ARGV[a + 1]), ARGV, a + 2, a + 1 + n)
     a = a + 2 + n
   end
   if ok then
@@ -43,3 +46,4 @@ end
 -- The window hashes' writes the requests queued, each hash written once (common.lua, flush_windows).
 flush_all_windows()
 return replies
+end

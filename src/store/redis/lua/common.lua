@@ -1,6 +1,11 @@
 -- Shared by every Tollgate script (prepended when the script is loaded).
 -- All keys a script touches are derived from KEYS[1], the user's prefix `tg:{u:<id>}:`,
 -- so they share one hash tag and one Cluster slot.
+--
+-- The batch script is also loaded as a Redis Function library (scripts.ts): its top level then
+-- runs once, at FUNCTION LOAD, where only `redis` is in scope (no string, math, cjson,
+-- setmetatable...), and stays loaded between calls. So the top level only makes values and
+-- functions; what one call keeps for itself is made again by begin_call() as every call begins.
 
 local MINUTE = 60000
 local DAY = 86400000
@@ -12,7 +17,7 @@ local DAY = 86400000
 
 -- Redis TIME is read once per script call: the requests of one batch (batch.lua) were sent
 -- together, and are decided at the same instant.
-local time_now = nil
+local time_now
 local function clock_now(arg)
   local now = tonumber(arg)
   if now and now > 0 then return now end
@@ -126,7 +131,7 @@ end
 -- share a few windows (every dimension has a day and a month counter), and the requests of a batch
 -- on UTC (no calendar) share the instant (clock_now) and so the periods (and the one function
 -- that looks them up).
-local utc_memo = {}
+local utc_memo
 local function periods(now, cal)
   local of = not cal and utc_memo[now]
   if of then return of end
@@ -150,7 +155,7 @@ end
 -- An integer as Redis wants it: never "-0" (which HINCRBY refuses) nor exponent notation. Kept
 -- for the rest of the call: a call formats the same few values again and again (an instant, its
 -- tombstone, the amounts its requests reserve), and string.format costs about 1.4k instructions.
-local int_memo = {}
+local int_memo
 local function int(v)
   local s = int_memo[v]
   if not s then
@@ -163,7 +168,7 @@ end
 -- The number a string holds (nil for none), kept for the rest of the call as int() keeps its
 -- strings: the requests of a call read the same figures (a window's start, an amount) again and
 -- again from their records, and tonumber's strtod costs about 1.2k instructions.
-local number_memo = {}
+local number_memo
 local function number_of(s)
   if s == nil or s ~= s then return nil end -- (nor NaN: neither can be a key)
   local n = number_memo[s]
@@ -198,10 +203,10 @@ end
 -- again by the next requests of that user, nor written by each: what a window object holds is what
 -- Redis holds plus the writes queued for it, and nothing reads a hash's counter fields in this call
 -- but `load`. Found by window and start: naming a hash again builds no key.
-local read_windows = {}
+local read_windows
 
 -- When each user's expired reservations were last reclaimed in this script call (reserve.lua).
-local swept_at = {}
+local swept_at
 
 local function windows(prefix, cal)
   local known = read_windows[prefix]
@@ -276,20 +281,20 @@ local function want(w, dim, direct)
   return v
 end
 
--- The field of a counter's reservations, `<dim>:r` (made once a dim for the whole script call).
-local resv_field = setmetatable({}, { __index = function(t, dim)
+-- The field of a counter's reservations, `<dim>:r`, and the dimension of a counter, `<dim>` or a
+-- key's own `k:<keyId>:<dim>`: each made once a counter and kept (begin_call gives these tables
+-- their metatables at the first call: setmetatable is not in scope while a library loads).
+local resv_field, base_dim = {}, {}
+local RESV_FIELD = { __index = function(t, dim)
   local f = dim .. ':r'
   t[dim] = f
   return f
-end })
-
--- The dimension of a counter: `<dim>`, or a key's own `k:<keyId>:<dim>` (made once a counter for
--- the whole script call).
-local base_dim = setmetatable({}, { __index = function(t, dim)
+end }
+local BASE_DIM = { __index = function(t, dim)
   local d = string.match(dim, '([%w_]+)$')
   t[dim] = d
   return d
-end })
+end }
 
 -- A field of a window hash that is not a counter (a day's rollup, `h:<model>`): read with the
 -- window's HMGET (its figures in `w.extra_val[field]`, parsed by `load` with rollup_parse: nil until
@@ -357,7 +362,7 @@ end
 -- sum is not written. Each is what the request that queued it last ended with, so a request that
 -- fails changes nothing queued. (Lua's tables cost by what they allocate and grow: no table per
 -- write, and no field an object is not made with.)
-local queued_prefixes = {}
+local queued_prefixes
 
 -- Queues window `w` of request `ws`'s user (once a call).
 local function enqueue(w, ws)
@@ -637,14 +642,20 @@ local function tidy_tombstones(prefix, now)
   redis.call('ZREMRANGEBYSCORE', prefix .. 'resvs', int(-now), '(0')
 end
 
--- JSON that the requests of a call send or read again and again (a plan, batch.lua; a record's
--- counters, its second line), decoded once a call for each text.
-local decoded_texts = {}
+-- JSON that requests send or read again and again (a plan, batch.lua; a record's counters, its
+-- second line), decoded once for each text. Kept as long as the script is (a call of an EVAL
+-- script; between calls, a Function library), up to DECODED_MAX texts, then begun again: nothing
+-- changes a decoded value but reserve.lua's held_text, which keeps on a plan what it last made
+-- from it, and checks that it is still for the same windows before it uses it.
+local DECODED_MAX = 256
+local decoded_texts, decoded_count = {}, 0
 local function decoded(text)
   local value = decoded_texts[text]
   if not value then
+    if decoded_count >= DECODED_MAX then decoded_texts, decoded_count = {}, 0 end
     value = cjson.decode(text)
     decoded_texts[text] = value
+    decoded_count = decoded_count + 1
   end
   return value
 end
@@ -804,4 +815,17 @@ local function add_rollup(key, field, add, ttl)
   rollup_plus(r, add)
   redis.call('HSET', key, field, rollup_text(r))
   if not old then redis.call('PEXPIRE', key, ttl) end
+end
+
+-- What one script call keeps for itself, made again as each call begins (see the top of this
+-- file): the clock, the memos of periods and of formatted and parsed figures, the window objects
+-- and their write queue, when each user's reservations were last swept.
+local function begin_call()
+  time_now = nil
+  utc_memo, int_memo, number_memo = {}, {}, {}
+  read_windows, swept_at, queued_prefixes = {}, {}, {}
+  if not getmetatable(resv_field) then
+    setmetatable(resv_field, RESV_FIELD)
+    setmetatable(base_dim, BASE_DIM)
+  end
 end

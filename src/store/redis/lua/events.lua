@@ -19,26 +19,27 @@ local function record_event(prefix, marker_key, marker, now, e)
   events_recorded = events_recorded + 1
 end
 
--- A settle's limited counters with thresholds, by window and dim: `watch` is their list as one
--- string (settle.lua), read once a script call for each list (the requests of one plan send the
--- same); nil when there are none.
-local watch_lists = {}
-local function watched_of(watch)
-  if watch == '' then return nil end
-  local by = watch_lists[watch]
-  if not by then
-    by = {}
-    for dim, window, limit, first, list in string.gmatch(watch, '([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+)') do
-      local of = by[window]
-      if not of then
-        of = {}
-        by[window] = of
+-- A settle's limited counters with thresholds, by window and dim, from its plan's `watch` (their
+-- list as one string, settle.lua): read once a plan (decoded() keeps the plan, this keeps them on
+-- it as `watched`, false for none); nil when there are none.
+local function watched_of(p)
+  local by = p.watched
+  if by == nil then
+    by = false
+    if p.watch ~= '' then
+      by = {}
+      for dim, window, limit, first, list in string.gmatch(p.watch, '([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+) ([^ ;]+)') do
+        local of = by[window]
+        if not of then
+          of = {}
+          by[window] = of
+        end
+        of[dim] = { dim, window, limit, tonumber(first), list }
       end
-      of[dim] = { dim, window, limit, tonumber(first), list }
     end
-    watch_lists[watch] = by
+    p.watched = by
   end
-  return by
+  return by or nil
 end
 
 -- t is a settle check with thresholds: { dim, window, limit (as sent), its first point, its

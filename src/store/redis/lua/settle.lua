@@ -3,8 +3,8 @@
 -- the id's place in `resvs` becomes a tombstone (kept a day), and a second settle changes nothing,
 -- nor does a reserve of that id that runs late (reserve.lua refuses an id with a place there).
 --
--- settle(prefix, h, p, from, to), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; h the
---   request's head, p its plan (SettleHead and SettlePlan in ../codec.ts), ARGV[from..to] its
+-- settle(prefix, h, p, args, from, to), called by batch.lua: prefix is the user's `tg:{u:<id>}:`; h
+--   the request's head, p its plan (SettleHead and SettlePlan in ../codec.ts), args[from..to] its
 --   ledger record, field and value in turn (strings):
 --   h = { rid, now (ms, 0 = Redis TIME), root ('' = none), the ledger's length, then what was used
 --   of each dimension (actual_of, prepended by scripts.ts, names them), then from ROLLUP_AT what the
@@ -14,7 +14,7 @@
 --   the current period), limited = {dim, window, ...} (the limited counters: charged here in the
 --   current period only when the reservation is gone; read only then), watch = the limited counters with
 --   thresholds, one string ('' = none): 'dim window limit first-point label|point,...;dim ...'
---   (read once a call for each list: watched_of; a counter's thresholds are parsed only once it
+--   (read once a plan: watched_of; a counter's thresholds are parsed only once it
 --   reaches its first point), cal = the user's calendar (see `period`) | null, hist = how long past
 --   its day a per-day rollup is kept (ms) }. A counter whose amount is 0 is not charged.
 -- Returns 0 when this request id was settled before; when applied, `now` (ms, > 0) if it recorded
@@ -85,7 +85,7 @@ local function charge_directly(ws, charged, w, dim, amt)
   charged[i + 3] = amt
 end
 
-local function settle(prefix, h, p, from, to)
+local function settle(prefix, h, p, args, from, to)
 local now = clock_now(h[2])
 local rid = h[1]
 local resvs_key = prefix .. 'resvs'
@@ -105,7 +105,7 @@ end
 local actual = actual_of(h)
 local cal = type(p.cal) == 'table' and p.cal or nil
 -- Checks with thresholds, by window and dim (only they cost more than a comparison).
-local watched = watched_of(p.watch)
+local watched = watched_of(p)
 
 -- The window hashes this settle touches (common.lua).
 local ws = windows(prefix, cal)
@@ -233,12 +233,12 @@ if drawn then
     local d = GRANT_ORDER[i]
     if drawn[d] then parts[#parts + 1] = '"' .. d .. '":' .. int(drawn[d]) end
   end
-  local ledger = { unpack(ARGV, from, to) }
+  local ledger = { unpack(args, from, to) }
   ledger[#ledger + 1] = 'fromGrants'
   ledger[#ledger + 1] = '{' .. table.concat(parts, ',') .. '}'
   append_ledger(prefix, ledger)
 else
-  append_ledger(prefix, ARGV, from, to)
+  append_ledger(prefix, args, from, to)
 end
 
 if events_recorded == 0 then return now end
