@@ -38,20 +38,13 @@ async function side(dist) {
   const half = BATCH / 2;
   let k = 0;
   const call = async () => {
-    const keys = [];
-    const args = [];
-    let kinds = '';
+    const items = [];
     for (let j = k; j < k + half; j++) {
-      const parts = [requests.batch('r', [{ id: `m-${j}`, user: 'lua-ab' }])];
-      if (j - half >= 0) parts.push(requests.batch('s', [{ id: `m-${j - half}`, user: 'lua-ab' }]));
-      for (const p of parts) {
-        keys.push(...p.keys);
-        kinds += p.kinds;
-        args.push(...p.args.flat());
-      }
+      items.push(...requests.batch('r', [{ id: `m-${j}`, user: 'lua-ab' }]).items);
+      if (j - half >= 0) items.push(...requests.batch('s', [{ id: `m-${j - half}`, user: 'lua-ab' }]).items);
     }
     k += half;
-    await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args]);
+    await redis.tgBatchArgs(requests.argv(items));
   };
   const usec = async () => {
     let n = 0;

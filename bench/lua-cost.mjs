@@ -81,10 +81,10 @@ async function usec() {
 async function call(kind, batch, from) {
   const ids = [];
   for (let k = from; k < from + batch; k++) ids.push({ id: `r-${batch}-${k}`, user: userOf(k) });
-  const { keys, kinds, args } = requests.batch(kind, ids);
+  const { keys, kinds, args, items } = requests.batch(kind, ids);
   // (A build before 2026-12-01 evening sends each request's arguments as one string; one before
   // 20:20 that day has the variadic tgBatch.)
-  if (redis.tgBatchArgs) await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args.flat()]);
+  if (redis.tgBatchArgs) await redis.tgBatchArgs(requests.argv(items));
   else if (redis.tgBatch) await redis.tgBatch(keys.length, ...keys, kinds, ...args.flat());
   else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
@@ -94,19 +94,12 @@ async function call(kind, batch, from) {
  * reserved, one of each in turn (ids `m-<k>`, reserves from k = from).
  */
 async function callMixed(half, from) {
-  const keys = [];
-  const args = [];
-  let kinds = '';
+  const items = [];
   for (let k = from; k < from + half; k++) {
-    const parts = [requests.batch('r', [{ id: `m-${k}`, user: userOf(k) }])];
-    if (k - half >= 0) parts.push(requests.batch('s', [{ id: `m-${k - half}`, user: userOf(k - half) }]));
-    for (const p of parts) {
-      keys.push(...p.keys);
-      kinds += p.kinds;
-      args.push(...p.args.flat());
-    }
+    items.push(...requests.batch('r', [{ id: `m-${k}`, user: userOf(k) }]).items);
+    if (k - half >= 0) items.push(...requests.batch('s', [{ id: `m-${k - half}`, user: userOf(k - half) }]).items);
   }
-  await redis.tgBatchArgs(['', String(keys.length), ...keys, kinds, ...args]);
+  await redis.tgBatchArgs(requests.argv(items));
 }
 
 /** Instructions per request (a reserve and a settle) in calls of `batch` mixed as under load, after a first call of reserves only. */

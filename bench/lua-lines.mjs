@@ -36,8 +36,9 @@ for (let r = 0; r < ROUNDS; r++) {
   const ids = [];
   for (let k = r * BATCH; k < (r + 1) * BATCH; k++) ids.push({ id: `r-${k}`, user: 'lua-lines' });
   for (const kind of ['r', 's']) {
-    const { keys, kinds, args } = requests.batch(kind, ids, NOW);
-    batches.push({ kind, keys, argv: [kinds, ...args.flat()] });
+    const all = requests.argv(requests.batch(kind, ids, NOW).items);
+    const n = Number(all[1]);
+    batches.push({ kind, keys: all.slice(2, 2 + n), argv: all.slice(2 + n) });
   }
 }
 const { form, text } = script();

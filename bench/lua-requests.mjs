@@ -7,6 +7,8 @@ export async function luaRequests(dist) {
   const { recordFields } = await import(`${dist}/store/redis/ledger-codec.js`);
   const { userPrefix } = await import(`${dist}/store/keys.js`);
   const { outboxKey } = await import(`${dist}/store/redis/outbox-keys.js`);
+  // (A build before 2026-12-02 morning sends every request's plan: no batchArgs.)
+  const { batchArgs } = await import(`${dist}/store/redis/group-commit.js`);
   const LIMITED = { 'requests:minute': 1e8, 'requests:day': 1e9, 'messages:day': 1e9, 'tokens:day': 1e12 };
   const checks = [];
   for (const d of ['requests', 'messages', 'credits', 'tokens', 'spend_micros']) {
@@ -24,8 +26,17 @@ export async function luaRequests(dist) {
     ttlMs: 2_100_000, conversation: null, spend: { fixed: 1, perOutput: 0.6, priced: true } });
   return {
     /**
+     * The batch script's arguments for `items` ([{ kind, prefix, outbox, args }], from `batch`), as
+     * the build's group commit makes them: ['', the number of keys, the keys, the kinds, the rest].
+     */
+    argv(items) {
+      if (batchArgs) return batchArgs(items);
+      return ['', String(2 * items.length), ...items.flatMap((it) => [it.prefix, it.outbox]), items.map((it) => it.kind).join(''), ...items.flatMap((it) => it.args)];
+    },
+    /**
      * One script call of `kind` ('r' or 's') for `requests` ([{ id, user }]): its keys (each
-     * request's prefix and outbox), kinds (a letter each) and arguments (each request's in turn).
+     * request's prefix and outbox), kinds (a letter each) and arguments (each request's in turn),
+     * and the requests as `argv` takes them (`items`).
      * `now`: the scripts' clock (0: Redis TIME; the ledger records then say Date.now()).
      */
     batch(kind, requests, now = 0) {
@@ -39,7 +50,7 @@ export async function luaRequests(dist) {
         args.push(kind === 'r' ? reserveArgs(reserveReq(id, user), now)
           : settleArgs({ userId: user, requestId: id, checks, actual, conversationRoot: null, record: rec }, now, recordFields(rec), 400 * 86_400_000));
       }
-      return { keys, kinds, args };
+      return { keys, kinds, args, items: args.map((a, i) => ({ kind, prefix: keys[2 * i], outbox: keys[2 * i + 1], args: a })) };
     },
   };
 }

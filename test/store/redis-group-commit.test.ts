@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
+import { batchArgs } from '../../src/store/redis/group-commit.js';
 import { SCRIPT_CALLS } from '../../src/store/redis/scripts.js';
 import type { Amounts, CounterCheck, LedgerRecord, ReserveRequest, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/core/clock.js';
@@ -175,6 +176,23 @@ describe('Redis store group commit', () => {
     await store.close();
     await admin.quit();
     server.child.kill('SIGKILL');
+  });
+
+  it('carries a plan once for the requests after it of the same kind that send it again', () => {
+    const item = (kind: 'r' | 's', user: string, plan: string, ...rest: string[]) => ({ kind, prefix: `p:${user}`, outbox: 'o', args: [`h-${user}`, plan, ...rest] });
+    expect(batchArgs([item('r', 'a', 'P1'), item('s', 'a', 'S1', 'f', 'v'), item('r', 'b', 'P1'), item('s', 'b', 'S1', 'f', 'v'), item('r', 'c', 'P2'), item('r', 'a', 'P1')])).toEqual([
+      '', '12', 'p:a', 'o', 'p:a', 'o', 'p:b', 'o', 'p:b', 'o', 'p:c', 'o', 'p:a', 'o', 'rsrsrr',
+      'h-a', 'P1', 'h-a', 'S1', 'f', 'v', 'h-b', '', 'h-b', '', 'f', 'v', 'h-c', 'P2', 'h-a', 'P1',
+    ]);
+  });
+
+  it('decides each request of a call by its own plan, whether its plan went in full or as the one before it', async () => {
+    const [a, b] = [uniqueId('plan-a'), uniqueId('plan-b')];
+    const limits: Record<string, CounterCheck[]> = { [a]: [check('requests', 'day', 2, 1)], [b]: [check('requests', 'day', 1, 1)] };
+    const order = [a, a, b, b, a, b, a];
+    const results = await Promise.all(order.map((userId, i) => store.reserve(plainReservation({ userId, requestId: `p-${i}`, checks: limits[userId] as CounterCheck[] }))));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, false, false, false, false]);
+    expect(results.map((r) => r.states[0]?.limit)).toEqual(order.map((u) => (u === a ? 2 : 1)));
   });
 
   it('sends twenty reservations made in one turn as one script call in one write, and each gets its own answer', async () => {

@@ -16,18 +16,53 @@ import type { BatchReply, ScriptedRedis } from './scripts.js';
 /** Requests per script call: a turn with more is several calls, each a bounded pause for Redis. */
 const MAX_BATCH = 128;
 
-interface Pending {
+/** A request as a batch carries it: its kind, its user's prefix and outbox stream, its arguments (codec.ts). */
+export interface BatchItem {
   readonly kind: 'r' | 's';
   readonly prefix: string;
   readonly outbox: string;
-  /** Its arguments (codec.ts: reserveArgs, settleArgs). */
   readonly args: readonly string[];
+}
+
+interface Pending extends BatchItem {
   readonly resolve: (reply: BatchReply) => void;
   readonly reject: (e: unknown) => void;
 }
 
 /** A reserve's or settle's part of a batch that failed: the script's message, as a call of its own would have thrown it. */
 export class BatchItemError extends Error {}
+
+/**
+ * The batch script's arguments (lua/batch.lua): '' (the script's slot), the number of keys, each
+ * request's prefix and outbox, the kinds, then each request's arguments. A plan (each request's
+ * second argument) equal to the one the request of the same kind before it in the batch sent goes
+ * as '' (the requests of one user, and of users on one plan, send the same): a call of 16
+ * requests then carries each plan's few hundred bytes once, not once a request.
+ */
+export function batchArgs(items: readonly BatchItem[]): string[] {
+  const args: string[] = ['', String(2 * items.length)];
+  let kinds = '';
+  for (const it of items) {
+    args.push(it.prefix, it.outbox);
+    kinds += it.kind;
+  }
+  args.push(kinds);
+  let reservePlan = '';
+  let settlePlan = '';
+  for (const it of items) {
+    args.push(it.args[0] as string);
+    const plan = it.args[1] as string;
+    if (it.kind === 'r') {
+      args.push(plan === reservePlan ? '' : plan);
+      reservePlan = plan;
+    } else {
+      args.push(plan === settlePlan ? '' : plan);
+      settlePlan = plan;
+    }
+    for (let j = 2; j < it.args.length; j++) args.push(it.args[j] as string);
+  }
+  return args;
+}
 
 export type GroupCommit = (kind: 'r' | 's', prefix: string, outbox: string, args: readonly string[]) => Promise<BatchReply>;
 
@@ -39,16 +74,7 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
   let scheduled = false;
 
   function send(items: readonly Pending[]): void {
-    // ['' (the script's slot), the number of keys, each request's prefix and outbox, the kinds, each request's arguments].
-    const args: string[] = ['', String(2 * items.length)];
-    let kinds = '';
-    for (const it of items) {
-      args.push(it.prefix, it.outbox);
-      kinds += it.kind;
-    }
-    args.push(kinds);
-    for (const it of items) for (let j = 0; j < it.args.length; j++) args.push(it.args[j] as string);
-    redis.tgBatchArgs(args).then((replies) => {
+    redis.tgBatchArgs(batchArgs(items)).then((replies) => {
       items.forEach((it, i) => {
         const r = replies[i];
         if (r === undefined) it.reject(new Error('batch script answered fewer replies than requests'));

@@ -11,7 +11,8 @@
 --   of its slot (events.lua)
 -- ARGV[1]: one letter per request, `r` reserve (reserve.lua) or `s` settle (settle.lua); then
 --   each request's arguments in turn (../codec.ts): a reserve's head and plan (JSON); a settle's
---   head and plan (JSON), then its ledger record's fields and values (the head says how many).
+--   head and plan (JSON), then its ledger record's fields and values (the head says how many). A
+--   plan '' is the plan of the request of the same kind before it (../group-commit.ts, batchArgs).
 -- Returns one reply per request: what reserve or settle returned, or { '!err', message } when it
 -- failed (a failed request's own writes stay, as with a call of its own; the others are unaffected).
 
@@ -21,6 +22,7 @@ local kinds = ARGV[1]
 local R = string.byte('r')
 local replies = {}
 local a = 2
+local reserve_plan, settle_plan
 for i = 1, #kinds do
   outbox = KEYS[2 * i]
   events_recorded = 0
@@ -28,11 +30,13 @@ for i = 1, #kinds do
   local head = cjson.decode(ARGV[a])
   local ok, reply
   if string.byte(kinds, i) == R then
-    ok, reply = pcall(reserve, prefix, head, decoded(ARGV[a + 1]))
+    if ARGV[a + 1] ~= '' then reserve_plan = decoded(ARGV[a + 1]) end
+    ok, reply = pcall(reserve, prefix, head, reserve_plan)
     a = a + 2
   else
     local n = head[4]
-    ok, reply = pcall(settle, prefix, head, decoded(ARGV[a + 1]), ARGV, a + 2, a + 1 + n)
+    if ARGV[a + 1] ~= '' then settle_plan = decoded(ARGV[a + 1]) end
+    ok, reply = pcall(settle, prefix, head, settle_plan, ARGV, a + 2, a + 1 + n)
     a = a + 2 + n
   end
   if ok then
