@@ -195,6 +195,23 @@ describe('Redis store group commit', () => {
     expect(results.map((r) => r.states[0]?.limit)).toEqual(order.map((u) => (u === a ? 2 : 1)));
   });
 
+  it('decides by each request\'s own plan when more plans have passed than the script keeps decoded (256)', async () => {
+    // 300 users, each on a token limit of its own (so a plan of its own), in calls of 50; then all
+    // again, the first ones' plans decoded before the script began its list again.
+    const users = Array.from({ length: 300 }, (_, i) => uniqueId(`plans-${i}`));
+    const reserveAll = async (tag: string) => {
+      const out = [];
+      for (let i = 0; i < users.length; i += 50) {
+        out.push(...await Promise.all(users.slice(i, i + 50).map((userId, j) => store.reserve(plainReservation({ userId, requestId: `${tag}-${i + j}`,
+          checks: [check('requests', 'day', 1 + ((i + j) % 2), 1), check('tokens', 'day', 1_000_000 + i + j, 1)] })))));
+      }
+      return out;
+    };
+    expect((await reserveAll('one')).every((r) => r.ok)).toBe(true);
+    // A limit of 2 lets the second request in; a limit of 1 refuses it.
+    expect((await reserveAll('two')).map((r) => r.ok)).toEqual(users.map((_, i) => i % 2 === 1));
+  });
+
   it('sends twenty reservations made in one turn as one script call in one write, and each gets its own answer', async () => {
     // (The store's first call loads the script into Redis: the test below counts those calls.)
     await reserve(store, 'first');

@@ -56,8 +56,6 @@ export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 export const SCRIPT_CALLS: ReadonlySet<string> = new Set(['fcall', 'evalsha', 'eval']);
 
 export interface ScriptOptions {
-  /** Run the batch script as a Redis Function where Redis allows it (default true); false: always EVALSHA. */
-  functions?: boolean;
   /** Told once when Redis does not allow Functions and the batch script runs with EVALSHA instead. */
   warn?: (message: string) => void;
 }
@@ -142,7 +140,8 @@ const functionMissing = (e: unknown): boolean => e instanceof Error && e.message
 function batchSender(client: Redis | Cluster, script: ReturnType<typeof batchScript>, options: ScriptOptions): (args: string[]) => Promise<BatchReply[]> {
   const evalState = { lua: script.lua, loaded: new WeakSet<object>() };
   const prefix = keyPrefixOf(client);
-  let functions = options.functions ?? true;
+  // Until Redis refuses them.
+  let functions = true;
   let loading: Promise<unknown> | null = null;
   const send = (command: Command): Promise<BatchReply[]> => {
     void client.sendCommand(command);

@@ -282,17 +282,22 @@ local function want(w, dim, direct)
 end
 
 -- The field of a counter's reservations, `<dim>:r`, and the dimension of a counter, `<dim>` or a
--- key's own `k:<keyId>:<dim>`: each made once a counter and kept (begin_call gives these tables
--- their metatables at the first call: setmetatable is not in scope while a library loads).
-local resv_field, base_dim = {}, {}
+-- key's own `k:<keyId>:<dim>`: each made once a counter and kept as long as the script is, up to
+-- NAMES_MAX counters, then begun again (begin_call makes the tables: setmetatable is not in scope
+-- while a library loads, and a deployment's keys would make them grow without end).
+local NAMES_MAX = 4096
+local resv_field, base_dim
+local names_made = NAMES_MAX
 local RESV_FIELD = { __index = function(t, dim)
   local f = dim .. ':r'
   t[dim] = f
+  names_made = names_made + 1
   return f
 end }
 local BASE_DIM = { __index = function(t, dim)
   local d = string.match(dim, '([%w_]+)$')
   t[dim] = d
+  names_made = names_made + 1
   return d
 end }
 
@@ -644,9 +649,10 @@ end
 
 -- JSON that requests send or read again and again (a plan, batch.lua; a record's counters, its
 -- second line), decoded once for each text. Kept as long as the script is (a call of an EVAL
--- script; between calls, a Function library), up to DECODED_MAX texts, then begun again: nothing
--- changes a decoded value but reserve.lua's held_text, which keeps on a plan what it last made
--- from it, and checks that it is still for the same windows before it uses it.
+-- script; between calls, a Function library), up to DECODED_MAX texts, then begun again. Nothing
+-- changes a decoded value; what is made from a plan may be kept on it: its thresholds
+-- (events.lua, watched_of), and the record line reserve.lua's held_text made last, which it checks
+-- is for the same windows before it uses it.
 local DECODED_MAX = 256
 local decoded_texts, decoded_count = {}, 0
 local function decoded(text)
@@ -824,8 +830,7 @@ local function begin_call()
   time_now = nil
   utc_memo, int_memo, number_memo = {}, {}, {}
   read_windows, swept_at, queued_prefixes = {}, {}, {}
-  if not getmetatable(resv_field) then
-    setmetatable(resv_field, RESV_FIELD)
-    setmetatable(base_dim, BASE_DIM)
+  if names_made >= NAMES_MAX then
+    resv_field, base_dim, names_made = setmetatable({}, RESV_FIELD), setmetatable({}, BASE_DIM), 0
   end
 end
