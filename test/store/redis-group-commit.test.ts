@@ -272,6 +272,19 @@ describe('Redis store group commit', () => {
     }
   });
 
+  it('answers a user the ACL keeps from the keys with its refusal, and does not give up on Functions for it', async () => {
+    await admin.call('ACL', 'SETUSER', 'other-keys', 'on', '>pw', '~other:*', '&*', '+@all');
+    const warnings: string[] = [];
+    const limited = new Redis({ ...redisOptionsFor(server.url.replace('redis://', 'redis://other-keys:pw@')), ...CLIENT_OPTIONS });
+    const other = createRedisStore({ client: limited, warn: (m) => warnings.push(m) });
+    try {
+      await expect(reserve(other, 'no-keys')).rejects.toThrow(/NOPERM/);
+      expect(warnings).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers a reused id in a batch with its own error, and the others of the batch as usual', async () => {
     await reserve(store, 'taken');
     const results = await Promise.allSettled([reserve(store, 'fresh-1'), reserve(store, 'taken'), reserve(store, 'fresh-2')]);

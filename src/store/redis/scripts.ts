@@ -120,8 +120,11 @@ class ScriptCommand extends RawCommand {
   }
 }
 
-/** Redis has no Functions (before 7.0), or this user may not load or call them (ACL). */
-const functionsRefused = (e: unknown): e is Error => e instanceof Error && /unknown command|unknown subcommand|NOPERM/i.test(e.message);
+/**
+ * Redis has no Functions (before 7.0), or this user may not load or call them (an ACL: "NOPERM ...
+ * the 'fcall' command"; not a key the user may not touch, which EVALSHA would be refused too).
+ */
+const functionsRefused = (e: unknown): e is Error => e instanceof Error && /unknown command|unknown subcommand|NOPERM.*'(fcall|function)/i.test(e.message);
 /** The library is not loaded on the node that answered (a new or restarted Redis, a flush, a new master). */
 const functionMissing = (e: unknown): boolean => e instanceof Error && e.message.includes('Function not found');
 
