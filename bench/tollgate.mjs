@@ -1,7 +1,7 @@
 // Tollgate from dist/, as it runs in production (`node dist/main.js`), with a config copied from
 // config/gateway.yaml whose default limits are high enough that nothing is refused, quiet logs,
 // and a user and key made through the admin API.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,8 @@ export async function startTollgate({ name, upstreamUrl, redisUrl, userId, nodeA
   if (redisUrl) env.REDIS_URL = redisUrl;
   const entry = startChild(name, process.execPath, [...nodeArgs, main], { env, cwd: dir });
   entry.child.stdout.resume();
+  // Its folder (config, journal, data) goes with it: a run of the bench starts a dozen gateways.
+  entry.child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {

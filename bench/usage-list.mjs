@@ -4,7 +4,7 @@
 // the usage index) and sorted by id (users in id order), through a gateway on 127.0.0.1 built in
 // this process. Prints medians and maxima of ROUNDS calls. Needs `npm run build` first.
 //   node bench/usage-list.mjs            USERS=20000 ROUNDS=10 node bench/usage-list.mjs   STORES=memory node bench/usage-list.mjs
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,10 +37,14 @@ async function seed(store) {
   return (performance.now() - t0) / 1000;
 }
 
+// The journals' folder, removed as the script ends.
+const dir = mkdtempSync(path.join(tmpdir(), 'tg-bench-'));
+let journals = 0;
+
 function appOn(store) {
   const config = loadConfig({ UPSTREAM_BASE_URL: 'http://127.0.0.1:9/v1', UPSTREAM_API_KEY: 'sk-none', TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_CONFIG: path.join(repo, 'config/gateway.yaml') }, repo, { limits: {} });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-  const journal = createJournal({ file: path.join(mkdtempSync(path.join(tmpdir(), 'tg-bench-')), 'journal.ndjson'), store, log: logger, replayMs: 60_000 });
+  const journal = createJournal({ file: path.join(dir, `journal-${++journals}.ndjson`), store, log: logger, replayMs: 60_000 });
   const app = createApp({ config, store, upstream: createUpstreamClient(config), clock: systemClock, logger, journal, inFlight: createInFlight(), metrics: createMetrics() });
   const server = createServer(config, app.fetch);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, server })));
@@ -87,5 +91,6 @@ try {
   }
 } finally {
   await stopAll();
+  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);
