@@ -155,8 +155,7 @@ for i = 1, #direct, 2 do
     end
     local v = w.vals[dim]
     if v and v.read then
-      v.used = v.used + amt
-      w.changed = true
+      charge(w, dim, amt, nil, prefix, now)
       touch(ws, w)
     elseif v or w.seen_by == ws then
       charge_directly(ws, charged, w, dim, amt)
