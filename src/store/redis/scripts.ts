@@ -72,7 +72,7 @@ const commonLua = (): string => `${retention}${kept}${grantable}${read('common')
 export function defineScripts(client: Redis | Cluster, options: ScriptOptions = {}): ScriptedRedis {
   const common = commonLua();
   // Reserve and settle may record events: each request of a batch also names the outbox stream of its user's slot.
-  const batch = batchSender(client, batchScript(), options);
+  const batch = batchSender(client, batchScript(common), options);
   Object.assign(client, { tgBatchArgs: batch });
   for (const [name, file] of [['tgPeek', 'peek'], ['tgReset', 'reset'], ['tgGrant', 'grant']] as const) {
     client.defineCommand(name, { numberOfKeys: 1, lua: `${evalScript(common)}${read(file)}` });
@@ -84,10 +84,11 @@ export function defineScripts(client: Redis | Cluster, options: ScriptOptions = 
 /**
  * The batch script (lua/batch.lua and all it calls), in its two forms: `lua` an EVAL script, and
  * `library` a Redis Function library whose function `name` is the same batch(). Named by the
- * script's SHA, so two Tollgate versions never load over each other's.
+ * script's SHA, so two Tollgate versions never load over each other's. `common`: commonLua(), when
+ * the caller has it already.
  */
-export function batchScript(): { lua: string; library: string; name: string; sha: string } {
-  const body = [commonLua(), actualOf, read('events'), read('reserve'), read('settle'), read('batch')].join('\n');
+export function batchScript(common = commonLua()): { lua: string; library: string; name: string; sha: string } {
+  const body = [common, actualOf, read('events'), read('reserve'), read('settle'), read('batch')].join('\n');
   const lua = `${body}\nreturn batch(KEYS, ARGV)\n`;
   const sha = createHash('sha1').update(lua).digest('hex');
   const tag = sha.slice(0, 20);
