@@ -8,7 +8,8 @@
 // allocation and the cache's misses included.
 // Usage: LUA_BEFORE=<a build's dist/> [LUA_AFTER=<dist/>, default ../dist] node bench/lua-ab.mjs
 import { Redis } from 'ioredis';
-import { freePort, sleep, startChild, stopAll } from './children.mjs';
+import { stopAll } from './children.mjs';
+import { startRedis } from './redis.mjs';
 import { luaRequests } from './lua-requests.mjs';
 import { median } from './requests.mjs';
 
@@ -19,30 +20,16 @@ const before = process.env.LUA_BEFORE;
 const after = process.env.LUA_AFTER ?? new URL('../dist', import.meta.url).pathname;
 if (!before) throw new Error('LUA_BEFORE: the dist/ of the build to compare with');
 
-async function ownRedis() {
-  const port = await freePort();
-  startChild(`redis-${port}`, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  const url = `redis://127.0.0.1:${port}`;
-  const admin = new Redis(url, { retryStrategy: () => 50 });
-  admin.on('error', () => undefined);
-  for (let i = 0; i < 100 && admin.status !== 'ready'; i++) await sleep(50);
-  return { url, admin };
-}
-
 /** One build on a Redis of its own: `chunk()` makes CHUNK calls and answers Redis's time in them a request (µs). */
 async function side(dist) {
   const { defineScripts } = await import(`${dist}/store/redis/scripts.js`);
   const requests = await luaRequests(dist);
-  const { url, admin } = await ownRedis();
+  const { url, client: admin } = await startRedis();
   const redis = defineScripts(new Redis(url));
   const half = BATCH / 2;
   let k = 0;
   const call = async () => {
-    const items = [];
-    for (let j = k; j < k + half; j++) {
-      items.push(...requests.batch('r', [{ id: `m-${j}`, user: 'lua-ab' }]).items);
-      if (j - half >= 0) items.push(...requests.batch('s', [{ id: `m-${j - half}`, user: 'lua-ab' }]).items);
-    }
+    const items = requests.mixed(k, half, () => 'lua-ab');
     k += half;
     await redis.tgBatchArgs(requests.argv(items));
   };

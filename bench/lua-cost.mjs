@@ -89,17 +89,9 @@ async function call(kind, batch, from) {
   else await (kind === 'r' ? redis.tgReserve : redis.tgSettle).call(redis, keys[0], keys[1], args[0]);
 }
 
-/**
- * One call as under load: `half` reserves of new ids and `half` settles of the ids the call before
- * reserved, one of each in turn (ids `m-<k>`, reserves from k = from).
- */
+/** One call as under load (lua-requests.mjs, mixed): reserves from id `m-<from>`, and the settles of the call before's. */
 async function callMixed(half, from) {
-  const items = [];
-  for (let k = from; k < from + half; k++) {
-    items.push(...requests.batch('r', [{ id: `m-${k}`, user: userOf(k) }]).items);
-    if (k - half >= 0) items.push(...requests.batch('s', [{ id: `m-${k - half}`, user: userOf(k - half) }]).items);
-  }
-  await redis.tgBatchArgs(requests.argv(items));
+  await redis.tgBatchArgs(requests.argv(requests.mixed(from, half, userOf)));
 }
 
 /** Instructions per request (a reserve and a settle) in calls of `batch` mixed as under load, after a first call of reserves only. */

@@ -34,6 +34,19 @@ export async function luaRequests(dist) {
       return ['', String(2 * items.length), ...items.flatMap((it) => [it.prefix, it.outbox]), items.map((it) => it.kind).join(''), ...items.flatMap((it) => it.args)];
     },
     /**
+     * The requests of one call made as under load (`argv` takes them): `half` reserves of new ids
+     * `m-<k>` from k = `from`, each followed by the settle of the id the call before reserved
+     * (`m-<k - half>`); `userOf(k)`: the user of id k.
+     */
+    mixed(from, half, userOf) {
+      const items = [];
+      for (let k = from; k < from + half; k++) {
+        items.push(...this.batch('r', [{ id: `m-${k}`, user: userOf(k) }]).items);
+        if (k - half >= 0) items.push(...this.batch('s', [{ id: `m-${k - half}`, user: userOf(k - half) }]).items);
+      }
+      return items;
+    },
+    /**
      * One script call of `kind` ('r' or 's') for `requests` ([{ id, user }]): its keys (each
      * request's prefix and outbox), kinds (a letter each) and arguments (each request's in turn),
      * and the requests as `argv` takes them (`items`).

@@ -23,6 +23,11 @@ export async function findOrStartRedis() {
   for (const url of candidates) {
     if (await answers(url)) return { url, own: false, client: new Redis(url) };
   }
+  return startRedis();
+}
+
+/** A redis-server of our own on a free port (no persistence): `{ url, own: true, entry, client }`. */
+export async function startRedis() {
   const port = await freePort();
   const entry = startChild('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   const url = `redis://127.0.0.1:${port}`;
