@@ -1,5 +1,5 @@
-// Group commit (store/redis/group-commit.ts): the reserves and settles of one event-loop turn go to
-// Redis in one script call, a turn's call goes out without waiting for the replies to the calls
+// Group commit (store/redis/group-commit.ts): the reserves and settles of a few event-loop turns go
+// to Redis in one script call, a batch's call goes out without waiting for the replies to the calls
 // before it, and each request is decided exactly as its own call would decide it. Against a
 // redis-server of this file's own (CLIENT PAUSE and command counts would disturb a shared one).
 import type { Socket } from 'node:net';
@@ -223,6 +223,24 @@ describe('Redis store group commit', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     // Decided in the order they were made: the n-th reservation saw the n-1 before it.
     expect(results.map((r) => r.states[0]?.reserved)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+  });
+
+  it('gathers the reservations of three turns of the event loop into one call, and sends a later one in a call of its own', async () => {
+    await reserve(store, 'gather-first');
+    const before = await scriptCalls(admin);
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const gathered = [reserve(store, 'gather-turn-1')];
+    await nextTurn();
+    gathered.push(reserve(store, 'gather-turn-2'));
+    await nextTurn();
+    gathered.push(reserve(store, 'gather-turn-3'));
+    const results = await Promise.all(gathered);
+    expect((await scriptCalls(admin)) - before).toBe(1);
+    expect(results.map((r) => r.states[0]?.reserved)).toEqual([1, 2, 3].map((n) => (results[0]?.states[0]?.reserved ?? 0) + n - 1));
+    // Once the batch has gone, the next request is the first of a batch of its own.
+    const [late] = await Promise.all([reserve(store, 'gather-late')]);
+    expect(late?.ok).toBe(true);
+    expect((await scriptCalls(admin)) - before).toBe(2);
   });
 
   it('runs the batch as a Redis Function, loaded again once when Redis has lost it (a restart without persistence, a new master)', async () => {
