@@ -243,6 +243,23 @@ describe('Redis store group commit', () => {
     expect((await scriptCalls(admin)) - before).toBe(2);
   });
 
+  it('sends what is queued before any other command of its client: a read made after a settle sees it', async () => {
+    const userId = uniqueId('read-after');
+    const tokens = [check('tokens', 'day', 1000, 10)];
+    expect((await store.reserve(plainReservation({ userId, requestId: 'a', checks: tokens }))).ok).toBe(true);
+    const record: LedgerRecord = { requestId: 'a', time: 0, user: userId, model: 'm', conversation: null, promptTokens: 150,
+      completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, outcome: 'ok', estimated: false, anomaly: null };
+    const settled = store.settle({ userId, requestId: 'a', checks: tokens, actual: { requests: 1, messages: 0, tokens: 150, credits: 0, spend_micros: 0 }, conversationRoot: null, record });
+    // Made a turn later, while the settle waits for its batch's last turn: a script of its own
+    // (peek) and a plain command (the ledger's XREVRANGE).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const [state, ledger] = await Promise.all([
+      store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null }), store.ledger(userId, 10)]);
+    expect(state).toMatchObject([{ used: 150, reserved: 0 }]);
+    expect(ledger.map((r) => r.requestId)).toEqual(['a']);
+    await settled;
+  });
+
   it('runs the batch as a Redis Function, loaded again once when Redis has lost it (a restart without persistence, a new master)', async () => {
     expect((await reserve(store, 'as-function')).ok).toBe(true);
     const library = (await admin.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'tollgate_*')) as unknown[];

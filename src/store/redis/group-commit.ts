@@ -103,19 +103,34 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
     });
   }
 
-  function flush(): void {
-    if (++turns < GATHER_TURNS) {
-      setImmediate(flush);
-      return;
-    }
-    turns = 0;
-    scheduled = false;
+  /** Sends every queued request now, a call per slot (or several, MAX_BATCH each). */
+  function sendQueued(): void {
     const batch = groups;
     groups = new Map();
     for (const items of batch.values()) {
       for (let i = 0; i < items.length; i += MAX_BATCH) send(items.length <= MAX_BATCH ? items : items.slice(i, i + MAX_BATCH));
     }
   }
+
+  function tick(): void {
+    if (++turns < GATHER_TURNS) {
+      setImmediate(tick);
+      return;
+    }
+    turns = 0;
+    scheduled = false;
+    sendQueued();
+  }
+
+  // No command of this client overtakes a queued reserve or settle: what the gateway reads or
+  // writes after a request's settle was queued (a quota read once the response has ended, the
+  // ledger, an admin's reset) runs after it, as when each turn's batch went at once. Every command
+  // ioredis sends goes through sendCommand (a pipeline's too), the batch's own when nothing is queued.
+  const sendCommand = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  (client as { sendCommand: (...args: unknown[]) => unknown }).sendCommand = (...args) => {
+    if (groups.size > 0) sendQueued();
+    return sendCommand(...args);
+  };
 
   return (kind, prefix, outbox, args) => new Promise<BatchReply>((resolve, reject) => {
     const slot = cluster ? outbox : '';
@@ -124,7 +139,7 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
     group.push({ kind, prefix, outbox, args, resolve, reject });
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      setImmediate(tick);
     }
   });
 }
