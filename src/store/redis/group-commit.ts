@@ -4,9 +4,9 @@
 // parsed, a script looked up and entered, its arguments decoded, a reply written and read), now
 // a batch's requests pay it once. A batch gathers for GATHER_TURNS turns of the event loop, never
 // for a time: what was queued by the end of the last of them (setImmediate runs after a turn's I/O
-// callbacks) goes, whatever is still in flight. At rest those turns are empty and pass in
-// microseconds; under load each is the loop reading the sockets that were ready, so a batch takes
-// in the requests of those turns, and Redis wakes once for them (see GATHER_TURNS).
+// callbacks) goes, whatever is still in flight. At rest the turn after is empty and passes in
+// microseconds; under load it is the loop reading the sockets that were ready, so a batch takes in
+// the requests of both turns, and Redis wakes once for them (see GATHER_TURNS).
 //
 // Each request is decided as its own call would be: the script runs them one after another with
 // nothing between them, so the outcome is that of the same calls sent one by one in that order
@@ -21,16 +21,17 @@ const MAX_BATCH = 128;
 
 /**
  * Turns of the event loop a batch gathers for: the turn its first request was queued in and the
- * two after it. Measured as deployed (bench/quick.mjs, interleaved, both orders, 2026-12-02): one
- * turn (as before) 7.3–7.4 Redis commands a request, two turns 6.8, three 6.5–6.6, four 6.4–6.5;
- * Redis's CPU a request at three turns was 0.76–0.80 of one turn's (91 → 71, 113 → 89 µs), the
- * throughput the same within the runs' noise (÷ floor 0.74 → 0.73, 0.66 → 0.63; streams 0.71 →
- * 0.75, 0.70 → 0.69) and the gateway's CPU a request the same or less. Redis's saving is more than
- * the fewer calls' instructions (about 3 %): it is woken, reads, runs and writes once where it did
- * twice. Waiting for the call in flight to be answered instead (one call at a time) gathered as
- * much but cost 8–14 % of the JSON throughput: the gateway's turns grew shorter while Redis idled.
+ * one after it. Measured as deployed (bench/quick.mjs, three builds interleaved in 8 rounds of 3 s,
+ * both orders, four runs, 2026-12-02 06:26–06:33 UTC): Redis commands a request 7.3–7.5 at one
+ * turn, 6.8–7.1 at two, 6.6 at three; Redis's CPU a request at two turns 0.82–0.92 of one turn's
+ * (109 → 94, 116 → 98 µs), at three 0.72–0.83; throughput at two turns at or above one turn's in 7
+ * of 8 comparisons (÷ floor 0.58 → 0.62, 0.54 → 0.63), at three below two's in 7 of 8 (the
+ * requests' extra wait shows in a loop that runs nearly a core). Redis's saving is more than the
+ * fewer calls' instructions (about 3 %): it is woken, reads, runs and writes once where it did
+ * about twice. Waiting for the call in flight to be answered instead (one call at a time) gathered
+ * as much as three turns but cost 8–14 % of the JSON throughput, and is not done.
  */
-const GATHER_TURNS = 3;
+const GATHER_TURNS = 2;
 
 /** A request as a batch carries it: its kind, its user's prefix and outbox stream, its arguments (codec.ts). */
 export interface BatchItem {
