@@ -64,18 +64,13 @@ export function batchArgs(items: readonly BatchItem[]): string[] {
     kinds += it.kind;
   }
   args.push(kinds);
-  let reservePlan = '';
-  let settlePlan = '';
+  // The plan each kind sent last.
+  const last = { r: '', s: '' };
   for (const it of items) {
     args.push(it.args[0] as string);
     const plan = it.args[1] as string;
-    if (it.kind === 'r') {
-      args.push(plan === reservePlan ? '' : plan);
-      reservePlan = plan;
-    } else {
-      args.push(plan === settlePlan ? '' : plan);
-      settlePlan = plan;
-    }
+    args.push(plan === last[it.kind] ? '' : plan);
+    last[it.kind] = plan;
     for (let j = 2; j < it.args.length; j++) args.push(it.args[j] as string);
   }
   return args;
@@ -89,7 +84,6 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
   // the outbox stream of the requests' users, one stream a slot (outbox-keys.ts).
   let groups = new Map<string, Pending[]>();
   let scheduled = false;
-  let turns = 0;
 
   function send(items: readonly Pending[]): void {
     redis.tgBatchArgs(batchArgs(items)).then((replies) => {
@@ -113,12 +107,12 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
     }
   }
 
-  function tick(): void {
-    if (++turns < GATHER_TURNS) {
-      setImmediate(tick);
+  /** Runs at the end of each of a batch's turns, `left` of them still to come. */
+  function tick(left: number): void {
+    if (left > 0) {
+      setImmediate(tick, left - 1);
       return;
     }
-    turns = 0;
     scheduled = false;
     sendQueued();
   }
@@ -140,7 +134,7 @@ export function createGroupCommit(redis: ScriptedRedis, client: Redis | Cluster)
     group.push({ kind, prefix, outbox, args, resolve, reject });
     if (!scheduled) {
       scheduled = true;
-      setImmediate(tick);
+      setImmediate(tick, GATHER_TURNS - 1);
     }
   });
 }

@@ -22,21 +22,23 @@ local kinds = ARGV[1]
 local R = string.byte('r')
 local replies = {}
 local a = 2
-local reserve_plan, settle_plan
+-- The plan of each kind sent last (a plan '' is that one).
+local plans = {}
 for i = 1, #kinds do
   outbox = KEYS[2 * i]
   events_recorded = 0
   local prefix = KEYS[2 * i - 1]
   local head = cjson.decode(ARGV[a])
+  local kind = string.byte(kinds, i)
+  if ARGV[a + 1] ~= '' then plans[kind] = decoded(ARGV[a + 1]) end
+  local plan = plans[kind]
   local ok, reply
-  if string.byte(kinds, i) == R then
-    if ARGV[a + 1] ~= '' then reserve_plan = decoded(ARGV[a + 1]) end
-    ok, reply = pcall(reserve, prefix, head, reserve_plan)
+  if kind == R then
+    ok, reply = pcall(reserve, prefix, head, plan)
     a = a + 2
   else
     local n = head[4]
-    if ARGV[a + 1] ~= '' then settle_plan = decoded(ARGV[a + 1]) end
-    ok, reply = pcall(settle, prefix, head, settle_plan, ARGV, a + 2, a + 1 + n)
+    ok, reply = pcall(settle, prefix, head, plan, ARGV, a + 2, a + 1 + n)
     a = a + 2 + n
   end
   if ok then
