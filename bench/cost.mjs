@@ -9,8 +9,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { startChild, stopAll, waitForOutput } from './children.mjs';
 import { processCpuMs } from './cpu.mjs';
-import { findOrStartRedis, localRedisPid } from './redis.mjs';
-import { SCRIPT_CALLS } from '../dist/store/redis/scripts.js';
+import { allCommands, findOrStartRedis, localRedisPid, scriptUsec } from './redis.mjs';
 import { bodyFor, headersFor, median, PATH } from './requests.mjs';
 import { DEPLOYED_LIMITS, repo, startTollgate } from './tollgate.mjs';
 
@@ -20,17 +19,9 @@ const CONNECTIONS = Number(process.env.COST_CONNECTIONS ?? 4);
 const MODE = process.env.COST_MODE ?? 'json';
 const KIND = process.env.COST_KIND ?? 'redis';
 
+/** Commands Redis has run so far, and its time in script calls (which includes the commands they run, also counted on their own). */
 async function redisTotals(client) {
-  const info = await client.info('commandstats');
-  let calls = 0;
-  let usec = 0;
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-    if (m[1] === 'info') continue;
-    calls += Number(m[2]);
-    // A script's time includes the commands it runs (which are also counted on their own).
-    if (SCRIPT_CALLS.has(m[1])) usec += Number(m[3]);
-  }
-  return { calls, usec };
+  return { calls: await allCommands(client), usec: await scriptUsec(client) };
 }
 
 async function load(pool, target, n) {

@@ -9,7 +9,7 @@
 // Usage: LUA_BEFORE=<a build's dist/> [LUA_AFTER=<dist/>, default ../dist] node bench/lua-ab.mjs
 import { Redis } from 'ioredis';
 import { stopAll } from './children.mjs';
-import { startRedis } from './redis.mjs';
+import { scriptUsec, startRedis } from './redis.mjs';
 import { luaRequests } from './lua-requests.mjs';
 import { median } from './requests.mjs';
 
@@ -33,11 +33,7 @@ async function side(dist) {
     k += half;
     await redis.tgBatchArgs(requests.argv(items));
   };
-  const usec = async () => {
-    let n = 0;
-    for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_(fcall|evalsha|eval):calls=\d+,usec=(\d+)/gm)) n += Number(m[2]);
-    return n;
-  };
+  const usec = () => scriptUsec(admin);
   return {
     warm: async () => { for (let i = 0; i < 5; i++) await call(); },
     chunk: async () => {

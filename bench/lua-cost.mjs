@@ -4,7 +4,7 @@
 // LUA_BATCH per call. Needs a build (dist/). For work on the scripts.
 //
 // Two measures:
-// - default: Redis's time in the script (INFO commandstats usec of FCALL and EVALSHA), against REDIS_URL (or
+// - default: Redis's time in the script (INFO commandstats usec of FCALL, EVALSHA and EVAL), against REDIS_URL (or
 //   a Redis of its own). Steadier than Redis's CPU share, but still moved by other work.
 // - LUA_CALLGRIND=1: the instructions Redis runs per request, counted by valgrind's callgrind on a
 //   redis-server of its own (slow: keep LUA_N small). The same build counts the same within ~1 %
@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, sleep, startChild, stopAll } from './children.mjs';
-import { findOrStartRedis } from './redis.mjs';
+import { findOrStartRedis, scriptUsec } from './redis.mjs';
 import { luaRequests } from './lua-requests.mjs';
 import { median } from './requests.mjs';
 
@@ -71,12 +71,7 @@ const found = CALLGRIND ? await startCallgrindRedis() : await findOrStartRedis()
 const redis = defineScripts(new Redis(found.url));
 const run36 = Date.now().toString(36);
 const userOf = (k) => `lua-cost-${run36}-${k % USERS}`;
-async function usec() {
-  const info = await found.client.info('commandstats');
-  let usec = 0;
-  for (const m of info.matchAll(/^cmdstat_(fcall|evalsha):calls=(\d+),usec=(\d+)/gm)) usec += Number(m[3]);
-  return usec;
-}
+const usec = () => scriptUsec(found.client);
 
 async function call(kind, batch, from) {
   const ids = [];

@@ -54,6 +54,14 @@ export async function scriptCalls(client) {
   return n;
 }
 
+/** Redis's time in script calls so far, µs (FCALL, EVALSHA and EVAL: the commands a script runs included), from `INFO commandstats`. */
+export async function scriptUsec(client) {
+  const info = await client.info('commandstats');
+  let usec = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)) if (SCRIPT_CALLS.has(m[1])) usec += Number(m[2]);
+  return usec;
+}
+
 /** Every command Redis has run so far, those scripts ran included (INFO commandstats; the INFO calls themselves left out). */
 export async function allCommands(client) {
   const calls = await commandStats(client);

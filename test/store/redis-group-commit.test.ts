@@ -35,9 +35,8 @@ function countWrites(socket: Socket): { readonly count: number } {
 
 /** Script calls Redis has run so far (FCALL, EVALSHA and EVAL, from INFO commandstats). */
 async function scriptCalls(admin: Redis): Promise<number> {
-  const info = await admin.info('commandstats');
   let n = 0;
-  for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) if (SCRIPT_CALLS.has(m[1] as string)) n += Number(m[2]);
+  for (const command of SCRIPT_CALLS) n += await callsOf(admin, command);
   return n;
 }
 
@@ -228,7 +227,6 @@ describe('Redis store group commit', () => {
   it('gathers the reservations of a turn of the event loop and of the turn after it into one call, and sends a later one in a call of its own', async () => {
     await reserve(store, 'gather-first');
     const before = await scriptCalls(admin);
-    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const gathered = [reserve(store, 'gather-turn-1')];
     // The reserve is queued a microtask later (after the store's own await), so after this turn's
     // end (the first nextTurn) the second comes in the turn after the one it was queued in.
@@ -253,7 +251,7 @@ describe('Redis store group commit', () => {
     const settled = store.settle({ userId, requestId: 'a', checks: tokens, actual: { requests: 1, messages: 0, tokens: 150, credits: 0, spend_micros: 0 }, conversationRoot: null, record });
     // Made a turn later, while the settle waits for its batch's last turn: a script of its own
     // (peek) and a plain command (the ledger's XREVRANGE).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const [state, ledger] = await Promise.all([
       store.peek({ userId, checks: tokens, parallelLimit: null, conversationId: null }), store.ledger(userId, 10)]);
     expect(state).toMatchObject([{ used: 150, reserved: 0 }]);
