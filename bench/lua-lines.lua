@@ -5,6 +5,8 @@
 -- top level run once, as FUNCTION LOAD runs it, then the function it registers called each time),
 -- or `eval`, an EVAL script (run whole each time).
 cjson = require('cjson')
+-- The batch's reply list as it is (Redis packs it with cmsgpack, in C: not the script's own lines).
+cmsgpack = { pack = function(t) return t end }
 local dir, from, top, form = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4]
 local src = io.open(dir .. '/script.lua'):read('*a')
 local calls = cjson.decode(io.open(dir .. '/batches.json'):read('*a'))
