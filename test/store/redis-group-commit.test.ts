@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_OPTIONS, redisOptionsFor } from '../../src/store/create-store.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { batchArgs } from '../../src/store/redis/group-commit.js';
-import { SCRIPT_CALLS } from '../../src/store/redis/scripts.js';
+import { batchReplies, SCRIPT_CALLS } from '../../src/store/redis/scripts.js';
 import type { Amounts, CounterCheck, LedgerRecord, ReserveRequest, Store } from '../../src/store/types.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { startRedisServer } from '../support/global-redis.js';
@@ -396,6 +396,16 @@ describe('Redis store group commit', () => {
     expect(firstDone).toBe(false);
     expect((await first).ok).toBe(true);
     expect((await second).ok).toBe(true);
+  });
+
+  it('reads the batch\'s MessagePack reply as the same values Redis sends for them as RESP', async () => {
+    // Each reply of a batch as Lua holds it: numbers whole and not, negative and past 2^32, text
+    // (empty, not ASCII), and the booleans RESP turns into 1 and nil.
+    const lua = "{ {1, 16384, 0, '', 'a b', 'parallel', -1, 1796198400000, 2.9, -2.9, 'é€'}, 1796198400123, {'!err', 'TG_ID_TAKEN x'}, {1, true, 7}, 0, {} }";
+    const resp = await admin.eval(`return ${lua}`, 0);
+    const packed = await admin.evalBuffer(`return cmsgpack.pack(${lua})`, 0);
+    expect(batchReplies(packed)).toEqual(resp);
+    expect(resp).toEqual([[1, 16384, 0, '', 'a b', 'parallel', -1, 1796198400000, 2, -2, 'é€'], 1796198400123, ['!err', 'TG_ID_TAKEN x'], [1, 1, 7], 0, []]);
   });
 
   it('decides every request of a batch exactly as its own call would: the same answers, counters, trees, ledgers, rollups and window hashes', async () => {
