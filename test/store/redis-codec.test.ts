@@ -87,4 +87,32 @@ describe('Redis script arguments: written JSON equals the stringified head and p
         expect(settleArgs(req, now, ledger, 34_560_000_000)).toEqual(settleReference(req, now, ledger, 34_560_000_000));
       }), { numRuns: 500 });
   });
+
+  // The plan text is kept and given again to a request whose plan is made of the same values:
+  // a request that differs from the one before in any one of those values gets its own.
+  it('a plan made after another that differs in one value (a check, the mode, a limit, the calendar, ...) is its own', () => {
+    const variant = fc.record({ at: fc.nat(), replacement: check, field: fc.constantFrom('check', 'limit', 'perOutput', 'thresholds', 'mode', 'parallel', 'ttl', 'per', 'priced', 'calendar', 'hist', 'none'), cal: calendar, list: fc.constantFrom(...LISTS, []) });
+    fc.assert(fc.property(fc.array(check, { minLength: 1, maxLength: 8 }), variant, fc.option(number, { nil: null }), (checks, v, parallelLimit) => {
+      // One check replaced, or one value of one check changed.
+      const one = (c: CounterCheck): CounterCheck => (v.field === 'check' ? v.replacement : v.field === 'limit' ? { ...c, limit: (c.limit ?? 0) + 1 }
+        : v.field === 'perOutput' ? { ...c, limit: c.limit ?? 1, perOutput: c.perOutput + 1 } : { ...c, limit: c.limit ?? 1, thresholds: v.list });
+      const changed = ['check', 'limit', 'perOutput', 'thresholds'].includes(v.field) ? checks.map((c, i) => (i === v.at % checks.length ? one(c) : c)) : checks;
+      const reserveOf = (cs: readonly CounterCheck[], other: boolean): ReserveRequest => ({
+        userId: 'u', requestId: 'r', checks: cs, maxOutput: 100, minOutput: 16,
+        mode: other && v.field === 'mode' ? 'soft' : 'hard', parallelLimit: other && v.field === 'parallel' ? (parallelLimit ?? 0) + 1 : parallelLimit,
+        ttlMs: other && v.field === 'ttl' ? 1 : 60_000, conversation: null,
+        spend: { fixed: 1, perOutput: other && v.field === 'per' ? 0.7 : 0.6, priced: !(other && v.field === 'priced') },
+        ...(other && v.field === 'calendar' && v.cal ? { calendar: v.cal } : {}),
+      });
+      const settleOf = (req: ReserveRequest) => ({ userId: 'u', requestId: 'r', checks: req.checks, actual: { requests: 1, messages: 1, tokens: 1, credits: 1, spend_micros: 1 },
+        conversationRoot: null, record: { model: 'm', promptTokens: 1, completionTokens: 1, cachedTokens: 0, reasoningTokens: 0 }, ...(req.calendar ? { calendar: req.calendar } : {}) } as unknown as SettleRequest);
+      const first = reserveOf(checks, false);
+      const second = reserveOf(changed, true);
+      const hist = v.field === 'hist' ? 1000 : 2000;
+      for (const [req, h] of [[first, 2000], [second, hist]] as const) {
+        expect(reserveArgs(req, 5)).toEqual(reserveReference(req, 5));
+        expect(settleArgs(settleOf(req), 5, [], h)).toEqual(settleReference(settleOf(req), 5, [], h));
+      }
+    }), { numRuns: 1000 });
+  });
 });

@@ -85,22 +85,75 @@ function counterWire(c: CounterCheck): string {
 
 /** A reserve's arguments: its head and its plan (ReserveHead, ReservePlan). */
 export function reserveArgs(req: ReserveRequest, now: number): [string, string] {
-  let checks = '';
   let fixed = '';
+  for (let i = 0; i < req.checks.length; i++) {
+    const k = req.checks[i] as CounterCheck;
+    if (k.limit !== null) fixed += `,${num(k.fixed)}`;
+  }
+  const c = req.conversation;
+  const conv = c ? JSON.stringify([c.id, c.parentId, c.budgetMicros]) : 'null';
+  return [
+    `[${JSON.stringify(req.requestId)},${num(now)},${num(req.maxOutput)},${num(req.minOutput)},${num(req.spend.fixed)},${conv}${fixed}]`,
+    reservePlan(req),
+  ];
+}
+
+// The plans last made, with the request each was made for. The requests of one plan (a user's, or
+// users' on the same limits) make the same plan again and again: a request whose plan is made of
+// the same values gets the same string, so that a batch's `plan === last` (group-commit.ts,
+// batchArgs) holds by identity, without the two texts compared (each flattened first: V8 builds
+// a template's text as a rope), nor the text made again. The values compared are those the text
+// is made of; anything else differing (a check's fixed amount, a calendar object of the same
+// offsets) only makes the text again.
+let lastReserve: { readonly req: ReservePlanOf; readonly text: string } | null = null;
+let lastSettle: { readonly checks: readonly CounterCheck[]; readonly calendar: Calendar | undefined; readonly hist: number; readonly text: string } | null = null;
+
+/** What of a reserve request its plan is made of (kept without the rest of the request). */
+interface ReservePlanOf {
+  readonly mode: ReserveRequest['mode'];
+  readonly parallelLimit: number | null;
+  readonly ttlMs: number;
+  readonly per: number;
+  readonly priced: boolean;
+  readonly calendar: Calendar | undefined;
+  readonly checks: readonly CounterCheck[];
+}
+
+/**
+ * Whether two requests' checks make the same plan text: the same counters and limits in the same
+ * places, and for `reserve` the same perOutput of each limited check (its `checks`), else the same
+ * thresholds list of each (settle's `watch`).
+ */
+function sameChecks(a: readonly CounterCheck[], b: readonly CounterCheck[], reserve: boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as CounterCheck;
+    const y = b[i] as CounterCheck;
+    if (x.limit !== y.limit || x.dimension !== y.dimension || x.window !== y.window || x.keyId !== y.keyId) return false;
+    if (reserve ? x.limit !== null && x.perOutput !== y.perOutput : x.thresholds !== y.thresholds) return false;
+  }
+  return true;
+}
+
+function reservePlan(req: ReserveRequest): string {
+  const last = lastReserve;
+  if (last && last.req.mode === req.mode && last.req.parallelLimit === req.parallelLimit && last.req.ttlMs === req.ttlMs
+    && last.req.per === req.spend.perOutput && last.req.priced === req.spend.priced
+    && last.req.calendar === req.calendar && sameChecks(last.req.checks, req.checks, true)) return last.text;
+  let checks = '';
   for (let i = 0; i < req.checks.length; i++) {
     const k = req.checks[i] as CounterCheck;
     if (k.limit === null) continue;
     checks += `${checks === '' ? '' : ','}${i + 1},${counterWire(k)},${num(k.limit)},${num(k.perOutput)}`;
-    fixed += `,${num(k.fixed)}`;
   }
-  const c = req.conversation;
-  const conv = c ? JSON.stringify([c.id, c.parentId, c.budgetMicros]) : 'null';
   const cal = calendarArg(req.calendar);
-  return [
-    `[${JSON.stringify(req.requestId)},${num(now)},${num(req.maxOutput)},${num(req.minOutput)},${num(req.spend.fixed)},${conv}${fixed}]`,
-    `{"mode":${JSON.stringify(req.mode)},"parallel":${req.parallelLimit === null ? 'null' : num(req.parallelLimit)},"ttl":${num(req.ttlMs)},`
-      + `"per":${num(req.spend.perOutput)},"priced":${req.spend.priced},"checks":[${checks}],"cal":${cal === null ? 'null' : JSON.stringify(cal)}}`,
-  ];
+  const text = `{"mode":${JSON.stringify(req.mode)},"parallel":${req.parallelLimit === null ? 'null' : num(req.parallelLimit)},"ttl":${num(req.ttlMs)},`
+    + `"per":${num(req.spend.perOutput)},"priced":${req.spend.priced},"checks":[${checks}],"cal":${cal === null ? 'null' : JSON.stringify(cal)}}`;
+  lastReserve = {
+    req: { mode: req.mode, parallelLimit: req.parallelLimit, ttlMs: req.ttlMs, per: req.spend.perOutput, priced: req.spend.priced, calendar: req.calendar, checks: req.checks },
+    text,
+  };
+  return text;
 }
 
 /**
@@ -152,6 +205,16 @@ function watchArg(c: CounterCheck, list: readonly Threshold[], limit: number): s
 
 /** A settle's arguments: its head, its plan (SettleHead, SettlePlan), then its ledger record's fields and values. */
 export function settleArgs(req: SettleRequest, now: number, ledger: readonly string[], hist: number): string[] {
+  let head = `[${JSON.stringify(req.requestId)},${num(now)},${JSON.stringify(req.conversationRoot ?? '')},${ledger.length}`;
+  for (const d of DIMENSIONS) head += `,${num(req.actual[d] ?? 0)}`;
+  const r = req.record;
+  head += `,${JSON.stringify(wellFormed(r.model ?? ''))},${num(r.promptTokens)},${num(r.completionTokens)},${num(r.cachedTokens)},${num(r.reasoningTokens)}`;
+  return [`${head}]`, settlePlan(req, hist), ...ledger];
+}
+
+function settlePlan(req: SettleRequest, hist: number): string {
+  const last = lastSettle;
+  if (last && last.hist === hist && last.calendar === req.calendar && sameChecks(last.checks, req.checks, false)) return last.text;
   let direct = '';
   let limited = '';
   let watch = '';
@@ -161,12 +224,10 @@ export function settleArgs(req: SettleRequest, now: number, ledger: readonly str
     if (c.limit === null) direct += direct === '' ? entry : `,${entry}`;
     else limited += limited === '' ? entry : `,${entry}`;
   }
-  let head = `[${JSON.stringify(req.requestId)},${num(now)},${JSON.stringify(req.conversationRoot ?? '')},${ledger.length}`;
-  for (const d of DIMENSIONS) head += `,${num(req.actual[d] ?? 0)}`;
-  const r = req.record;
-  head += `,${JSON.stringify(wellFormed(r.model ?? ''))},${num(r.promptTokens)},${num(r.completionTokens)},${num(r.cachedTokens)},${num(r.reasoningTokens)}`;
   const cal = calendarArg(req.calendar);
-  return [`${head}]`, `{"direct":[${direct}],"limited":[${limited}],"watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`, ...ledger];
+  const text = `{"direct":[${direct}],"limited":[${limited}],"watch":"${watch}","cal":${cal === null ? 'null' : JSON.stringify(cal)},"hist":${num(hist)}}`;
+  lastSettle = { checks: req.checks, calendar: req.calendar, hist, text };
+  return text;
 }
 
 export interface PeekArgs {
