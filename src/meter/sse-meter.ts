@@ -290,10 +290,11 @@ export function createSseMeter(options: SseMeterOptions): SseMeter {
   };
 }
 
+/** The parts in one buffer of `size` bytes (their total): from Node's pool, not zeroed, as every byte is written. */
 function join(parts: Uint8Array[], size: number): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
   if (parts.length === 0) return EMPTY;
-  const out = new Uint8Array(size);
+  const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
