@@ -6,6 +6,7 @@
 // STORE_WAVES: how many waves are measured (after 100 not counted). For work on the store's client
 // (codec, group commit, reply decoding); bench/lua-cost.mjs measures Redis's side.
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { stopAll } from './children.mjs';
 import { deleteUserKeys, findOrStartRedis } from './redis.mjs';
 
