@@ -403,7 +403,7 @@ describe('Redis store group commit', () => {
     // (empty, not ASCII), and the booleans RESP turns into 1 and nil.
     const lua = "{ {1, 16384, 0, '', 'a b', 'parallel', -1, 1796198400000, 2.9, -2.9, 'é€'}, 1796198400123, {'!err', 'TG_ID_TAKEN x'}, {1, true, 7}, 0, {} }";
     const resp = await admin.eval(`return ${lua}`, 0);
-    const packed = await admin.evalBuffer(`return cmsgpack.pack(${lua})`, 0);
+    const packed = await admin.callBuffer('EVAL', `return cmsgpack.pack(${lua})`, 0);
     expect(batchReplies(packed)).toEqual(resp);
     expect(resp).toEqual([[1, 16384, 0, '', 'a b', 'parallel', -1, 1796198400000, 2, -2, 'é€'], 1796198400123, ['!err', 'TG_ID_TAKEN x'], [1, 1, 7], 0, []]);
   });
