@@ -98,7 +98,7 @@ export function reserveArgs(req: ReserveRequest, now: number): [string, string] 
   ];
 }
 
-// The plans last made, with the request each was made for. The requests of one plan (a user's, or
+// The plans last made, with the values each was made of. The requests of one plan (a user's, or
 // users' on the same limits) make the same plan again and again: a request whose plan is made of
 // the same values gets the same string, so that a batch's `plan === last` (group-commit.ts,
 // batchArgs) holds by identity, without the two texts compared (each flattened first: V8 builds

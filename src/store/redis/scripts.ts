@@ -117,8 +117,9 @@ const asResp = (v: unknown): unknown =>
 
 /**
  * The batch script's replies (lua/batch.lua: one MessagePack value), the same values a RESP array
- * of them would have given. One pass over a few kilobytes: ioredis's decoder took about 7 µs a
- * request for a reserve's thirty values and a settle's one, this about 0.4.
+ * of them would have given, to the two levels the scripts answer (a reply, and its values). One
+ * pass over a few kilobytes: ioredis's decoder took about 7 µs a request for a reserve's thirty
+ * values and a settle's one, this about 0.4.
  */
 export function batchReplies(reply: unknown): BatchReply[] {
   if (!(reply instanceof Uint8Array)) throw new Error('batch script answered something other than a MessagePack value');
