@@ -38,12 +38,12 @@ export async function startRedis() {
   throw new Error(`redis-server on port ${port} did not answer`);
 }
 
-/** `INFO commandstats` as { command: calls }. */
-export async function commandStats(client) {
+/** `INFO commandstats` as { command: calls }, or with `field` 'usec' { command: µs in it }. */
+export async function commandStats(client, field = 'calls') {
   const info = await client.info('commandstats');
-  const calls = {};
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]] = Number(m[2]);
-  return calls;
+  const stats = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats[m[1]] = Number(field === 'usec' ? m[3] : m[2]);
+  return stats;
 }
 
 /** Script calls so far (FCALL, EVALSHA, and EVAL after a NOSCRIPT), from `INFO commandstats`. */
@@ -56,10 +56,10 @@ export async function scriptCalls(client) {
 
 /** Redis's time in script calls so far, µs (FCALL, EVALSHA and EVAL: the commands a script runs included), from `INFO commandstats`. */
 export async function scriptUsec(client) {
-  const info = await client.info('commandstats');
-  let usec = 0;
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)) if (SCRIPT_CALLS.has(m[1])) usec += Number(m[2]);
-  return usec;
+  const usec = await commandStats(client, 'usec');
+  let n = 0;
+  for (const name of SCRIPT_CALLS) n += usec[name] ?? 0;
+  return n;
 }
 
 /** Every command Redis has run so far, those scripts ran included (INFO commandstats; the INFO calls themselves left out). */
